@@ -1,0 +1,363 @@
+package io.megatorrent.codec;
+
+import io.megatorrent.codec.JsonValue.JsonArray;
+import io.megatorrent.codec.JsonValue.JsonBool;
+import io.megatorrent.codec.JsonValue.JsonNull;
+import io.megatorrent.codec.JsonValue.JsonNumber;
+import io.megatorrent.codec.JsonValue.JsonObject;
+import io.megatorrent.codec.JsonValue.JsonString;
+import java.math.BigDecimal;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Strict JSON (RFC 8259) parser and writer, with the RFC 8785 (JCS) canonical form used for
+ * signatures. The parser rejects duplicate keys, lone surrogates (raw or escaped), invalid UTF-8,
+ * leading zeros, trailing content and nesting deeper than {@link #MAX_DEPTH}. Offsets in errors
+ * are character offsets into the decoded text.
+ */
+public final class Json {
+    public static final int MAX_DEPTH = 64;
+    /** Longest number literal accepted; bounds the work BigDecimal does on hostile input. */
+    public static final int MAX_NUMBER_LENGTH = 400;
+
+    private Json() {}
+
+    public static JsonValue parse(byte[] utf8) throws CodecException {
+        String text;
+        try {
+            text = StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(utf8))
+                    .toString();
+        } catch (CharacterCodingException e) {
+            throw new CodecException("invalid UTF-8", 0);
+        }
+        return parse(text);
+    }
+
+    public static JsonValue parse(String text) throws CodecException {
+        Parser p = new Parser(text);
+        p.skipWhitespace();
+        JsonValue v = p.value(0);
+        p.skipWhitespace();
+        if (p.pos != text.length()) throw new CodecException("trailing content after JSON value", p.pos);
+        return v;
+    }
+
+    public static JsonObject parseObject(byte[] utf8) throws CodecException {
+        if (parse(utf8) instanceof JsonObject o) return o;
+        throw new CodecException("expected a JSON object", 0);
+    }
+
+    /** Compact JSON, members in their order. */
+    public static String write(JsonValue v) {
+        StringBuilder sb = new StringBuilder();
+        write(v, sb, false, -1, 0);
+        return sb.toString();
+    }
+
+    /** Indented JSON for people, members in their order. */
+    public static String writePretty(JsonValue v) {
+        StringBuilder sb = new StringBuilder();
+        write(v, sb, false, 2, 0);
+        return sb.toString();
+    }
+
+    /** RFC 8785 canonical form: members sorted by UTF-16 code units, no whitespace, ES6 numbers. */
+    public static byte[] canonical(JsonValue v) {
+        StringBuilder sb = new StringBuilder();
+        write(v, sb, true, -1, 0);
+        return sb.toString().getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static void write(JsonValue v, StringBuilder sb, boolean canonical, int indent, int level) {
+        switch (v) {
+            case JsonObject o -> {
+                Iterable<Map.Entry<String, JsonValue>> entries = o.members().entrySet();
+                if (canonical) {
+                    List<Map.Entry<String, JsonValue>> sorted = new ArrayList<>(o.members().entrySet());
+                    sorted.sort(Map.Entry.comparingByKey()); // String.compareTo is UTF-16 code-unit order
+                    entries = sorted;
+                }
+                sb.append('{');
+                boolean first = true;
+                for (Map.Entry<String, JsonValue> e : entries) {
+                    if (!first) sb.append(',');
+                    first = false;
+                    newline(sb, indent, level + 1);
+                    string(e.getKey(), sb);
+                    sb.append(indent >= 0 ? ": " : ":");
+                    write(e.getValue(), sb, canonical, indent, level + 1);
+                }
+                if (!first) newline(sb, indent, level);
+                sb.append('}');
+            }
+            case JsonArray a -> {
+                sb.append('[');
+                boolean first = true;
+                for (JsonValue item : a.items()) {
+                    if (!first) sb.append(',');
+                    first = false;
+                    newline(sb, indent, level + 1);
+                    write(item, sb, canonical, indent, level + 1);
+                }
+                if (!first) newline(sb, indent, level);
+                sb.append(']');
+            }
+            case JsonString s -> string(s.value(), sb);
+            case JsonNumber n -> sb.append(canonical ? EcmaNumber.format(n.asDouble()) : plain(n.value()));
+            case JsonBool b -> sb.append(b.value());
+            case JsonNull ignored -> sb.append("null");
+        }
+    }
+
+    private static String plain(BigDecimal d) {
+        BigDecimal stripped = d.stripTrailingZeros();
+        if (stripped.scale() <= 0 && stripped.precision() - stripped.scale() <= 400) return stripped.toPlainString();
+        return d.toString();
+    }
+
+    private static void newline(StringBuilder sb, int indent, int level) {
+        if (indent < 0) return;
+        sb.append('\n');
+        sb.append(" ".repeat(indent * level));
+    }
+
+    private static void string(String s, StringBuilder sb) {
+        sb.append('"');
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            switch (c) {
+                case '"' -> sb.append("\\\"");
+                case '\\' -> sb.append("\\\\");
+                case '\b' -> sb.append("\\b");
+                case '\f' -> sb.append("\\f");
+                case '\n' -> sb.append("\\n");
+                case '\r' -> sb.append("\\r");
+                case '\t' -> sb.append("\\t");
+                default -> {
+                    if (c < 0x20) sb.append(String.format("\\u%04x", (int) c));
+                    else sb.append(c);
+                }
+            }
+        }
+        sb.append('"');
+    }
+
+    private static final class Parser {
+        private final String s;
+        private int pos;
+
+        Parser(String s) {
+            this.s = s;
+        }
+
+        void skipWhitespace() {
+            while (pos < s.length()) {
+                char c = s.charAt(pos);
+                if (c != ' ' && c != '\t' && c != '\n' && c != '\r') return;
+                pos++;
+            }
+        }
+
+        JsonValue value(int depth) throws CodecException {
+            if (pos >= s.length()) throw new CodecException("unexpected end of JSON", pos);
+            char c = s.charAt(pos);
+            return switch (c) {
+                case '{' -> object(depth + 1);
+                case '[' -> array(depth + 1);
+                case '"' -> new JsonString(string());
+                case 't' -> literal("true", JsonBool.TRUE);
+                case 'f' -> literal("false", JsonBool.FALSE);
+                case 'n' -> literal("null", JsonNull.INSTANCE);
+                default -> {
+                    if (c == '-' || (c >= '0' && c <= '9')) yield number();
+                    throw new CodecException("unexpected character '" + printable(c) + "'", pos);
+                }
+            };
+        }
+
+        private JsonValue literal(String word, JsonValue v) throws CodecException {
+            if (!s.startsWith(word, pos)) throw new CodecException("invalid literal", pos);
+            pos += word.length();
+            return v;
+        }
+
+        private JsonObject object(int depth) throws CodecException {
+            if (depth > MAX_DEPTH) throw new CodecException("nesting deeper than " + MAX_DEPTH, pos);
+            pos++;
+            LinkedHashMap<String, JsonValue> members = new LinkedHashMap<>();
+            skipWhitespace();
+            if (peek() == '}') {
+                pos++;
+                return new JsonObject(members);
+            }
+            while (true) {
+                skipWhitespace();
+                int keyAt = pos;
+                if (peek() != '"') throw new CodecException("expected a string key", pos);
+                String key = string();
+                if (members.containsKey(key)) throw new CodecException("duplicate key '" + key + "'", keyAt);
+                skipWhitespace();
+                if (peek() != ':') throw new CodecException("expected ':'", pos);
+                pos++;
+                skipWhitespace();
+                members.put(key, value(depth));
+                skipWhitespace();
+                char c = peek();
+                pos++;
+                if (c == '}') return new JsonObject(members);
+                if (c != ',') throw new CodecException("expected ',' or '}'", pos - 1);
+            }
+        }
+
+        private JsonArray array(int depth) throws CodecException {
+            if (depth > MAX_DEPTH) throw new CodecException("nesting deeper than " + MAX_DEPTH, pos);
+            pos++;
+            List<JsonValue> items = new ArrayList<>();
+            skipWhitespace();
+            if (peek() == ']') {
+                pos++;
+                return new JsonArray(items);
+            }
+            while (true) {
+                skipWhitespace();
+                items.add(value(depth));
+                skipWhitespace();
+                char c = peek();
+                pos++;
+                if (c == ']') return new JsonArray(items);
+                if (c != ',') throw new CodecException("expected ',' or ']'", pos - 1);
+            }
+        }
+
+        private char peek() throws CodecException {
+            if (pos >= s.length()) throw new CodecException("unexpected end of JSON", pos);
+            return s.charAt(pos);
+        }
+
+        private String string() throws CodecException {
+            int start = pos;
+            pos++;
+            StringBuilder sb = new StringBuilder();
+            while (true) {
+                if (pos >= s.length()) throw new CodecException("unterminated string", start);
+                char c = s.charAt(pos);
+                if (c == '"') {
+                    pos++;
+                    return sb.toString();
+                }
+                if (c < 0x20) throw new CodecException("unescaped control character in string", pos);
+                if (c == '\\') {
+                    pos++;
+                    char e = peek();
+                    pos++;
+                    switch (e) {
+                        case '"' -> sb.append('"');
+                        case '\\' -> sb.append('\\');
+                        case '/' -> sb.append('/');
+                        case 'b' -> sb.append('\b');
+                        case 'f' -> sb.append('\f');
+                        case 'n' -> sb.append('\n');
+                        case 'r' -> sb.append('\r');
+                        case 't' -> sb.append('\t');
+                        case 'u' -> sb.append(escapedChar());
+                        default -> throw new CodecException("invalid escape '\\" + printable(e) + "'", pos - 2);
+                    }
+                    continue;
+                }
+                if (Character.isHighSurrogate(c)) {
+                    if (pos + 1 >= s.length() || !Character.isLowSurrogate(s.charAt(pos + 1))) {
+                        throw new CodecException("lone surrogate in string", pos);
+                    }
+                    sb.append(c).append(s.charAt(pos + 1));
+                    pos += 2;
+                    continue;
+                }
+                if (Character.isLowSurrogate(c)) throw new CodecException("lone surrogate in string", pos);
+                sb.append(c);
+                pos++;
+            }
+        }
+
+        /** After "\\u": one BMP char, or a surrogate pair spelled as two escapes. */
+        private String escapedChar() throws CodecException {
+            int at = pos - 2;
+            char c = hex4();
+            if (Character.isLowSurrogate(c)) throw new CodecException("lone surrogate escape", at);
+            if (!Character.isHighSurrogate(c)) return String.valueOf(c);
+            if (!s.startsWith("\\u", pos)) throw new CodecException("lone surrogate escape", at);
+            pos += 2;
+            char low = hex4();
+            if (!Character.isLowSurrogate(low)) throw new CodecException("lone surrogate escape", at);
+            return new String(new char[] {c, low});
+        }
+
+        private char hex4() throws CodecException {
+            if (pos + 4 > s.length()) throw new CodecException("truncated \\u escape", pos);
+            int v = 0;
+            for (int i = 0; i < 4; i++) {
+                int d = Character.digit(s.charAt(pos + i), 16);
+                if (d < 0 || s.charAt(pos + i) > 'f') throw new CodecException("invalid hex digit in \\u escape", pos + i);
+                v = v << 4 | d;
+            }
+            pos += 4;
+            return (char) v;
+        }
+
+        private JsonNumber number() throws CodecException {
+            int start = pos;
+            if (peekOr(' ') == '-') pos++;
+            if (peekOr(' ') == '0') {
+                pos++;
+                if (isDigit(peekOr(' '))) throw new CodecException("number with leading zero", start);
+            } else if (isDigit(peekOr(' '))) {
+                while (isDigit(peekOr(' '))) pos++;
+            } else {
+                throw new CodecException("invalid number", start);
+            }
+            if (peekOr(' ') == '.') {
+                pos++;
+                if (!isDigit(peekOr(' '))) throw new CodecException("digit expected after '.'", pos);
+                while (isDigit(peekOr(' '))) pos++;
+            }
+            char e = peekOr(' ');
+            if (e == 'e' || e == 'E') {
+                pos++;
+                char sign = peekOr(' ');
+                if (sign == '+' || sign == '-') pos++;
+                if (!isDigit(peekOr(' '))) throw new CodecException("digit expected in exponent", pos);
+                while (isDigit(peekOr(' '))) pos++;
+            }
+            if (pos - start > MAX_NUMBER_LENGTH) throw new CodecException("number literal too long", start);
+            BigDecimal d;
+            try {
+                d = new BigDecimal(s.substring(start, pos));
+            } catch (NumberFormatException | ArithmeticException ex) {
+                throw new CodecException("number out of range", start);
+            }
+            if (Math.abs((long) d.scale()) > 10_000) throw new CodecException("number exponent out of range", start);
+            return new JsonNumber(d);
+        }
+
+        private char peekOr(char fallback) {
+            return pos < s.length() ? s.charAt(pos) : fallback;
+        }
+
+        private static boolean isDigit(char c) {
+            return c >= '0' && c <= '9';
+        }
+
+        private static String printable(char c) {
+            return c < 0x20 || c > 0x7e ? String.format("\\u%04x", (int) c) : String.valueOf(c);
+        }
+    }
+}

@@ -35,9 +35,9 @@ public final class Conformance {
             Map.entry("krpc", new KrpcSuite()),
             Map.entry("handshake", new TransportSuite()),
             Map.entry("framing", new TransportSuite()),
-            Map.entry("blob", new ContentSuite()),
-            Map.entry("manifest", new ContentSuite()),
-            Map.entry("pointer", new ContentSuite()));
+            Map.entry("blob", new BlobSuite()),
+            Map.entry("manifest", new ManifestSuite()),
+            Map.entry("pointer", new ManifestSuite()));
 
     /** Verdict on one file. */
     public record FileResult(Path file, String format, int passed, int failed, List<String> failures) {}

@@ -97,6 +97,36 @@ class GenKeyTest {
         assertTrue(e.getMessage().contains("publicKey"), e.getMessage());
     }
 
+    /** Racing writers without --force: exactly one identity lands, the others are refused, nothing is left behind. */
+    @Test
+    void concurrentWritersNeverOverwriteEachOther() throws Exception {
+        Path file = dir.resolve("race").resolve("identity.json");
+        List<ChannelIdentity> ids = new java.util.ArrayList<>();
+        for (int i = 0; i < 8; i++) ids.add(ChannelIdentity.generate(false, new java.security.SecureRandom()));
+        java.util.concurrent.atomic.AtomicInteger won = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.atomic.AtomicInteger refused = new java.util.concurrent.atomic.AtomicInteger();
+        try (var executor = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+            for (ChannelIdentity id : ids) {
+                executor.submit(() -> {
+                    try {
+                        id.save(file, false);
+                        won.incrementAndGet();
+                    } catch (java.nio.file.FileAlreadyExistsException e) {
+                        refused.incrementAndGet();
+                    }
+                    return null;
+                });
+            }
+        }
+        assertEquals(1, won.get());
+        assertEquals(7, refused.get());
+        ChannelIdentity stored = ChannelIdentity.load(file);
+        assertTrue(ids.stream().anyMatch(id -> java.util.Arrays.equals(id.publicKey(), stored.publicKey())));
+        try (Stream<Path> files = Files.list(file.getParent())) {
+            assertEquals(List.of(file), files.toList());
+        }
+    }
+
     @Test
     void usageErrors() {
         assertEquals(2, run("gen-key", "--bogus").code());

@@ -82,11 +82,7 @@ public final class Connection implements Closeable {
             InputStream in = prepare(channel);
             long deadline = System.nanoTime() + timeouts.handshake().toNanos();
             Noise.HandshakeState hs = new Noise.HandshakeState(ik ? IK : XX, true, PROLOGUE, localStatic, null, expectedRemoteStatic);
-            byte[] m1 = hs.writeMessage(new byte[0]);
-            byte[] first = new byte[1 + m1.length];
-            first[0] = ik ? PATTERN_IK : PATTERN_XX;
-            System.arraycopy(m1, 0, first, 1, m1.length);
-            writeFully(channel, Framing.handshakeFrame(first));
+            writeFully(channel, firstHandshakeFrame(ik, hs.writeMessage(new byte[0])));
             requireEmpty(hs.readMessage(readHandshake(channel, in, deadline)));
             if (!ik) writeFully(channel, Framing.handshakeFrame(hs.writeMessage(new byte[0])));
             Connection c = new Connection(channel, in, peerName, true, hs.split());
@@ -111,13 +107,9 @@ public final class Connection implements Closeable {
             InputStream in = prepare(channel);
             long deadline = System.nanoTime() + timeouts.handshake().toNanos();
             byte[] first = readHandshake(channel, in, deadline);
-            if (first.length < 1) throw new ProtocolException("pattern", 2, "empty first handshake frame");
-            boolean ik = switch (first[0]) {
-                case PATTERN_XX -> false;
-                case PATTERN_IK -> true;
-                default -> throw new ProtocolException("pattern", 2, String.format("unknown handshake pattern 0x%02x", first[0] & 0xFF));
-            };
-            Noise.HandshakeState hs = new Noise.HandshakeState(ik ? IK : XX, false, PROLOGUE, localStatic, null, null);
+            Noise.Protocol protocol = patternOf(first);
+            boolean ik = protocol == IK;
+            Noise.HandshakeState hs = new Noise.HandshakeState(protocol, false, PROLOGUE, localStatic, null, null);
             requireEmpty(hs.readMessage(java.util.Arrays.copyOfRange(first, 1, first.length)));
             writeFully(channel, Framing.handshakeFrame(hs.writeMessage(new byte[0])));
             if (!ik) requireEmpty(hs.readMessage(readHandshake(channel, in, deadline)));
@@ -132,6 +124,24 @@ public final class Connection implements Closeable {
             if (e instanceof IOException io) throw io;
             throw (RuntimeException) e;
         }
+    }
+
+    /** The initiator's first frame: {@code uint16be length || pattern byte || first Noise message}. */
+    public static byte[] firstHandshakeFrame(boolean ik, byte[] firstNoiseMessage) {
+        byte[] first = new byte[1 + firstNoiseMessage.length];
+        first[0] = ik ? PATTERN_IK : PATTERN_XX;
+        System.arraycopy(firstNoiseMessage, 0, first, 1, firstNoiseMessage.length);
+        return Framing.handshakeFrame(first);
+    }
+
+    /** Splits the initiator's first frame body (after the length) into pattern and Noise message; checks the pattern byte. */
+    public static Noise.Protocol patternOf(byte[] firstFrameBody) throws ProtocolException {
+        if (firstFrameBody.length < 1) throw new ProtocolException("pattern", 2, "empty first handshake frame");
+        return switch (firstFrameBody[0]) {
+            case PATTERN_XX -> XX;
+            case PATTERN_IK -> IK;
+            default -> throw new ProtocolException("pattern", 2, String.format("unknown handshake pattern 0x%02x", firstFrameBody[0] & 0xFF));
+        };
     }
 
     private static InputStream prepare(SocketChannel channel) throws IOException {

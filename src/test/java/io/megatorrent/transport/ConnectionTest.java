@@ -126,11 +126,7 @@ class ConnectionTest {
             SocketChannel ch = SocketChannel.open(l.localAddress());
             InputStream in = ch.socket().getInputStream();
             Noise.HandshakeState hs = new Noise.HandshakeState(Connection.XX, true, Connection.PROLOGUE, key, null, null);
-            byte[] m1 = hs.writeMessage(new byte[0]);
-            byte[] first = new byte[1 + m1.length];
-            first[0] = Connection.PATTERN_XX;
-            System.arraycopy(m1, 0, first, 1, m1.length);
-            Connection.writeFully(ch, Framing.handshakeFrame(first));
+            Connection.writeFully(ch, Connection.firstHandshakeFrame(false, hs.writeMessage(new byte[0])));
             hs.readMessage(Framing.readHandshakeFrame(in, 256));
             Connection.writeFully(ch, Framing.handshakeFrame(hs.writeMessage(new byte[0])));
             return new RawClient(ch, in, hs.split());

@@ -110,22 +110,8 @@ public final class SamBridge {
     }
 
     private SamSession createSession(String nickname, String privateDestination, Map<String, String> options, Duration timeout) throws IOException {
-        checkNickname(nickname);
         long deadline = System.nanoTime() + timeout.toNanos();
-        Map<String, String> pairs = new LinkedHashMap<>();
-        pairs.put("STYLE", "STREAM");
-        pairs.put("ID", nickname);
-        if (privateDestination == null) {
-            pairs.put("DESTINATION", "TRANSIENT");
-            pairs.put("SIGNATURE_TYPE", Integer.toString(I2pDestination.SIGNATURE_TYPE_ED25519));
-        } else {
-            pairs.put("DESTINATION", privateDestination);
-        }
-        for (var e : new TreeMap<>(options).entrySet()) {
-            if (RESERVED_KEYS.contains(e.getKey())) throw new IllegalArgumentException("SAM session option " + e.getKey() + " is set by the client itself");
-            pairs.put(e.getKey(), e.getValue());
-        }
-        String line = SamConnection.command("SESSION CREATE", pairs);
+        String line = sessionCreateLine(nickname, privateDestination, options);
         SamConnection control = SamConnection.open(address, deadline);
         boolean ok = false;
         try {
@@ -145,6 +131,25 @@ public final class SamBridge {
         } finally {
             if (!ok) control.close();
         }
+    }
+
+    /** The SESSION CREATE line: fixed keys first, then the options sorted by key (PROTOCOL_FINAL.md 5.3). */
+    static String sessionCreateLine(String nickname, String privateDestination, Map<String, String> options) {
+        checkNickname(nickname);
+        Map<String, String> pairs = new LinkedHashMap<>();
+        pairs.put("STYLE", "STREAM");
+        pairs.put("ID", nickname);
+        if (privateDestination == null) {
+            pairs.put("DESTINATION", "TRANSIENT");
+            pairs.put("SIGNATURE_TYPE", Integer.toString(I2pDestination.SIGNATURE_TYPE_ED25519));
+        } else {
+            pairs.put("DESTINATION", privateDestination);
+        }
+        for (var e : new TreeMap<>(options).entrySet()) {
+            if (RESERVED_KEYS.contains(e.getKey())) throw new IllegalArgumentException("SAM session option " + e.getKey() + " is set by the client itself");
+            pairs.put(e.getKey(), e.getValue());
+        }
+        return SamConnection.command("SESSION CREATE", pairs);
     }
 
     static void checkNickname(String nickname) {

@@ -84,6 +84,12 @@ class SamClientTest {
         assertThrows(IllegalArgumentException.class, () -> SamBridge.checkNickname("has space"));
         assertThrows(IllegalArgumentException.class, () -> SamBridge.checkNickname("x".repeat(65)));
         SamBridge.checkNickname("megatorrent-node_1");
+        assertEquals("SESSION CREATE STYLE=STREAM ID=alice DESTINATION=TRANSIENT SIGNATURE_TYPE=7 i2cp.leaseSetType=1 "
+                + "inbound.length=0 inbound.quantity=1 outbound.length=0 outbound.quantity=1",
+                SamBridge.sessionCreateLine("alice", null, SamSession.options(SamSession.ZERO_HOP_OPTIONS, SamSession.LEASE_SET_TYPE_1)));
+        assertEquals("SESSION CREATE STYLE=STREAM ID=n DESTINATION=AAAA", SamBridge.sessionCreateLine("n", "AAAA", Map.of()));
+        assertThrows(IllegalArgumentException.class, () -> SamBridge.sessionCreateLine("n", null, Map.of("DESTINATION", "x")));
+        assertThrows(IllegalArgumentException.class, () -> SamBridge.sessionCreateLine("n", null, Map.of("inbound.length", "0 ID=evil")));
     }
 
     /** A destination built here: 384 bytes of keys, then a key certificate for Ed25519 (type 7) and X25519 crypto (4). */

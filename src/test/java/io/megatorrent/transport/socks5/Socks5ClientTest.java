@@ -55,6 +55,8 @@ class Socks5ClientTest {
     void requestBytesAreExact() {
         assertEquals("050100030d6578616d706c652e6f6e696f6e1ae1",
                 Hex.encode(Socks5Handshake.connectRequest("example.onion", 6881)));
+        assertEquals("05010003096c6f63616c686f73741ae1", Hex.encode(Socks5Handshake.connectRequest("localhost", 6881)),
+                "the example in PROTOCOL_FINAL.md 5.2");
         assertEquals("050100017f0000010050", Hex.encode(Socks5Handshake.connectRequest("127.0.0.1", 80)));
         assertEquals("0501000400000000000000000000000000000001" + "01bb",
                 Hex.encode(Socks5Handshake.connectRequest("::1", 443)));
@@ -98,6 +100,7 @@ class Socks5ClientTest {
         Socks5Credentials c = Socks5Credentials.isolating(new PeerAddress("ABC.onion", 6881));
         assertEquals("megatorrent-v6", c.username());
         assertEquals(expected, c.password());
+        assertEquals("fb7553176369989c82f5cc1dbb8224c5", c.password(), "the vector in PROTOCOL_FINAL.md 5.2");
         assertEquals(c, Socks5Credentials.isolating("abc.onion:6881"));
         assertNotEquals(c.password(), Socks5Credentials.isolating(new PeerAddress("abc.onion", 6882)).password());
         assertTrue(c.toString().indexOf(c.password()) < 0, "toString must not show the password");

@@ -68,8 +68,8 @@ class KrpcTest {
         assertEquals(List.of(peer), g.peers());
         assertEquals(List.of(n), g.nodes());
         assertEquals(peer, r.ip());
-        GetResponse item = (GetResponse) roundTrip(new Krpc.Packet(T, new GetResponse(B, new byte[] {1}, List.of(), BBytes.of("v"), k, 7, sig)), Method.GET).message();
-        assertEquals(7, item.seq());
+        GetResponse item = (GetResponse) roundTrip(new Krpc.Packet(T, new GetResponse(B, new byte[] {1}, List.of(), BBytes.of("v"), k, 7L, sig)), Method.GET).message();
+        assertEquals(7L, item.seq());
         assertEquals(BBytes.of("v"), item.value());
         FindNodeResponse f = (FindNodeResponse) roundTrip(new Krpc.Packet(T, new FindNodeResponse(B, List.of(n, n))), Method.FIND_NODE).message();
         assertEquals(2, f.nodes().size());

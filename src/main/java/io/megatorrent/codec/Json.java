@@ -344,7 +344,10 @@ public final class Json {
             } catch (NumberFormatException | ArithmeticException ex) {
                 throw new CodecException("number out of range", start);
             }
-            if (Math.abs((long) d.scale()) > 10_000) throw new CodecException("number exponent out of range", start);
+            // I-JSON (RFC 7493): numbers beyond an IEEE 754 double are not interoperable
+            if (Math.abs((long) d.scale()) > 10_000 || Double.isInfinite(d.doubleValue())) {
+                throw new CodecException("number out of range", start);
+            }
             return new JsonNumber(d);
         }
 

@@ -1,0 +1,296 @@
+package io.megatorrent.content;
+
+import io.megatorrent.crypto.Hashes;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.DirectoryStream;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * A content-addressed folder of blobs (PROTOCOL_FINAL.md 6.3): {@code DIR/blobs/ab/abcdef...}
+ * where the name is the blob's id (SHA-256, lowercase hex) and the shard its first two digits.
+ *
+ * <p>A blob becomes visible only complete and verified: it is written under a temporary name
+ * in its shard folder, fsynced, renamed atomically to its id, and the folder fsynced. Reads
+ * check the length and the hash; a blob that fails is moved to {@code DIR/quarantine/} and
+ * reported, never returned. Safe for concurrent use by threads and by processes.
+ */
+public final class BlobStore {
+    public static final String BLOBS_FOLDER = "blobs";
+    public static final String QUARANTINE_FOLDER = "quarantine";
+    /** Temporary files: {@code .<id>.<pid>-<random>.tmp}; a leading dot keeps them out of any id listing. */
+    static final String TEMP_SUFFIX = ".tmp";
+
+    private static final System.Logger LOG = System.getLogger(BlobStore.class.getName());
+    private static final SecureRandom RANDOM = new SecureRandom();
+    private static final long PID = ProcessHandle.current().pid();
+
+    private final Path root;
+    private final Path quarantine;
+    private final Set<String> shardsMade = ConcurrentHashMap.newKeySet();
+
+    private BlobStore(Path root, Path quarantine) {
+        this.root = root;
+        this.quarantine = quarantine;
+    }
+
+    /** Opens (creating if needed) the store of a data folder. */
+    public static BlobStore open(Path dataDir) throws IOException {
+        Path dir = dataDir.toAbsolutePath();
+        Path root = dir.resolve(BLOBS_FOLDER);
+        try {
+            Files.createDirectories(root);
+        } catch (FileAlreadyExistsException e) {
+            throw new IOException("cannot open blob store: " + root + " exists and is not a folder");
+        }
+        return new BlobStore(root, dir.resolve(QUARANTINE_FOLDER));
+    }
+
+    public Path root() {
+        return root;
+    }
+
+    public Path quarantineFolder() {
+        return quarantine;
+    }
+
+    /** Where blob {@code id} lives (whether or not it is there). */
+    public Path path(String id) {
+        requireId(id);
+        return root.resolve(id.substring(0, 2)).resolve(id);
+    }
+
+    public boolean has(String id) {
+        return Files.isRegularFile(path(id));
+    }
+
+    /** Stores a blob received from anywhere: checks its length, computes its id, returns it. */
+    public String put(byte[] blob) throws IOException {
+        requireLength(blob);
+        String id = Blob.id(blob, Hashes.sha256());
+        write(id, blob, null);
+        return id;
+    }
+
+    /** Stores a blob that must have id {@code expectedId} (a blob fetched by id from a peer). */
+    public void put(String expectedId, byte[] blob) throws IOException {
+        requireId(expectedId);
+        requireLength(blob);
+        String actual = Blob.id(blob, Hashes.sha256());
+        if (!actual.equals(expectedId)) {
+            throw new CorruptBlobException(expectedId, null, "blob " + expectedId + " rejected: its bytes hash to " + actual);
+        }
+        write(expectedId, blob, null);
+    }
+
+    /**
+     * Writes {@code blob[0, BLOB_SIZE)} as {@code id}, which the caller has just computed. With
+     * {@code foldersToSync} null the shard folder is fsynced now; otherwise it is added to the set
+     * for one {@link #syncFolders} at the end of a batch (ingest writes thousands of blobs).
+     */
+    void write(String id, byte[] blob, Set<Path> foldersToSync) throws IOException {
+        Path shard = root.resolve(id.substring(0, 2));
+        Path target = shard.resolve(id);
+        if (Files.isRegularFile(target)) return; // content-addressed: same id, same bytes
+        if (shardsMade.add(shard.getFileName().toString())) Files.createDirectories(shard);
+        Path temp = shard.resolve("." + id + "." + PID + "-" + HexFormat.of().toHexDigits(RANDOM.nextLong()) + TEMP_SUFFIX);
+        boolean moved = false;
+        try {
+            try (FileChannel ch = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+                ByteBuffer b = ByteBuffer.wrap(blob, 0, Blob.BLOB_SIZE);
+                while (b.hasRemaining()) ch.write(b);
+                ch.force(true);
+            }
+            Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
+            moved = true;
+        } finally {
+            if (!moved) Files.deleteIfExists(temp);
+        }
+        if (foldersToSync == null) syncFolder(shard);
+        else foldersToSync.add(shard);
+    }
+
+    /** Makes the renames in these shard folders durable. */
+    void syncFolders(Collection<Path> folders) throws IOException {
+        for (Path f : folders) syncFolder(f);
+    }
+
+    static void syncFolder(Path folder) throws IOException {
+        try (FileChannel ch = FileChannel.open(folder, StandardOpenOption.READ)) {
+            ch.force(true);
+        }
+    }
+
+    /** Reads and verifies blob {@code id}. */
+    public byte[] read(String id) throws IOException {
+        byte[] buf = new byte[Blob.BLOB_SIZE];
+        read(id, buf, Hashes.sha256());
+        return buf;
+    }
+
+    /**
+     * Reads blob {@code id} into {@code into[0, BLOB_SIZE)} and checks its hash. A missing blob
+     * throws {@link MissingBlobException}; a corrupt one is quarantined and throws
+     * {@link CorruptBlobException}; either way {@code into} must not be used.
+     */
+    public void read(String id, byte[] into, MessageDigest sha256) throws IOException {
+        Path p = path(id);
+        if (into.length < Blob.BLOB_SIZE) throw new IllegalArgumentException("buffer smaller than a blob");
+        try (FileChannel ch = FileChannel.open(p, StandardOpenOption.READ)) {
+            long size = ch.size();
+            if (size != Blob.BLOB_SIZE) {
+                throw quarantine(id, p, "is " + size + " bytes, not " + Blob.BLOB_SIZE);
+            }
+            ByteBuffer b = ByteBuffer.wrap(into, 0, Blob.BLOB_SIZE);
+            while (b.hasRemaining()) {
+                if (ch.read(b) < 0) throw quarantine(id, p, "shrank while being read");
+            }
+        } catch (NoSuchFileException e) {
+            throw new MissingBlobException(id, "blob " + id + " is not in the store (" + root + ")");
+        }
+        String actual = Blob.id(into, sha256);
+        if (!actual.equals(id)) throw quarantine(id, p, "hashes to " + actual);
+    }
+
+    private CorruptBlobException quarantine(String id, Path file, String reason) throws IOException {
+        Files.createDirectories(quarantine);
+        Path to = quarantine.resolve(id + "." + System.currentTimeMillis() + "-" + HexFormat.of().toHexDigits(RANDOM.nextInt()));
+        try {
+            Files.move(file, to, StandardCopyOption.ATOMIC_MOVE);
+        } catch (NoSuchFileException alreadyMoved) {
+            to = null; // another reader quarantined it first
+        }
+        String message = "blob " + id + " is corrupt (" + reason + ")" + (to == null ? "" : ", moved to " + to);
+        LOG.log(System.Logger.Level.INFO, message); // the caller reports it (exception or verify report)
+        return new CorruptBlobException(id, to, message);
+    }
+
+    /** Ids of every blob in the store, sorted. */
+    public List<String> list() throws IOException {
+        List<String> ids = new ArrayList<>();
+        for (Path shard : shards()) {
+            try (DirectoryStream<Path> files = Files.newDirectoryStream(shard)) {
+                for (Path f : files) {
+                    String name = f.getFileName().toString();
+                    if (FileEntry.isBlobId(name) && name.startsWith(shard.getFileName().toString())) ids.add(name);
+                }
+            }
+        }
+        Collections.sort(ids);
+        return ids;
+    }
+
+    /** A corrupt blob found by {@link #verifyAll()}. */
+    public record Corrupt(String id, Path quarantinedTo, String reason) {}
+
+    /**
+     * What {@link #verifyAll()} found: blobs checked, corrupt ones (now quarantined), temporary
+     * files of dead writers removed, and files that do not belong in the store (left alone).
+     */
+    public record VerifyReport(long checked, List<Corrupt> corrupt, int temporariesRemoved, List<Path> unexpected) {
+        public boolean ok() {
+            return corrupt.isEmpty();
+        }
+    }
+
+    /**
+     * Checks every blob (in parallel), quarantining the corrupt ones, and removes temporary files
+     * left by writers that are no longer running (a crash or kill mid-write).
+     */
+    public VerifyReport verifyAll() throws IOException, InterruptedException {
+        List<Corrupt> corrupt = Collections.synchronizedList(new ArrayList<>());
+        List<Path> unexpected = new ArrayList<>();
+        long checked = 0;
+        int removed = 0;
+        for (Path shard : shards()) {
+            String prefix = shard.getFileName().toString();
+            List<String> ids = new ArrayList<>();
+            try (DirectoryStream<Path> files = Files.newDirectoryStream(shard)) {
+                for (Path f : files) {
+                    String name = f.getFileName().toString();
+                    if (FileEntry.isBlobId(name) && name.startsWith(prefix) && Files.isRegularFile(f)) {
+                        ids.add(name);
+                    } else if (isTemporary(name)) {
+                        if (!writerAlive(name) && Files.deleteIfExists(f)) removed++;
+                    } else {
+                        unexpected.add(f);
+                    }
+                }
+            }
+            ParallelChunks.run(ids.size(), () -> {
+                byte[] buf = new byte[Blob.BLOB_SIZE];
+                MessageDigest sha = Hashes.sha256();
+                return i -> {
+                    String id = ids.get((int) i);
+                    try {
+                        read(id, buf, sha);
+                    } catch (CorruptBlobException e) {
+                        corrupt.add(new Corrupt(id, e.quarantinedTo(), e.getMessage()));
+                    } catch (MissingBlobException e) {
+                        // removed meanwhile (quarantined by a concurrent reader): not ours to report
+                    }
+                };
+            });
+            checked += ids.size();
+        }
+        List<Corrupt> sorted = new ArrayList<>(corrupt);
+        sorted.sort((a, b) -> a.id().compareTo(b.id()));
+        return new VerifyReport(checked, List.copyOf(sorted), removed, List.copyOf(unexpected));
+    }
+
+    private List<Path> shards() throws IOException {
+        List<Path> shards = new ArrayList<>();
+        try (DirectoryStream<Path> dirs = Files.newDirectoryStream(root)) {
+            for (Path d : dirs) {
+                String name = d.getFileName().toString();
+                if (name.length() == 2 && FileEntry.isBlobId(name + "0".repeat(62)) && Files.isDirectory(d)) shards.add(d);
+            }
+        }
+        Collections.sort(shards);
+        return shards;
+    }
+
+    static boolean isTemporary(String name) {
+        return name.startsWith(".") && name.endsWith(TEMP_SUFFIX);
+    }
+
+    /** Whether the process named in a temporary file's name still runs (it may still be writing). */
+    static boolean writerAlive(String tempName) {
+        String[] parts = tempName.split("\\.");
+        // "", id, "pid-random", "tmp"
+        if (parts.length != 4) return false;
+        int dash = parts[2].indexOf('-');
+        try {
+            long pid = Long.parseLong(dash < 0 ? parts[2] : parts[2].substring(0, dash));
+            return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
+        } catch (NumberFormatException e) {
+            return false;
+        }
+    }
+
+    private static void requireId(String id) {
+        if (!FileEntry.isBlobId(id)) throw new IllegalArgumentException("not a blob id (64 lowercase hex digits): " + id);
+    }
+
+    private static void requireLength(byte[] blob) throws IOException {
+        if (blob.length != Blob.BLOB_SIZE) {
+            throw new IOException("a blob is exactly " + Blob.BLOB_SIZE + " bytes, got " + blob.length);
+        }
+    }
+
+}

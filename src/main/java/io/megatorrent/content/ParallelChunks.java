@@ -1,0 +1,61 @@
+package io.megatorrent.content;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
+
+/**
+ * Runs a task over indices 0..count-1 on a few virtual threads, each with its own state (a
+ * 1 MiB buffer, a cipher, a digest): memory is the workers' state whatever the count, and the
+ * CPU work spreads over every carrier (one per core). The first failure stops the others.
+ */
+final class ParallelChunks {
+    /** Workers: enough to keep every core busy while some wait on a read, write or fsync. */
+    static final int WORKERS = Math.max(2, Math.min(16, 2 * Runtime.getRuntime().availableProcessors()));
+
+    interface Worker {
+        void process(long index) throws Exception;
+    }
+
+    private ParallelChunks() {}
+
+    static void run(long count, Supplier<Worker> workerFactory) throws IOException, InterruptedException {
+        if (count <= 0) return;
+        int n = (int) Math.min(WORKERS, count);
+        AtomicLong next = new AtomicLong();
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        List<Thread> threads = new ArrayList<>(n);
+        for (int w = 0; w < n; w++) {
+            threads.add(Thread.ofVirtual().name("chunk-worker-" + w).start(() -> {
+                try {
+                    Worker worker = workerFactory.get();
+                    long i;
+                    while (failure.get() == null && (i = next.getAndIncrement()) < count) {
+                        if (Thread.currentThread().isInterrupted()) throw new InterruptedException();
+                        worker.process(i);
+                    }
+                } catch (Throwable t) {
+                    failure.compareAndSet(null, t);
+                }
+            }));
+        }
+        try {
+            for (Thread t : threads) t.join();
+        } catch (InterruptedException e) {
+            failure.compareAndSet(null, e);
+            for (Thread t : threads) t.interrupt();
+            for (Thread t : threads) t.join();
+            throw e;
+        }
+        Throwable t = failure.get();
+        if (t == null) return;
+        if (t instanceof IOException e) throw e;
+        if (t instanceof InterruptedException e) throw e;
+        if (t instanceof RuntimeException e) throw e;
+        if (t instanceof Error e) throw e;
+        throw new IOException(t.getMessage(), t);
+    }
+}

@@ -1,0 +1,541 @@
+package io.megatorrent.dht;
+
+import io.megatorrent.codec.BValue;
+import io.megatorrent.codec.BValue.BBytes;
+import io.megatorrent.codec.BValue.BDict;
+import io.megatorrent.codec.Bencode;
+import io.megatorrent.codec.CodecException;
+import io.megatorrent.crypto.Ed25519;
+import io.megatorrent.dht.KrpcMessage.*;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.SocketTimeoutException;
+import java.net.StandardSocketOptions;
+import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.DatagramChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * A Mainline DHT node (BEP 5, 43, 44) on one UDP socket: it answers queries from its routing
+ * table and storage, sends its own queries with transaction ids and timeouts, and runs
+ * lookups and store steps. One virtual thread receives; each lookup query runs on its own
+ * virtual thread; a maintenance virtual thread refreshes buckets and saves state.
+ */
+public final class DhtNode implements KrpcTransport, AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(DhtNode.class.getName());
+
+    /** Our client version {@code v}: "MT" (Megatorrent) then protocol version 6 and revision 0. */
+    public static final byte[] VERSION = {'M', 'T', 6, 0};
+    /** Time a single query waits for its answer. */
+    public static final Duration DEFAULT_QUERY_TIMEOUT = Duration.ofSeconds(2);
+    /** Queries per second per IP answered by default (loopback exempt by default). */
+    public static final int DEFAULT_RATE_LIMIT = 250;
+    /** Queries of ours waiting for answers at once; beyond it query() waits for a free slot. */
+    static final int MAX_PENDING = 4096;
+    /** How often buckets are checked for refresh and questionable nodes pinged. */
+    static final long MAINTENANCE_NANOS = 60L * 1_000_000_000L;
+    /** A bucket not changed for this long is refreshed (BEP 5: 15 minutes). */
+    static final long REFRESH_NANOS = 15L * 60 * 1_000_000_000L;
+    /** File name of the saved id and routing table inside the data folder. */
+    public static final String STATE_FILE = "dht-state.bencode";
+
+    /**
+     * How to run a node. readOnly: BEP 43 client that answers nothing and asks others not to
+     * add it; stateDir: where id and table persist (null: nothing persisted); id: null means
+     * the saved one, else a fresh random one.
+     */
+    public record Config(InetSocketAddress bind, boolean readOnly, Path stateDir, NodeId id, Duration queryTimeout,
+                         int rateLimitPerIp, boolean rateLimitLoopback) {
+        public static Config of(InetSocketAddress bind) {
+            return new Config(bind, false, null, null, DEFAULT_QUERY_TIMEOUT, DEFAULT_RATE_LIMIT, false);
+        }
+
+        public Config withReadOnly(boolean ro) {
+            return new Config(bind, ro, stateDir, id, queryTimeout, rateLimitPerIp, rateLimitLoopback);
+        }
+
+        public Config withStateDir(Path dir) {
+            return new Config(bind, readOnly, dir, id, queryTimeout, rateLimitPerIp, rateLimitLoopback);
+        }
+
+        public Config withId(NodeId nodeId) {
+            return new Config(bind, readOnly, stateDir, nodeId, queryTimeout, rateLimitPerIp, rateLimitLoopback);
+        }
+
+        public Config withQueryTimeout(Duration t) {
+            return new Config(bind, readOnly, stateDir, id, t, rateLimitPerIp, rateLimitLoopback);
+        }
+
+        public Config withRateLimit(int perIp, boolean limitLoopback) {
+            return new Config(bind, readOnly, stateDir, id, queryTimeout, perIp, limitLoopback);
+        }
+    }
+
+    private record Pending(InetSocketAddress to, Method method, CompletableFuture<Packet> answer) {}
+
+    private record Packet(Krpc.Packet packet) {}
+
+    private final Config config;
+    private final DatagramChannel channel;
+    private final NodeId id;
+    private final RoutingTable table;
+    private final Tokens tokens;
+    private final PeerStore peerStore = new PeerStore();
+    private final ItemStore itemStore = new ItemStore();
+    private final RateLimiter rateLimiter;
+    private final ConcurrentHashMap<Integer, Pending> pending = new ConcurrentHashMap<>();
+    private final java.util.concurrent.Semaphore pendingSlots = new java.util.concurrent.Semaphore(MAX_PENDING);
+    private final AtomicInteger nextTid = new AtomicInteger(new Random().nextInt());
+    private final Random random = new Random();
+    private final Thread receiver;
+    private final Thread maintenance;
+    private volatile boolean closed;
+
+    /** Counters, for tests and benchmarks. */
+    public final AtomicLong queriesAnswered = new AtomicLong();
+    public final AtomicLong packetsDropped = new AtomicLong();
+    public final AtomicLong errorsSent = new AtomicLong();
+
+    private DhtNode(Config config, DatagramChannel channel, NodeId id, List<NodeInfo> savedNodes) {
+        this.config = config;
+        this.channel = channel;
+        this.id = id;
+        long now = System.nanoTime();
+        this.table = new RoutingTable(id, now);
+        for (NodeInfo n : savedNodes) table.heardFrom(n, false, now);
+        this.tokens = new Tokens(now);
+        this.rateLimiter = new RateLimiter(config.rateLimitPerIp(), config.rateLimitLoopback());
+        this.receiver = Thread.ofVirtual().name("dht-receive-" + id.toString().substring(0, 8)).unstarted(this::receiveLoop);
+        this.maintenance = Thread.ofVirtual().name("dht-maintenance").unstarted(this::maintenanceLoop);
+    }
+
+    /** Binds the socket, loads saved state if any, and starts answering. */
+    public static DhtNode start(Config config) throws IOException {
+        NodeId id = config.id();
+        List<NodeInfo> saved = List.of();
+        if (config.stateDir() != null) {
+            Path file = config.stateDir().resolve(STATE_FILE);
+            if (Files.exists(file)) {
+                try {
+                    BDict state = Bencode.decodeDict(Files.readAllBytes(file));
+                    if (id == null) id = new NodeId(state.requireBytes("id"));
+                    saved = NodeInfo.parseCompactNodes(state.bytes("nodes").orElse(new byte[0]), "nodes");
+                } catch (CodecException | KrpcException | IllegalArgumentException e) {
+                    throw new IOException("unreadable DHT state " + file + ": " + e.getMessage(), e);
+                }
+            }
+        }
+        if (id == null) id = NodeId.random();
+        DatagramChannel ch = DatagramChannel.open(java.net.StandardProtocolFamily.INET);
+        try {
+            ch.setOption(StandardSocketOptions.SO_RCVBUF, 1 << 21);
+            ch.setOption(StandardSocketOptions.SO_SNDBUF, 1 << 21);
+            ch.bind(config.bind());
+        } catch (IOException e) {
+            ch.close();
+            throw e;
+        }
+        DhtNode node = new DhtNode(config, ch, id, saved);
+        node.receiver.start();
+        if (!config.readOnly()) node.maintenance.start();
+        return node;
+    }
+
+    public NodeId id() {
+        return id;
+    }
+
+    public InetSocketAddress localAddress() {
+        try {
+            return (InetSocketAddress) channel.getLocalAddress();
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    public int routingTableSize() {
+        return table.size();
+    }
+
+    public List<NodeInfo> knownNodes() {
+        return table.all();
+    }
+
+    /** Sizes of what remote nodes can make us hold, to check that it stays bounded. */
+    public String footprint() {
+        return "pending=" + pending.size() + " table=" + table.size() + " peers=" + peerStore.peerCount()
+                + " infohashes=" + peerStore.infohashCount() + " items=" + itemStore.size() + " ratelimited_ips=" + rateLimiter.trackedIps();
+    }
+
+    // ---------------------------------------------------------------- queries we send
+
+    @Override
+    public Response query(InetSocketAddress to, Query query) throws KrpcException, IOException, InterruptedException {
+        if (closed) throw new ClosedChannelException();
+        pendingSlots.acquire();
+        int tid = 0;
+        try {
+            CompletableFuture<Packet> answer = new CompletableFuture<>();
+            Pending p = new Pending(to, query.method(), answer);
+            do tid = nextTid.incrementAndGet() & 0xffff; while (pending.putIfAbsent(tid, p) != null);
+            byte[] t = {(byte) (tid >> 8), (byte) tid};
+            send(new Krpc.Packet(t, query, VERSION, config.readOnly(), null), to);
+            Krpc.Packet reply;
+            try {
+                reply = answer.get(config.queryTimeout().toNanos(), TimeUnit.NANOSECONDS).packet();
+            } catch (TimeoutException e) {
+                table.failed(to, System.nanoTime());
+                throw new SocketTimeoutException("no answer from " + to + " to " + query.method().wireName);
+            } catch (ExecutionException e) {
+                throw new IOException(e.getCause());
+            }
+            if (reply.message() instanceof KrpcMessage.Error err) throw new KrpcException(err.code(), err.message());
+            Response r = (Response) reply.message();
+            table.heardFrom(new NodeInfo(r.id(), to), true, System.nanoTime());
+            return r;
+        } finally {
+            pending.remove(tid);
+            pendingSlots.release();
+        }
+    }
+
+    /** A query with one retry after a timeout, for single queries that have no alternative. */
+    Response queryWithRetry(InetSocketAddress to, Query query) throws KrpcException, IOException, InterruptedException {
+        try {
+            return query(to, query);
+        } catch (SocketTimeoutException e) {
+            return query(to, query);
+        }
+    }
+
+    public Response ping(InetSocketAddress to) throws KrpcException, IOException, InterruptedException {
+        return queryWithRetry(to, new Ping(id));
+    }
+
+    private void send(Krpc.Packet packet, InetSocketAddress to) throws IOException {
+        channel.send(ByteBuffer.wrap(Krpc.encode(packet)), to);
+    }
+
+    // ---------------------------------------------------------------- receiving and answering
+
+    private void receiveLoop() {
+        ByteBuffer buf = ByteBuffer.allocate(Krpc.MAX_DATAGRAM_LENGTH + 1);
+        while (!closed) {
+            InetSocketAddress from;
+            try {
+                buf.clear();
+                from = (InetSocketAddress) channel.receive(buf);
+            } catch (ClosedChannelException e) {
+                return;
+            } catch (IOException e) {
+                if (closed) return;
+                LOG.log(System.Logger.Level.DEBUG, "receive failed: " + e);
+                continue;
+            }
+            if (from == null) continue;
+            buf.flip();
+            if (buf.remaining() > Krpc.MAX_DATAGRAM_LENGTH || buf.remaining() == 0 || from.getPort() == 0) {
+                packetsDropped.incrementAndGet();
+                continue;
+            }
+            byte[] data = new byte[buf.remaining()];
+            buf.get(data);
+            try {
+                handle(data, from);
+            } catch (RuntimeException e) {
+                // a bug must not stop the node: log, drop the packet, go on
+                packetsDropped.incrementAndGet();
+                LOG.log(System.Logger.Level.WARNING, "packet from " + from + " caused " + e, e);
+            }
+        }
+    }
+
+    private void handle(byte[] data, InetSocketAddress from) {
+        BDict top;
+        try {
+            top = Bencode.decodeDict(data);
+        } catch (CodecException e) {
+            packetsDropped.incrementAndGet();
+            return;
+        }
+        boolean isQuery = Krpc.isQuery(top);
+        long now = System.nanoTime();
+        if (isQuery && (config.readOnly() || closed || !rateLimiter.allow(from.getAddress(), now))) {
+            packetsDropped.incrementAndGet();
+            return;
+        }
+        Krpc.Packet packet;
+        try {
+            packet = Krpc.decode(top, this::pendingMethod);
+        } catch (KrpcException e) {
+            byte[] tid = Krpc.transactionIdOf(top);
+            if (isQuery && tid != null) reply(tid, new KrpcMessage.Error(e.code(), e.text()), from);
+            else packetsDropped.incrementAndGet();
+            return;
+        }
+        switch (packet.message()) {
+            case Query q -> answer(packet, q, from, now);
+            case Response r -> complete(packet, from);
+            case KrpcMessage.Error e -> complete(packet, from);
+        }
+    }
+
+    private Method pendingMethod(byte[] tid) {
+        if (tid.length != 2) return null;
+        Pending p = pending.get(((tid[0] & 0xff) << 8) | (tid[1] & 0xff));
+        return p == null ? null : p.method();
+    }
+
+    private void complete(Krpc.Packet packet, InetSocketAddress from) {
+        byte[] tid = packet.transactionId();
+        if (tid.length != 2) return;
+        Pending p = pending.get(((tid[0] & 0xff) << 8) | (tid[1] & 0xff));
+        // an answer from another address than we asked is a forgery or a stray: ignore it
+        if (p == null || !p.to().equals(from)) {
+            packetsDropped.incrementAndGet();
+            return;
+        }
+        p.answer().complete(new Packet(packet));
+    }
+
+    private void answer(Krpc.Packet packet, Query q, InetSocketAddress from, long now) {
+        if (!packet.readOnly()) table.heardFrom(new NodeInfo(q.id(), from), false, now);
+        KrpcMessage reply;
+        try {
+            reply = respond(q, from, now);
+        } catch (KrpcException e) {
+            reply = new KrpcMessage.Error(e.code(), e.text());
+        }
+        reply(packet.transactionId(), reply, from);
+    }
+
+    /** The answer to one query, or the KRPC error it earns. */
+    KrpcMessage respond(Query q, InetSocketAddress from, long now) throws KrpcException {
+        return switch (q) {
+            case Ping p -> new PingResponse(id);
+            case FindNode f -> new FindNodeResponse(id, table.closest(f.target(), RoutingTable.K, now));
+            case GetPeers g -> new GetPeersResponse(id, tokens.issue(from.getAddress(), now), peerStore.get(g.infohash(), now),
+                    table.closest(g.infohash(), RoutingTable.K, now));
+            case AnnouncePeer a -> {
+                if (!tokens.valid(a.token(), from.getAddress(), now)) throw KrpcException.protocol("bad token");
+                int port = a.impliedPort() ? from.getPort() : a.port();
+                if (!peerStore.add(a.infohash(), new InetSocketAddress(from.getAddress(), port), now))
+                    throw new KrpcException(KrpcException.SERVER, "peer storage full");
+                yield new AnnouncePeerResponse(id);
+            }
+            case Get g -> {
+                byte[] token = tokens.issue(from.getAddress(), now);
+                List<NodeInfo> nodes = table.closest(g.target(), RoutingTable.K, now);
+                ItemStore.Item item = itemStore.get(g.target(), now);
+                if (item == null) yield new GetResponse(id, token, nodes, null, null, null, null);
+                if (!item.mutable()) yield new GetResponse(id, token, nodes, item.value(), null, null, null);
+                if (g.seq() != null && item.seq() <= g.seq())
+                    yield new GetResponse(id, token, nodes, null, null, item.seq(), null);
+                yield new GetResponse(id, token, nodes, item.value(), item.publicKey(), item.seq(), item.signature());
+            }
+            case Put p -> {
+                if (!tokens.valid(p.token(), from.getAddress(), now)) throw KrpcException.protocol("bad token");
+                itemStore.put(p, now);
+                yield new PutResponse(id);
+            }
+        };
+    }
+
+    private void reply(byte[] tid, KrpcMessage message, InetSocketAddress to) {
+        if (message instanceof KrpcMessage.Error) errorsSent.incrementAndGet();
+        else queriesAnswered.incrementAndGet();
+        try {
+            send(new Krpc.Packet(tid, message, VERSION, false, to), to);
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.DEBUG, "send to " + to + " failed: " + e);
+        }
+    }
+
+    // ---------------------------------------------------------------- bootstrap, refresh, lookups
+
+    /** Asks each address for nodes near our id, then looks up our own id to fill the table. */
+    public void bootstrap(List<InetSocketAddress> addresses, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        List<Thread> threads = new ArrayList<>();
+        for (InetSocketAddress a : addresses) {
+            threads.add(Thread.ofVirtual().name("dht-bootstrap").start(() -> {
+                try {
+                    Response r = queryWithRetry(a, new FindNode(id, id));
+                    if (r instanceof FindNodeResponse f)
+                        for (NodeInfo n : f.nodes()) if (!n.id().equals(id)) table.heardFrom(n, false, System.nanoTime());
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                } catch (Exception e) {
+                    LOG.log(System.Logger.Level.INFO, "bootstrap node " + a + " did not answer: " + e.getMessage());
+                }
+            }));
+        }
+        for (Thread t : threads) t.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
+        lookup(id, Lookup.Kind.FIND_NODE, null, false, deadline);
+    }
+
+    /** Looks up a random id in every bucket (all of them when force, else those idle 15 minutes). */
+    public void refresh(boolean force) throws InterruptedException {
+        long now = System.nanoTime();
+        for (NodeId target : table.refreshTargets(now, force ? 0 : REFRESH_NANOS, random))
+            lookup(target, Lookup.Kind.FIND_NODE, null, false, System.nanoTime() + config.queryTimeout().toNanos() * 5);
+    }
+
+    Lookup.Result lookup(NodeId target, Lookup.Kind kind, byte[] salt, boolean stopAtFirstItem, long deadline) throws InterruptedException {
+        List<NodeInfo> seeds = table.closest(target, RoutingTable.K * 2, System.nanoTime());
+        return new Lookup(this, id, target, kind, salt, stopAtFirstItem).run(seeds, deadline);
+    }
+
+    /** The lookup's outcome for callers outside the package. */
+    public record LookupResult(List<NodeInfo> closest, int hops, int queries) {}
+
+    public LookupResult findNode(NodeId target, Duration timeout) throws InterruptedException {
+        Lookup.Result r = lookup(target, Lookup.Kind.FIND_NODE, null, false, System.nanoTime() + timeout.toNanos());
+        return new LookupResult(r.closest(), r.hops(), r.queries());
+    }
+
+    public List<InetSocketAddress> getPeers(NodeId infohash, Duration timeout) throws InterruptedException {
+        return new ArrayList<>(lookup(infohash, Lookup.Kind.GET_PEERS, null, false, System.nanoTime() + timeout.toNanos()).peers());
+    }
+
+    /** Announces us for infohash on port (0: implied port, the UDP source port); returns how many nodes stored it. */
+    public int announce(NodeId infohash, int port, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        Lookup.Result r = lookup(infohash, Lookup.Kind.GET_PEERS, null, false, deadline);
+        return store(r, token -> new AnnouncePeer(id, infohash, port, port == 0, token));
+    }
+
+    /** A found BEP 44 item; publicKey, signature null for immutable items. */
+    public record Item(BValue value, byte[] publicKey, long seq, byte[] signature) {}
+
+    public Optional<Item> getImmutable(NodeId target, Duration timeout) throws InterruptedException {
+        Lookup.Result r = lookup(target, Lookup.Kind.GET, null, true, System.nanoTime() + timeout.toNanos());
+        return Optional.ofNullable(r.item()).map(i -> new Item(i.value(), null, 0, null));
+    }
+
+    public Optional<Item> getMutable(byte[] publicKey, byte[] salt, Duration timeout) throws InterruptedException {
+        NodeId target = new NodeId(Bep44.mutableTarget(publicKey, salt));
+        Lookup.Result r = lookup(target, Lookup.Kind.GET, salt, false, System.nanoTime() + timeout.toNanos());
+        return Optional.ofNullable(r.item()).map(i -> new Item(i.value(), i.publicKey(), i.seq(), i.signature()));
+    }
+
+    /** The outcome of a put: target, seq used (0 for immutable), nodes that stored it. */
+    public record PutResult(NodeId target, long seq, int stored) {}
+
+    public PutResult putImmutable(BValue value, Duration timeout) throws InterruptedException {
+        byte[] v = Bencode.encode(value);
+        if (v.length > Bep44.MAX_VALUE_LENGTH) throw new IllegalArgumentException("bencoded value is " + v.length + " bytes, more than " + Bep44.MAX_VALUE_LENGTH);
+        NodeId target = new NodeId(Bep44.immutableTarget(v));
+        Lookup.Result r = lookup(target, Lookup.Kind.GET, null, false, System.nanoTime() + timeout.toNanos());
+        return new PutResult(target, 0, store(r, token -> new Put(id, token, value, null, null, 0, null, null)));
+    }
+
+    /** Signs and puts a mutable item; seq null means one above the highest found (0 when none is found). */
+    public PutResult putMutable(byte[] seed, byte[] salt, BValue value, Long seq, Duration timeout) throws InterruptedException {
+        byte[] v = Bencode.encode(value);
+        if (v.length > Bep44.MAX_VALUE_LENGTH) throw new IllegalArgumentException("bencoded value is " + v.length + " bytes, more than " + Bep44.MAX_VALUE_LENGTH);
+        if (salt.length > Bep44.MAX_SALT_LENGTH) throw new IllegalArgumentException("salt is longer than " + Bep44.MAX_SALT_LENGTH + " bytes");
+        Ed25519.KeyPair key = Ed25519.fromSeed(seed);
+        NodeId target = new NodeId(Bep44.mutableTarget(key.publicKey(), salt));
+        Lookup.Result r = lookup(target, Lookup.Kind.GET, salt, false, System.nanoTime() + timeout.toNanos());
+        long useSeq = seq != null ? seq : r.item() == null ? 0 : r.item().seq() + 1;
+        byte[] sig = key.sign(Bep44.signedBuffer(salt, useSeq, v));
+        return new PutResult(target, useSeq, store(r, token -> new Put(id, token, value, key.publicKey(), salt, useSeq, sig, null)));
+    }
+
+    /** The store step: sends the query to each of the K closest nodes that gave a token, in parallel. */
+    private int store(Lookup.Result r, java.util.function.Function<byte[], Query> queryForToken) throws InterruptedException {
+        AtomicInteger stored = new AtomicInteger();
+        List<Thread> threads = new ArrayList<>();
+        for (NodeInfo n : r.closest()) {
+            byte[] token = r.tokens().get(n.id());
+            if (token == null) continue;
+            threads.add(Thread.ofVirtual().name("dht-store").start(() -> {
+                try {
+                    queryWithRetry(n.address(), queryForToken.apply(token));
+                    stored.incrementAndGet();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                } catch (Exception e) {
+                    LOG.log(System.Logger.Level.INFO, "store at " + n.address() + " failed: " + e.getMessage());
+                }
+            }));
+        }
+        for (Thread t : threads) t.join();
+        return stored.get();
+    }
+
+    // ---------------------------------------------------------------- maintenance and state
+
+    private void maintenanceLoop() {
+        try {
+            while (!closed) {
+                Thread.sleep(TimeUnit.NANOSECONDS.toMillis(MAINTENANCE_NANOS));
+                long now = System.nanoTime();
+                peerStore.expire(now);
+                itemStore.expire(now);
+                for (NodeInfo n : table.questionable(now, RoutingTable.K)) {
+                    try {
+                        query(n.address(), new Ping(id));
+                    } catch (KrpcException | IOException e) {
+                        // query() already counted the failure
+                    }
+                }
+                refresh(false);
+                saveState();
+            }
+        } catch (InterruptedException e) {
+            // closing
+        }
+    }
+
+    /** Writes id and table to the state folder (atomically: a temp file renamed over the old one). */
+    public void saveState() {
+        if (config.stateDir() == null || config.readOnly()) return;
+        try {
+            Files.createDirectories(config.stateDir());
+            byte[] state = Bencode.encode(BDict.builder()
+                    .put("id", id.bytes())
+                    .put("nodes", NodeInfo.compactNodes(table.all()))
+                    .build());
+            Path tmp = config.stateDir().resolve(STATE_FILE + ".tmp");
+            Files.write(tmp, state);
+            Files.move(tmp, config.stateDir().resolve(STATE_FILE), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.WARNING, "could not save DHT state: " + e.getMessage());
+        }
+    }
+
+    @Override
+    public void close() {
+        if (closed) return;
+        closed = true;
+        maintenance.interrupt();
+        saveState();
+        try {
+            channel.close();
+        } catch (IOException e) {
+            // nothing left to do with it
+        }
+        for (Pending p : pending.values()) p.answer().completeExceptionally(new ClosedChannelException());
+    }
+
+    static BBytes utf8(String s) {
+        return BBytes.of(s);
+    }
+}

@@ -1,0 +1,289 @@
+package io.megatorrent.dht;
+
+import io.megatorrent.codec.BValue;
+import io.megatorrent.codec.BValue.BBytes;
+import io.megatorrent.codec.BValue.BDict;
+import io.megatorrent.codec.BValue.BInt;
+import io.megatorrent.codec.BValue.BList;
+import io.megatorrent.codec.Bencode;
+import io.megatorrent.codec.CodecException;
+import io.megatorrent.dht.KrpcMessage.*;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Function;
+
+/** KRPC wire format (BEP 5, BEP 43, BEP 44): the one place packets are encoded and strictly parsed. */
+public final class Krpc {
+    /** Largest datagram read; larger ones are dropped unread (a full BEP 44 put is about 1,200 bytes). */
+    public static final int MAX_DATAGRAM_LENGTH = 2048;
+    /** Longest transaction id accepted (clients use 2 to 4 bytes). */
+    public static final int MAX_TRANSACTION_ID_LENGTH = 16;
+    /** Longest token accepted in announce_peer and put (ours are 8 bytes; libtorrent's 4). */
+    public static final int MAX_TOKEN_LENGTH = 64;
+    /** Longest client version string accepted. */
+    public static final int MAX_VERSION_LENGTH = 16;
+    /** Longest error message kept from a remote. */
+    public static final int MAX_ERROR_MESSAGE_LENGTH = 256;
+
+    private Krpc() {}
+
+    /**
+     * A KRPC packet: the envelope around one message. version is the sender's {@code v}
+     * (nullable); readOnly is BEP 43's {@code ro} flag of a query; ip (nullable) is BEP 42's
+     * {@code ip}, the requester's address as the responder sees it.
+     */
+    public record Packet(byte[] transactionId, KrpcMessage message, byte[] version, boolean readOnly, InetSocketAddress ip) {
+        public Packet(byte[] transactionId, KrpcMessage message) {
+            this(transactionId, message, null, false, null);
+        }
+    }
+
+    // ---- encoding ----
+
+    public static byte[] encode(Packet p) {
+        BDict.Builder top = BDict.builder().put("t", p.transactionId());
+        if (p.version() != null) top.put("v", p.version());
+        switch (p.message()) {
+            case Query q -> {
+                top.put("y", "q").put("q", q.method().wireName).put("a", arguments(q));
+                if (p.readOnly()) top.put("ro", 1);
+            }
+            case Response r -> {
+                top.put("y", "r").put("r", values(r));
+                if (p.ip() != null) top.put("ip", NodeInfo.compactPeer(p.ip()));
+            }
+            case KrpcMessage.Error e -> top.put("y", "e").put("e", BList.of(new BInt(e.code()), BBytes.of(e.message())));
+        }
+        return Bencode.encode(top.build());
+    }
+
+    static BDict arguments(Query q) {
+        BDict.Builder a = BDict.builder().put("id", q.id().raw());
+        switch (q) {
+            case Ping p -> {}
+            case FindNode f -> a.put("target", f.target().raw());
+            case GetPeers g -> a.put("info_hash", g.infohash().raw());
+            case AnnouncePeer an -> {
+                a.put("info_hash", an.infohash().raw()).put("port", an.port()).put("token", an.token());
+                if (an.impliedPort()) a.put("implied_port", 1);
+            }
+            case Get g -> {
+                a.put("target", g.target().raw());
+                if (g.seq() != null) a.put("seq", g.seq());
+            }
+            case Put put -> {
+                a.put("token", put.token()).put("v", put.value());
+                if (put.mutable()) {
+                    a.put("k", put.publicKey()).put("seq", put.seq()).put("sig", put.signature());
+                    if (put.salt() != null && put.salt().length > 0) a.put("salt", put.salt());
+                    if (put.cas() != null) a.put("cas", put.cas());
+                }
+            }
+        }
+        return a.build();
+    }
+
+    static BDict values(Response r) {
+        BDict.Builder b = BDict.builder().put("id", r.id().raw());
+        switch (r) {
+            case PingResponse p -> {}
+            case AnnouncePeerResponse p -> {}
+            case PutResponse p -> {}
+            case FindNodeResponse f -> b.put("nodes", NodeInfo.compactNodes(f.nodes()));
+            case GetPeersResponse g -> {
+                b.put("token", g.token());
+                if (!g.nodes().isEmpty()) b.put("nodes", NodeInfo.compactNodes(g.nodes()));
+                if (!g.peers().isEmpty()) {
+                    List<BValue> values = new ArrayList<>(g.peers().size());
+                    for (InetSocketAddress peer : g.peers()) values.add(new BBytes(NodeInfo.compactPeer(peer)));
+                    b.put("values", new BList(values));
+                }
+            }
+            case GetResponse g -> {
+                b.put("token", g.token());
+                if (!g.nodes().isEmpty()) b.put("nodes", NodeInfo.compactNodes(g.nodes()));
+                if (g.value() != null) b.put("v", g.value());
+                if (g.value() != null && g.publicKey() != null) b.put("k", g.publicKey()).put("sig", g.signature());
+                if (g.seq() != null) b.put("seq", g.seq());
+            }
+        }
+        return b.build();
+    }
+
+    // ---- decoding ----
+
+    /** Decodes a datagram; {@code responseMethod} names the method a response's transaction answers (null: unknown). */
+    public static Packet decode(byte[] datagram, Function<byte[], Method> responseMethod) throws KrpcException {
+        if (datagram.length > MAX_DATAGRAM_LENGTH) throw KrpcException.protocol("datagram of " + datagram.length + " bytes is larger than " + MAX_DATAGRAM_LENGTH);
+        BDict top;
+        try {
+            top = Bencode.decodeDict(datagram);
+        } catch (CodecException e) {
+            throw KrpcException.protocol("invalid bencoding at offset " + e.offset() + ": " + e.getMessage());
+        }
+        return decode(top, responseMethod);
+    }
+
+    public static Packet decode(BDict top, Function<byte[], Method> responseMethod) throws KrpcException {
+        byte[] tid = bytes(top, "t", "message", 1, MAX_TRANSACTION_ID_LENGTH);
+        byte[] version = optBytes(top, "v", "message", 0, MAX_VERSION_LENGTH);
+        String y = new String(bytes(top, "y", "message", 1, 1), StandardCharsets.ISO_8859_1);
+        return switch (y) {
+            case "q" -> {
+                String name = new String(bytes(top, "q", "message", 1, 32), StandardCharsets.ISO_8859_1);
+                Method m = Method.byWireName(name);
+                if (m == null) throw new KrpcException(KrpcException.METHOD_UNKNOWN, "method unknown: " + name);
+                BDict a = dict(top, "a", "message");
+                Long ro = optInt(top, "ro", "message");
+                yield new Packet(tid, parseQuery(m, a), version, ro != null && ro == 1, null);
+            }
+            case "r" -> {
+                BDict r = dict(top, "r", "message");
+                Method m = responseMethod.apply(tid);
+                if (m == null) throw KrpcException.protocol("response to an unknown transaction");
+                byte[] ip = optBytes(top, "ip", "message", 0, 18);
+                InetSocketAddress seen = ip != null && ip.length == 6 ? NodeInfo.parseCompactPeer(ip, 0) : null;
+                yield new Packet(tid, parseResponse(m, r), version, false, seen);
+            }
+            case "e" -> {
+                BValue e = top.entries().get(BBytes.of("e"));
+                if (!(e instanceof BList list) || list.items().isEmpty() || !(list.items().get(0) instanceof BInt code))
+                    throw KrpcException.protocol("'e' must be a list [code, message]");
+                String text = "";
+                if (list.items().size() > 1 && list.items().get(1) instanceof BBytes msg) {
+                    byte[] raw = msg.bytes();
+                    text = new String(raw, 0, Math.min(raw.length, MAX_ERROR_MESSAGE_LENGTH), StandardCharsets.UTF_8);
+                }
+                long c = code.value();
+                yield new Packet(tid, new KrpcMessage.Error((int) Math.max(0, Math.min(999, c)), text), version, false, null);
+            }
+            default -> throw KrpcException.protocol("'y' must be q, r or e");
+        };
+    }
+
+    static Query parseQuery(Method m, BDict a) throws KrpcException {
+        NodeId id = id(a, "id", "a");
+        return switch (m) {
+            case PING -> new Ping(id);
+            case FIND_NODE -> new FindNode(id, id(a, "target", "a"));
+            case GET_PEERS -> new GetPeers(id, id(a, "info_hash", "a"));
+            case ANNOUNCE_PEER -> {
+                NodeId infohash = id(a, "info_hash", "a");
+                Long implied = optInt(a, "implied_port", "a");
+                boolean impliedPort = implied != null && implied != 0;
+                Long port = optInt(a, "port", "a");
+                if (port == null && !impliedPort) throw KrpcException.protocol("a.port missing");
+                if (port != null && (port < 0 || port > 65535)) throw KrpcException.protocol("a.port out of range");
+                if (!impliedPort && port == 0) throw KrpcException.protocol("a.port is 0");
+                byte[] token = bytes(a, "token", "a", 1, MAX_TOKEN_LENGTH);
+                yield new AnnouncePeer(id, infohash, port == null ? 0 : port.intValue(), impliedPort, token);
+            }
+            case GET -> new Get(id, id(a, "target", "a"), optInt(a, "seq", "a"));
+            case PUT -> {
+                byte[] token = bytes(a, "token", "a", 1, MAX_TOKEN_LENGTH);
+                BValue v = a.entries().get(BBytes.of("v"));
+                if (v == null) throw KrpcException.protocol("a.v missing");
+                byte[] k = optBytes(a, "k", "a", 32, 32);
+                if (k == null) {
+                    if (a.has("sig") || a.has("salt") || a.has("seq") || a.has("cas"))
+                        throw KrpcException.protocol("mutable-item fields without a.k");
+                    yield new Put(id, token, v, null, null, 0, null, null);
+                }
+                byte[] sig = bytes(a, "sig", "a", 64, 64);
+                Long seq = optInt(a, "seq", "a");
+                if (seq == null) throw KrpcException.protocol("a.seq missing");
+                byte[] salt = optBytes(a, "salt", "a", 0, Integer.MAX_VALUE);
+                yield new Put(id, token, v, k, salt == null ? new byte[0] : salt, seq, sig, optInt(a, "cas", "a"));
+            }
+        };
+    }
+
+    static Response parseResponse(Method m, BDict r) throws KrpcException {
+        NodeId id = id(r, "id", "r");
+        return switch (m) {
+            case PING -> new PingResponse(id);
+            case ANNOUNCE_PEER -> new AnnouncePeerResponse(id);
+            case PUT -> new PutResponse(id);
+            case FIND_NODE -> new FindNodeResponse(id, nodes(r));
+            case GET_PEERS -> {
+                List<InetSocketAddress> peers = new ArrayList<>();
+                BValue values = r.entries().get(BBytes.of("values"));
+                if (values != null) {
+                    if (!(values instanceof BList list)) throw KrpcException.protocol("r.values is not a list");
+                    for (BValue item : list.items()) {
+                        // 18-byte IPv6 peers (BEP 32) and odd entries are skipped, not fatal
+                        if (item instanceof BBytes b && b.length() == NodeInfo.COMPACT_PEER_V4_LENGTH) {
+                            InetSocketAddress peer = NodeInfo.parseCompactPeer(b.bytes(), 0);
+                            if (peer.getPort() != 0) peers.add(peer);
+                        }
+                    }
+                }
+                yield new GetPeersResponse(id, optBytes(r, "token", "r", 0, MAX_TOKEN_LENGTH), peers, nodes(r));
+            }
+            case GET -> {
+                byte[] token = optBytes(r, "token", "r", 0, MAX_TOKEN_LENGTH);
+                BValue v = r.entries().get(BBytes.of("v"));
+                byte[] k = optBytes(r, "k", "r", 32, 32);
+                Long seq = optInt(r, "seq", "r");
+                byte[] sig = null;
+                if (k != null && v != null) {
+                    sig = bytes(r, "sig", "r", 64, 64);
+                    if (seq == null) throw KrpcException.protocol("r.seq missing");
+                }
+                if (v == null) k = null; // a key without a value says nothing
+                yield new GetResponse(id, token, nodes(r), v, k, seq, sig);
+            }
+        };
+    }
+
+    // ---- field helpers: every error names its field ----
+
+    private static List<NodeInfo> nodes(BDict d) throws KrpcException {
+        byte[] nodes = optBytes(d, "nodes", "r", 0, Integer.MAX_VALUE);
+        return nodes == null ? List.of() : NodeInfo.parseCompactNodes(nodes, "r.nodes");
+    }
+
+    private static NodeId id(BDict d, String key, String where) throws KrpcException {
+        return new NodeId(bytes(d, key, where, NodeId.LENGTH, NodeId.LENGTH));
+    }
+
+    private static byte[] bytes(BDict d, String key, String where, int min, int max) throws KrpcException {
+        byte[] b = optBytes(d, key, where, min, max);
+        if (b == null) throw KrpcException.protocol(where + "." + key + " missing");
+        return b;
+    }
+
+    private static byte[] optBytes(BDict d, String key, String where, int min, int max) throws KrpcException {
+        BValue v = d.entries().get(BBytes.of(key));
+        if (v == null) return null;
+        if (!(v instanceof BBytes b)) throw KrpcException.protocol(where + "." + key + " is not a byte string");
+        if (b.length() < min || b.length() > max)
+            throw KrpcException.protocol(where + "." + key + " has " + b.length() + " bytes, expected " + (min == max ? "" + min : min + ".." + max));
+        return b.bytes();
+    }
+
+    private static Long optInt(BDict d, String key, String where) throws KrpcException {
+        BValue v = d.entries().get(BBytes.of(key));
+        if (v == null) return null;
+        if (!(v instanceof BInt i)) throw KrpcException.protocol(where + "." + key + " is not an integer");
+        return i.value();
+    }
+
+    private static BDict dict(BDict d, String key, String where) throws KrpcException {
+        BValue v = d.entries().get(BBytes.of(key));
+        if (!(v instanceof BDict r)) throw KrpcException.protocol(where + "." + key + (v == null ? " missing" : " is not a dictionary"));
+        return r;
+    }
+
+    /** The transaction id of a decoded dictionary, if it has a usable one (to answer errors). */
+    static byte[] transactionIdOf(BDict top) {
+        BValue t = top.entries().get(BBytes.of("t"));
+        return t instanceof BBytes b && b.length() >= 1 && b.length() <= MAX_TRANSACTION_ID_LENGTH ? b.bytes() : null;
+    }
+
+    static boolean isQuery(BDict top) {
+        return top.entries().get(BBytes.of("y")) instanceof BBytes y && y.length() == 1 && y.bytes()[0] == 'q';
+    }
+}

@@ -1,0 +1,60 @@
+package io.megatorrent.codec;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.megatorrent.codec.JsonValue.JsonObject;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
+
+class JsonTest {
+    private static String canonical(String text) throws CodecException {
+        return new String(Json.canonical(Json.parse(text)), StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void canonicalFormSortsByUtf16AndFormatsNumbersAsEcmaScript() throws CodecException {
+        assertEquals("{\"a\":[1,2.5,1e+21,1e-7,0.000001],\"b\":\"\\u001f\\n€\"}",
+                canonical("{ \"b\" : \"\\u001F\\n\\u20ac\", \"a\": [1.0, 2.50, 1e21, 0.0000001, 0.000001] }"));
+        // U+FB33 sorts after U+1F600 in code points but before it in UTF-16 code units
+        assertEquals("{\"\uD83D\uDE00\":1,\"\uFB33\":2}", canonical("{\"\uFB33\":2,\"\uD83D\uDE00\":1}"));
+    }
+
+    @Test
+    void writeThenParseRoundTrips() throws CodecException {
+        JsonObject o = JsonObject.builder().put("name", "a\"b\\c\u0001").put("size", 12345678901L).put("ok", true).build();
+        assertEquals(o, Json.parse(Json.write(o)));
+        assertEquals(o, Json.parse(Json.writePretty(o)));
+    }
+
+    @Test
+    void rejectsWhatStrictJsonMust() {
+        for (String bad : new String[] {"{\"a\":1,\"a\":2}", "\"\\ud800\"", "\"\\udc00\"", "[01]", "[1,]", "{} {}", "[1e]",
+                "\"\u0000\"", "tru", "[\"\\u12\"]", "{\"a\" 1}", ""}) {
+            assertThrows(CodecException.class, () -> Json.parse(bad), bad);
+        }
+        assertThrows(CodecException.class, () -> Json.parse(new byte[] {'"', (byte) 0xC3, '"'}));
+    }
+
+    @Test
+    void integersMustBeExactlyRepresentable() throws CodecException {
+        JsonObject o = Json.parseObject("{\"a\":9007199254740991,\"b\":9007199254740992,\"c\":1.5,\"d\":1e3}".getBytes(StandardCharsets.UTF_8));
+        assertEquals(9007199254740991L, o.integer("a"));
+        CodecException e = assertThrows(CodecException.class, () -> o.integer("b"));
+        assertTrue(e.getMessage().contains("'b'"), e.getMessage());
+        assertThrows(CodecException.class, () -> o.integer("c"));
+        assertEquals(1000, o.integer("d"));
+    }
+
+    @Test
+    void errorsNameTheOffset() {
+        CodecException e = assertThrows(CodecException.class, () -> Json.parse("{\"a\": [1, 2,, 3]}"));
+        assertEquals(12, e.offset());
+    }
+
+    @Test
+    void depthIsBounded() {
+        assertThrows(CodecException.class, () -> Json.parse("[".repeat(100_000)));
+    }
+}

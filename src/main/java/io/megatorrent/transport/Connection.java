@@ -4,6 +4,7 @@ import io.megatorrent.codec.Hex;
 import io.megatorrent.crypto.CryptoException;
 import io.megatorrent.crypto.HashFunction;
 import io.megatorrent.crypto.X25519;
+import java.io.BufferedInputStream;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
@@ -35,6 +36,8 @@ public final class Connection implements Closeable {
     public static final byte PATTERN_IK = 0x02;
     /** Handshake messages carry empty payloads in v6, so none is longer than IK's first (1 + 96 bytes). */
     static final int MAX_HANDSHAKE_FRAME = 256;
+    /** Receive buffer: one full frame; larger reads bypass it. */
+    static final int READ_BUFFER = 1 << 16;
 
     /** How long a handshake may take in total, and how long a connection may stay silent. */
     public record Timeouts(Duration handshake, Duration idle) {
@@ -146,7 +149,9 @@ public final class Connection implements Closeable {
 
     private static InputStream prepare(SocketChannel channel) throws IOException {
         channel.configureBlocking(true);
-        return channel.socket().getInputStream();
+        // Buffered so a frame's 2-byte length is not a system call of its own; the same stream
+        // serves the handshake and the transport, so nothing read ahead is lost.
+        return new BufferedInputStream(channel.socket().getInputStream(), READ_BUFFER);
     }
 
     private static byte[] readHandshake(SocketChannel channel, InputStream in, long deadline) throws IOException {

@@ -238,6 +238,23 @@ class ConnectionTest {
     }
 
     @Test
+    void peerThatStopsReadingIsDropped() throws Exception {
+        var quick = new Connection.Timeouts(Duration.ofSeconds(5), Duration.ofMillis(400));
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        try (Listener l = Listener.open(LOOPBACK, serverKey, FAST, c -> release.await(30, TimeUnit.SECONDS)); // never reads
+                Connection c = Connection.connect(new TcpDialer(), target(l, null), clientKey, quick)) {
+            byte[] blob = new byte[Message.MAX_BLOB_LENGTH];
+            long start = System.nanoTime();
+            IOException e = assertThrows(IOException.class, () -> {
+                for (int i = 0; i < 1024; i++) c.send(new Message.Data(1, blob)); // far more than socket buffers hold
+            });
+            assertFalse(c.isOpen(), e.toString());
+            assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(20));
+            release.countDown();
+        }
+    }
+
+    @Test
     void handshakeTimesOut() throws Exception {
         try (ServerSocketChannel silent = ServerSocketChannel.open().bind(LOOPBACK)) {
             var quick = new Connection.Timeouts(Duration.ofMillis(300), Duration.ofSeconds(5));

@@ -40,7 +40,7 @@ public final class Connection implements Closeable {
     /** Receive buffer: one full frame; larger reads bypass it. */
     static final int READ_BUFFER = 1 << 16;
 
-    /** How long a handshake may take in total, and how long a connection may stay silent. */
+    /** How long a handshake may take in total, and how long a connection may stay silent (or leave our writes unread). */
     public record Timeouts(Duration handshake, Duration idle) {
         public static final Timeouts DEFAULT = new Timeouts(Duration.ofSeconds(10), Duration.ofMinutes(5));
     }

@@ -263,7 +263,7 @@ class ConnectionTest {
             IOException e = assertThrows(IOException.class, () -> Connection.connect(new TcpDialer(),
                     new PeerTarget(null, new PeerAddress("127.0.0.1", addr.getPort())), clientKey, quick));
             assertInstanceOf(java.net.SocketTimeoutException.class, e);
-            assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(4));
+            assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(10), "the 300 ms handshake deadline was not enforced");
         }
     }
 

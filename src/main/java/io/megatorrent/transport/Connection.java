@@ -4,6 +4,7 @@ import io.megatorrent.codec.Hex;
 import io.megatorrent.crypto.CryptoException;
 import io.megatorrent.crypto.HashFunction;
 import io.megatorrent.crypto.X25519;
+import java.io.BufferedInputStream;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
@@ -20,8 +21,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * One authenticated, encrypted connection to a peer over any byte stream (TCP, a SOCKS5 tunnel,
  * an I2P stream). The handshake runs in the factory methods, under a deadline; afterwards
  * {@link #send} may be called from any thread and {@link #receive} from one reader thread.
- * A peer that breaks the protocol (garbage, a bad tag, an oversize length) or stays silent past
- * the idle timeout is dropped: the connection closes and the reason is logged.
+ * A peer that breaks the protocol (garbage, a bad tag, an oversize length), stays silent past
+ * the idle timeout, or stops reading what we send for that long is dropped: the connection
+ * closes and the reason is logged.
  */
 public final class Connection implements Closeable {
     private static final System.Logger LOG = System.getLogger(Connection.class.getName());
@@ -35,8 +37,10 @@ public final class Connection implements Closeable {
     public static final byte PATTERN_IK = 0x02;
     /** Handshake messages carry empty payloads in v6, so none is longer than IK's first (1 + 96 bytes). */
     static final int MAX_HANDSHAKE_FRAME = 256;
+    /** Receive buffer: one full frame; larger reads bypass it. */
+    static final int READ_BUFFER = 1 << 16;
 
-    /** How long a handshake may take in total, and how long a connection may stay silent. */
+    /** How long a handshake may take in total, and how long a connection may stay silent (or leave our writes unread). */
     public record Timeouts(Duration handshake, Duration idle) {
         public static final Timeouts DEFAULT = new Timeouts(Duration.ofSeconds(10), Duration.ofMinutes(5));
     }
@@ -51,9 +55,14 @@ public final class Connection implements Closeable {
     private final Framing.Opener opener;
     private final ReentrantLock writeLock = new ReentrantLock();
     private final AtomicInteger nextRequestId = new AtomicInteger();
+    private final long idleNanos;
+    /** When the current write last made progress (System.nanoTime), or 0 when not writing. */
+    private volatile long writeProgress;
+    private final Thread watchdog;
     private volatile boolean closed;
 
-    private Connection(SocketChannel channel, InputStream in, String peer, boolean initiator, Noise.Transport transport) {
+    private Connection(SocketChannel channel, InputStream in, String peer, boolean initiator, Noise.Transport transport, Duration idle) {
+        this.idleNanos = idle.toNanos();
         this.channel = channel;
         this.in = in;
         this.peer = peer;
@@ -62,6 +71,27 @@ public final class Connection implements Closeable {
         this.remoteStatic = transport.remoteStatic();
         this.sealer = new Framing.Sealer(transport.send());
         this.opener = new Framing.Opener(transport.receive());
+        this.watchdog = Thread.ofVirtual().name("transport-write-watchdog").start(this::watchWrites);
+    }
+
+    /**
+     * Closes the connection when a write makes no progress for the idle timeout: a peer that
+     * stops reading must not hold a sender forever (blocking channels have no write timeout).
+     */
+    private void watchWrites() {
+        long period = Math.max(10_000_000L, Math.min(idleNanos / 4, 5_000_000_000L));
+        while (!closed) {
+            try {
+                Thread.sleep(Duration.ofNanos(period));
+            } catch (InterruptedException e) {
+                return;
+            }
+            long since = writeProgress;
+            if (since != 0 && System.nanoTime() - since > idleNanos && !closed) {
+                LOG.log(Level.DEBUG, "dropping {0}: it has not read what we sent for {1} ms", peer, idleNanos / 1_000_000);
+                close();
+            }
+        }
     }
 
     /** Dials {@code target} and runs IK if its static key is known, else XX. Closes the stream on failure. */
@@ -85,7 +115,7 @@ public final class Connection implements Closeable {
             writeFully(channel, firstHandshakeFrame(ik, hs.writeMessage(new byte[0])));
             requireEmpty(hs.readMessage(readHandshake(channel, in, deadline)));
             if (!ik) writeFully(channel, Framing.handshakeFrame(hs.writeMessage(new byte[0])));
-            Connection c = new Connection(channel, in, peerName, true, hs.split());
+            Connection c = new Connection(channel, in, peerName, true, hs.split(), timeouts.idle());
             channel.socket().setSoTimeout(millis(timeouts.idle()));
             return c;
         } catch (CryptoException | IOException | RuntimeException e) {
@@ -113,7 +143,7 @@ public final class Connection implements Closeable {
             requireEmpty(hs.readMessage(java.util.Arrays.copyOfRange(first, 1, first.length)));
             writeFully(channel, Framing.handshakeFrame(hs.writeMessage(new byte[0])));
             if (!ik) requireEmpty(hs.readMessage(readHandshake(channel, in, deadline)));
-            Connection c = new Connection(channel, in, peerName, false, hs.split());
+            Connection c = new Connection(channel, in, peerName, false, hs.split(), timeouts.idle());
             channel.socket().setSoTimeout(millis(timeouts.idle()));
             return c;
         } catch (CryptoException | IOException | RuntimeException e) {
@@ -146,7 +176,9 @@ public final class Connection implements Closeable {
 
     private static InputStream prepare(SocketChannel channel) throws IOException {
         channel.configureBlocking(true);
-        return channel.socket().getInputStream();
+        // Buffered so a frame's 2-byte length is not a system call of its own; the same stream
+        // serves the handshake and the transport, so nothing read ahead is lost.
+        return new BufferedInputStream(channel.socket().getInputStream(), READ_BUFFER);
     }
 
     private static byte[] readHandshake(SocketChannel channel, InputStream in, long deadline) throws IOException {
@@ -202,11 +234,18 @@ public final class Connection implements Closeable {
         writeLock.lock();
         try {
             if (closed) throw new IOException("connection to " + peer + " is closed");
-            sealer.write(bytes, (buf, off, len) -> writeFully(channel, ByteBuffer.wrap(buf, off, len)));
+            sealer.write(bytes, (buf, off, len) -> {
+                ByteBuffer b = ByteBuffer.wrap(buf, off, len);
+                while (b.hasRemaining()) {
+                    writeProgress = System.nanoTime();
+                    channel.write(b);
+                }
+            });
         } catch (IOException e) {
             close();
             throw e;
         } finally {
+            writeProgress = 0;
             writeLock.unlock();
         }
     }
@@ -246,6 +285,7 @@ public final class Connection implements Closeable {
     public void close() {
         closed = true;
         closeQuietly(channel);
+        if (watchdog != null && Thread.currentThread() != watchdog) watchdog.interrupt();
     }
 
     static String describe(SocketChannel channel) {

@@ -47,7 +47,7 @@ public final class Framing {
 
     /** Reads one handshake frame of at most {@code max} bytes. */
     static byte[] readHandshakeFrame(InputStream in, int max) throws IOException {
-        int length = readUint16(in, "handshake frame length", 0);
+        int length = readUint16(in, "handshake frame length");
         if (length > max) throw new ProtocolException("handshake frame length", 0, length + " bytes, at most " + max + " expected");
         return readFully(in, length, "handshake frame", FRAME_LENGTH_PREFIX);
     }
@@ -191,14 +191,14 @@ public final class Framing {
         }
     }
 
-    static int readUint16(InputStream in, String field, long at) throws IOException {
+    private static int readUint16(InputStream in, String field) throws IOException {
         int a = in.read();
         int b = a < 0 ? -1 : in.read();
         if (b < 0) throw new EOFException(field + ": stream ended");
         return (a << 8) | b;
     }
 
-    static byte[] readFully(InputStream in, int length, String field, long at) throws IOException {
+    private static byte[] readFully(InputStream in, int length, String field, long at) throws IOException {
         byte[] out = new byte[length];
         int got = 0;
         while (got < length) {

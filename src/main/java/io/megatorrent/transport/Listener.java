@@ -8,19 +8,23 @@ import java.net.InetSocketAddress;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
-import java.util.Set;
+import java.time.Duration;
+import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Accepts peers: a TCP listening socket, and {@link #accept(SocketChannel)} for streams that
  * arrive another way (an I2P SAM STREAM ACCEPT). Each stream gets its own virtual thread, which
  * runs the responder handshake and then the handler; the stream is closed when the handler
- * returns. {@link #close} stops accepting and closes every stream still open.
+ * returns. {@link #close} stops accepting, closes every stream still open, interrupts their
+ * handlers and waits for them to return.
  */
 public final class Listener implements Closeable {
     private static final System.Logger LOG = System.getLogger(Listener.class.getName());
     /** Pending TCP connections the kernel queues before we accept them. */
     static final int BACKLOG = 4096;
+    /** How long close() waits for handlers to return once their streams are closed and they are interrupted. */
+    static final Duration SHUTDOWN_WAIT = Duration.ofSeconds(10);
 
     /** What to do with an authenticated connection; runs on the connection's own virtual thread. */
     @FunctionalInterface
@@ -31,7 +35,8 @@ public final class Listener implements Closeable {
     private final X25519.KeyPair localStatic;
     private final Connection.Timeouts timeouts;
     private final Handler handler;
-    private final Set<SocketChannel> open = ConcurrentHashMap.newKeySet();
+    /** Each stream being served, with the virtual thread serving it. */
+    private final Map<SocketChannel, Thread> open = new ConcurrentHashMap<>();
     private final ServerSocketChannel server;
     private final Thread acceptor;
     private volatile boolean closed;
@@ -74,13 +79,14 @@ public final class Listener implements Closeable {
             Connection.closeQuietly(channel);
             return;
         }
-        open.add(channel);
-        if (closed) { // close() may have run between the check and the add
+        Thread thread = Thread.ofVirtual().name("transport-peer").unstarted(() -> serve(channel));
+        open.put(channel, thread);
+        if (closed) { // close() may have run between the check and the put
             open.remove(channel);
             Connection.closeQuietly(channel);
             return;
         }
-        Thread.ofVirtual().name("transport-peer").start(() -> serve(channel));
+        thread.start();
     }
 
     private void serve(SocketChannel channel) {
@@ -122,13 +128,22 @@ public final class Listener implements Closeable {
     public void close() throws IOException {
         closed = true;
         if (server != null) server.close();
-        for (SocketChannel c : open) Connection.closeQuietly(c);
-        if (acceptor != null) {
-            try {
-                acceptor.join();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+        open.forEach((channel, thread) -> {
+            Connection.closeQuietly(channel);
+            thread.interrupt();
+        });
+        try {
+            if (acceptor != null) acceptor.join();
+            long deadline = System.nanoTime() + SHUTDOWN_WAIT.toNanos();
+            for (Thread t : open.values()) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0 || !t.join(Duration.ofNanos(left))) {
+                    LOG.log(Level.WARNING, "a connection handler did not stop within {0} s of closing the listener", SHUTDOWN_WAIT.toSeconds());
+                    break;
+                }
             }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 }

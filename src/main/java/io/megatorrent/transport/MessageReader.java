@@ -106,13 +106,25 @@ final class MessageReader {
         return ipLiteral(host) != null;
     }
 
-    /** The address bytes of an IPv4 or IPv6 literal, without any lookup; null for a name. */
+    /**
+     * The address bytes of an IPv4 (dotted decimal, four octets 0..255) or IPv6 literal; null for
+     * a name. Never a DNS lookup: IPv4 is parsed here, and the JDK parses a string containing ':'
+     * only as an IPv6 literal.
+     */
     static byte[] ipLiteral(String host) {
-        boolean v4 = host.matches("\\d{1,3}(\\.\\d{1,3}){3}");
-        boolean v6 = host.contains(":") && host.matches("[0-9A-Fa-f:.]+");
-        if (!v4 && !v6) return null;
+        if (host.matches("\\d{1,3}(\\.\\d{1,3}){3}")) {
+            String[] parts = host.split("\\.");
+            byte[] ip = new byte[4];
+            for (int i = 0; i < 4; i++) {
+                int v = Integer.parseInt(parts[i]);
+                if (v > 255) return null;
+                ip[i] = (byte) v;
+            }
+            return ip;
+        }
+        if (!host.contains(":") || !host.matches("[0-9A-Fa-f:][0-9A-Fa-f:.]*")) return null;
         try {
-            return InetAddress.getByName(host).getAddress(); // a literal: no lookup happens
+            return InetAddress.getByName(host).getAddress();
         } catch (UnknownHostException e) {
             return null;
         }

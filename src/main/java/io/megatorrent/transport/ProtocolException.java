@@ -7,6 +7,8 @@ import java.io.IOException;
  * field that was wrong and the byte offset where it starts (within the message or frame), or -1.
  */
 public final class ProtocolException extends IOException {
+    private static final long serialVersionUID = 1L;
+
     private final String field;
     private final long offset;
 

@@ -342,10 +342,10 @@ public final class DhtNode implements KrpcTransport, AutoCloseable {
                 byte[] token = tokens.issue(from.getAddress(), now);
                 List<NodeInfo> nodes = table.closest(g.target(), RoutingTable.K, now);
                 ItemStore.Item item = itemStore.get(g.target(), now);
-                if (item == null) yield new GetResponse(id, token, nodes, null, null, 0, null);
-                if (!item.mutable()) yield new GetResponse(id, token, nodes, item.value(), null, 0, null);
+                if (item == null) yield new GetResponse(id, token, nodes, null, null, null, null);
+                if (!item.mutable()) yield new GetResponse(id, token, nodes, item.value(), null, null, null);
                 if (g.seq() != null && item.seq() <= g.seq())
-                    yield new GetResponse(id, token, nodes, null, item.publicKey(), item.seq(), null);
+                    yield new GetResponse(id, token, nodes, null, null, item.seq(), null);
                 yield new GetResponse(id, token, nodes, item.value(), item.publicKey(), item.seq(), item.signature());
             }
             case Put p -> {

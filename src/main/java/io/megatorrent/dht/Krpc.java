@@ -104,12 +104,9 @@ public final class Krpc {
             case GetResponse g -> {
                 b.put("token", g.token());
                 if (!g.nodes().isEmpty()) b.put("nodes", NodeInfo.compactNodes(g.nodes()));
-                if (g.value() != null) {
-                    b.put("v", g.value());
-                    if (g.publicKey() != null) b.put("k", g.publicKey()).put("seq", g.seq()).put("sig", g.signature());
-                } else if (g.publicKey() != null) {
-                    b.put("seq", g.seq()); // BEP 44: seq alone tells the querier it is up to date
-                }
+                if (g.value() != null) b.put("v", g.value());
+                if (g.value() != null && g.publicKey() != null) b.put("k", g.publicKey()).put("sig", g.signature());
+                if (g.seq() != null) b.put("seq", g.seq());
             }
         }
         return b.build();
@@ -119,7 +116,7 @@ public final class Krpc {
 
     /** Decodes a datagram; {@code responseMethod} names the method a response's transaction answers (null: unknown). */
     public static Packet decode(byte[] datagram, Function<byte[], Method> responseMethod) throws KrpcException {
-        if (datagram.length > MAX_DATAGRAM_LENGTH) throw new KrpcException(KrpcException.MESSAGE_TOO_BIG, "datagram of " + datagram.length + " bytes");
+        if (datagram.length > MAX_DATAGRAM_LENGTH) throw KrpcException.protocol("datagram of " + datagram.length + " bytes is larger than " + MAX_DATAGRAM_LENGTH);
         BDict top;
         try {
             top = Bencode.decodeDict(datagram);
@@ -235,7 +232,8 @@ public final class Krpc {
                     sig = bytes(r, "sig", "r", 64, 64);
                     if (seq == null) throw KrpcException.protocol("r.seq missing");
                 }
-                yield new GetResponse(id, token, nodes(r), v, k, seq == null ? 0 : seq, sig);
+                if (v == null) k = null; // a key without a value says nothing
+                yield new GetResponse(id, token, nodes(r), v, k, seq, sig);
             }
         };
     }

@@ -97,8 +97,11 @@ public sealed interface KrpcMessage {
 
     record AnnouncePeerResponse(NodeId id) implements Response {}
 
-    /** value null: the node holds no (newer) item; publicKey null: the item, if any, is immutable. */
-    record GetResponse(NodeId id, byte[] token, List<NodeInfo> nodes, BValue value, byte[] publicKey, long seq, byte[] signature)
+    /**
+     * value null: the node holds no (newer) item; publicKey null: the item, if any, is
+     * immutable; seq (nullable) alone without value: the querier's copy is up to date (BEP 44).
+     */
+    record GetResponse(NodeId id, byte[] token, List<NodeInfo> nodes, BValue value, byte[] publicKey, Long seq, byte[] signature)
             implements Response {}
 
     record PutResponse(NodeId id) implements Response {}

@@ -201,7 +201,7 @@ final class Lookup {
             return;
         }
         if (g.publicKey() == null || !new NodeId(Bep44.mutableTarget(g.publicKey(), salt)).equals(target)) return;
-        if (item != null && item.seq() >= g.seq()) return;
+        if (g.seq() == null || g.signature() == null || (item != null && item.seq() >= g.seq())) return;
         if (!Ed25519.verify(g.publicKey(), Bep44.signedBuffer(salt, g.seq(), v), g.signature())) return;
         item = new FoundItem(g.value(), g.publicKey(), g.seq(), g.signature());
     }

@@ -51,6 +51,8 @@ final class RoutingTable {
 
     private final NodeId own;
     private final List<Bucket> buckets = new ArrayList<>();
+    /** Which id each address in the table has: one address holds one entry. */
+    private final java.util.Map<InetSocketAddress, NodeId> byAddress = new java.util.HashMap<>();
 
     RoutingTable(NodeId own, long now) {
         this.own = own;
@@ -70,6 +72,8 @@ final class RoutingTable {
     synchronized boolean heardFrom(NodeInfo node, boolean replied, long now) {
         int cpl = own.commonPrefixLength(node.id());
         if (cpl == NodeId.BITS) return false;
+        NodeId known = byAddress.get(node.address());
+        if (known != null && !known.equals(node.id())) return false; // one address, one entry: no id flooding
         while (true) {
             int index = Math.min(cpl, buckets.size() - 1);
             Bucket bucket = buckets.get(index);
@@ -91,6 +95,7 @@ final class RoutingTable {
             if (replied) fresh.lastReplied = now;
             if (bucket.nodes.size() < K) {
                 bucket.nodes.add(fresh);
+                byAddress.put(node.address(), node.id());
                 bucket.lastChanged = now;
                 return true;
             }
@@ -100,6 +105,8 @@ final class RoutingTable {
             }
             for (int i = 0; i < bucket.nodes.size(); i++) {
                 if (bucket.nodes.get(i).state(now) == State.BAD) {
+                    byAddress.remove(bucket.nodes.get(i).node.address());
+                    byAddress.put(node.address(), node.id());
                     bucket.nodes.set(i, fresh);
                     bucket.lastChanged = now;
                     return true;
@@ -128,7 +135,10 @@ final class RoutingTable {
         for (Iterator<Entry> it = last.replacements.iterator(); it.hasNext(); ) {
             Entry e = it.next();
             if (own.commonPrefixLength(e.node.id()) >= depth) {
-                if (next.nodes.size() < K) next.nodes.add(e);
+                if (next.nodes.size() < K && !byAddress.containsKey(e.node.address())) {
+                    next.nodes.add(e);
+                    byAddress.put(e.node.address(), e.node.id());
+                }
                 it.remove();
             }
         }
@@ -142,7 +152,11 @@ final class RoutingTable {
                 if (!e.node.address().equals(address)) continue;
                 e.failures++;
                 if (e.state(now) == State.BAD && !bucket.replacements.isEmpty()) {
-                    bucket.nodes.set(i, bucket.replacements.removeFirst());
+                    Entry promoted = bucket.replacements.removeFirst();
+                    if (byAddress.containsKey(promoted.node.address())) return;
+                    byAddress.remove(e.node.address());
+                    byAddress.put(promoted.node.address(), promoted.node.id());
+                    bucket.nodes.set(i, promoted);
                     bucket.lastChanged = now;
                 }
                 return;

@@ -260,6 +260,10 @@ abstract class MainlineInteropChecks {
         BDict stored = storedAt("our node A", ours.port(), target, null);
         assertEquals(seq, stored.integer("seq").orElseThrow(), "our node stores another seq");
         assertArrayEquals(bencodedString(value), Bencode.encode(stored.get("v").orElseThrow()), "our node stores another v");
+        // What our node answers to a get must be what BEP 44 readers need: k, sig, and a token.
+        assertEquals(pubkey, Hex.encode(stored.requireBytes("k")), "our node's get answer carries another k");
+        assertEquals(put.string("signature"), Hex.encode(stored.requireBytes("sig")), "our node's get answer carries another sig");
+        assertTrue(stored.has("token"), "our node's get answer carries no token: " + stored);
 
         OurDht.Run got = ourCommand("get-mutable", bootstrapFromTheirs("--pubkey", pubkey));
         assertEquals(value, text(got.json(), "value"), got.describe());

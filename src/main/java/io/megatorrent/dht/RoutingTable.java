@@ -73,7 +73,13 @@ final class RoutingTable {
         int cpl = own.commonPrefixLength(node.id());
         if (cpl == NodeId.BITS) return false;
         NodeId known = byAddress.get(node.address());
-        if (known != null && !known.equals(node.id())) return false; // one address, one entry: no id flooding
+        if (known != null && !known.equals(node.id())) {
+            // One address, one entry: a query under a new id is ignored (no id flooding), but an
+            // answer to our own query means the node changed its id (libtorrent does, after
+            // learning its external address): the old entry goes.
+            if (!replied) return false;
+            remove(known, node.address());
+        }
         while (true) {
             int index = Math.min(cpl, buckets.size() - 1);
             Bucket bucket = buckets.get(index);
@@ -117,6 +123,11 @@ final class RoutingTable {
             bucket.replacements.addFirst(fresh);
             return false;
         }
+    }
+
+    private void remove(NodeId id, InetSocketAddress address) {
+        byAddress.remove(address);
+        for (Bucket b : buckets) b.nodes.removeIf(e -> e.node.id().equals(id) && e.node.address().equals(address));
     }
 
     private void split(long now) {

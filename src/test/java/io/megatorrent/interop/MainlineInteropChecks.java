@@ -2,7 +2,6 @@ package io.megatorrent.interop;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -362,6 +361,5 @@ abstract class MainlineInteropChecks {
             if (v instanceof JsonValue.JsonString s) peers.add(s.value());
         }
         assertTrue(peers.contains(peer), "our get-peers found " + peers + ", not " + peer + "\n" + got.describe());
-        assertNotNull(got.json());
     }
 }

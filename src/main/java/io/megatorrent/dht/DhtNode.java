@@ -59,29 +59,34 @@ public final class DhtNode implements KrpcTransport, AutoCloseable {
      * the saved one, else a fresh random one.
      */
     public record Config(InetSocketAddress bind, boolean readOnly, Path stateDir, NodeId id, Duration queryTimeout,
-                         int rateLimitPerIp, boolean rateLimitLoopback) {
+                         int rateLimitPerIp, boolean rateLimitLoopback, boolean enforceBep42) {
         public static Config of(InetSocketAddress bind) {
-            return new Config(bind, false, null, null, DEFAULT_QUERY_TIMEOUT, DEFAULT_RATE_LIMIT, false);
+            return new Config(bind, false, null, null, DEFAULT_QUERY_TIMEOUT, DEFAULT_RATE_LIMIT, false, true);
+        }
+
+        /** BEP 42 on (the default): nodes with ids not valid for their public IPv4 address stay out of the table. */
+        public Config withBep42(boolean enforce) {
+            return new Config(bind, readOnly, stateDir, id, queryTimeout, rateLimitPerIp, rateLimitLoopback, enforce);
         }
 
         public Config withReadOnly(boolean ro) {
-            return new Config(bind, ro, stateDir, id, queryTimeout, rateLimitPerIp, rateLimitLoopback);
+            return new Config(bind, ro, stateDir, id, queryTimeout, rateLimitPerIp, rateLimitLoopback, enforceBep42);
         }
 
         public Config withStateDir(Path dir) {
-            return new Config(bind, readOnly, dir, id, queryTimeout, rateLimitPerIp, rateLimitLoopback);
+            return new Config(bind, readOnly, dir, id, queryTimeout, rateLimitPerIp, rateLimitLoopback, enforceBep42);
         }
 
         public Config withId(NodeId nodeId) {
-            return new Config(bind, readOnly, stateDir, nodeId, queryTimeout, rateLimitPerIp, rateLimitLoopback);
+            return new Config(bind, readOnly, stateDir, nodeId, queryTimeout, rateLimitPerIp, rateLimitLoopback, enforceBep42);
         }
 
         public Config withQueryTimeout(Duration t) {
-            return new Config(bind, readOnly, stateDir, id, t, rateLimitPerIp, rateLimitLoopback);
+            return new Config(bind, readOnly, stateDir, id, t, rateLimitPerIp, rateLimitLoopback, enforceBep42);
         }
 
         public Config withRateLimit(int perIp, boolean limitLoopback) {
-            return new Config(bind, readOnly, stateDir, id, queryTimeout, perIp, limitLoopback);
+            return new Config(bind, readOnly, stateDir, id, queryTimeout, perIp, limitLoopback, enforceBep42);
         }
     }
 
@@ -112,7 +117,7 @@ public final class DhtNode implements KrpcTransport, AutoCloseable {
         this.channel = channel;
         this.id = id;
         long now = System.nanoTime();
-        this.table = new RoutingTable(id, now);
+        this.table = new RoutingTable(id, now, config.enforceBep42());
         for (NodeInfo n : savedNodes) table.heardFrom(n, false, now);
         this.tokens = new Tokens(now);
         this.rateLimiter = new RateLimiter(config.rateLimitPerIp(), config.rateLimitLoopback());

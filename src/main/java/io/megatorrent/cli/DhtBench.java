@@ -54,7 +54,7 @@ final class DhtBench {
             rate(target, true, 1, window);
             out.printf("megatorrent node   ping       %9.0f queries/s%n", rate(target, false, seconds, window));
             out.printf("megatorrent node   get_peers  %9.0f queries/s%n", rate(target, true, seconds, window));
-            out.printf("                   (the node answered %d queries with responses and %d with errors)%n", node.queriesAnswered.get(), node.errorsSent.get());
+            out.printf("                   (the node answered %d queries with responses and %d with errors)%n", node.queriesAnswered(), node.errorsSent());
         }
         Process lt = startLibtorrent(err);
         if (lt == null) {

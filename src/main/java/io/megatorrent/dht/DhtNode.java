@@ -1,7 +1,6 @@
 package io.megatorrent.dht;
 
 import io.megatorrent.codec.BValue;
-import io.megatorrent.codec.BValue.BBytes;
 import io.megatorrent.codec.BValue.BDict;
 import io.megatorrent.codec.Bencode;
 import io.megatorrent.codec.CodecException;
@@ -60,35 +59,38 @@ public final class DhtNode implements KrpcTransport, AutoCloseable {
      * the saved one, else a fresh random one.
      */
     public record Config(InetSocketAddress bind, boolean readOnly, Path stateDir, NodeId id, Duration queryTimeout,
-                         int rateLimitPerIp, boolean rateLimitLoopback) {
+                         int rateLimitPerIp, boolean rateLimitLoopback, boolean enforceBep42) {
         public static Config of(InetSocketAddress bind) {
-            return new Config(bind, false, null, null, DEFAULT_QUERY_TIMEOUT, DEFAULT_RATE_LIMIT, false);
+            return new Config(bind, false, null, null, DEFAULT_QUERY_TIMEOUT, DEFAULT_RATE_LIMIT, false, true);
+        }
+
+        /** BEP 42 on (the default): nodes with ids not valid for their public IPv4 address stay out of the table. */
+        public Config withBep42(boolean enforce) {
+            return new Config(bind, readOnly, stateDir, id, queryTimeout, rateLimitPerIp, rateLimitLoopback, enforce);
         }
 
         public Config withReadOnly(boolean ro) {
-            return new Config(bind, ro, stateDir, id, queryTimeout, rateLimitPerIp, rateLimitLoopback);
+            return new Config(bind, ro, stateDir, id, queryTimeout, rateLimitPerIp, rateLimitLoopback, enforceBep42);
         }
 
         public Config withStateDir(Path dir) {
-            return new Config(bind, readOnly, dir, id, queryTimeout, rateLimitPerIp, rateLimitLoopback);
+            return new Config(bind, readOnly, dir, id, queryTimeout, rateLimitPerIp, rateLimitLoopback, enforceBep42);
         }
 
         public Config withId(NodeId nodeId) {
-            return new Config(bind, readOnly, stateDir, nodeId, queryTimeout, rateLimitPerIp, rateLimitLoopback);
+            return new Config(bind, readOnly, stateDir, nodeId, queryTimeout, rateLimitPerIp, rateLimitLoopback, enforceBep42);
         }
 
         public Config withQueryTimeout(Duration t) {
-            return new Config(bind, readOnly, stateDir, id, t, rateLimitPerIp, rateLimitLoopback);
+            return new Config(bind, readOnly, stateDir, id, t, rateLimitPerIp, rateLimitLoopback, enforceBep42);
         }
 
         public Config withRateLimit(int perIp, boolean limitLoopback) {
-            return new Config(bind, readOnly, stateDir, id, queryTimeout, perIp, limitLoopback);
+            return new Config(bind, readOnly, stateDir, id, queryTimeout, perIp, limitLoopback, enforceBep42);
         }
     }
 
-    private record Pending(InetSocketAddress to, Method method, CompletableFuture<Packet> answer) {}
-
-    private record Packet(Krpc.Packet packet) {}
+    private record Pending(InetSocketAddress to, Method method, CompletableFuture<Krpc.Packet> answer) {}
 
     private final Config config;
     private final DatagramChannel channel;
@@ -106,17 +108,16 @@ public final class DhtNode implements KrpcTransport, AutoCloseable {
     private final Thread maintenance;
     private volatile boolean closed;
 
-    /** Counters, for tests and benchmarks. */
-    public final AtomicLong queriesAnswered = new AtomicLong();
-    public final AtomicLong packetsDropped = new AtomicLong();
-    public final AtomicLong errorsSent = new AtomicLong();
+    private final AtomicLong queriesAnswered = new AtomicLong();
+    private final AtomicLong packetsDropped = new AtomicLong();
+    private final AtomicLong errorsSent = new AtomicLong();
 
     private DhtNode(Config config, DatagramChannel channel, NodeId id, List<NodeInfo> savedNodes) {
         this.config = config;
         this.channel = channel;
         this.id = id;
         long now = System.nanoTime();
-        this.table = new RoutingTable(id, now);
+        this.table = new RoutingTable(id, now, config.enforceBep42());
         for (NodeInfo n : savedNodes) table.heardFrom(n, false, now);
         this.tokens = new Tokens(now);
         this.rateLimiter = new RateLimiter(config.rateLimitPerIp(), config.rateLimitLoopback());
@@ -176,6 +177,19 @@ public final class DhtNode implements KrpcTransport, AutoCloseable {
         return table.all();
     }
 
+    /** Queries answered with a response, with an error, and datagrams dropped: for tests and benchmarks. */
+    public long queriesAnswered() {
+        return queriesAnswered.get();
+    }
+
+    public long errorsSent() {
+        return errorsSent.get();
+    }
+
+    public long packetsDropped() {
+        return packetsDropped.get();
+    }
+
     /** Sizes of what remote nodes can make us hold, to check that it stays bounded. */
     public String footprint() {
         return "pending=" + pending.size() + " table=" + table.size() + " peers=" + peerStore.peerCount()
@@ -190,14 +204,14 @@ public final class DhtNode implements KrpcTransport, AutoCloseable {
         pendingSlots.acquire();
         int tid = 0;
         try {
-            CompletableFuture<Packet> answer = new CompletableFuture<>();
+            CompletableFuture<Krpc.Packet> answer = new CompletableFuture<>();
             Pending p = new Pending(to, query.method(), answer);
             do tid = nextTid.incrementAndGet() & 0xffff; while (pending.putIfAbsent(tid, p) != null);
             byte[] t = {(byte) (tid >> 8), (byte) tid};
             send(new Krpc.Packet(t, query, VERSION, config.readOnly(), null), to);
             Krpc.Packet reply;
             try {
-                reply = answer.get(config.queryTimeout().toNanos(), TimeUnit.NANOSECONDS).packet();
+                reply = answer.get(config.queryTimeout().toNanos(), TimeUnit.NANOSECONDS);
             } catch (TimeoutException e) {
                 table.failed(to, System.nanoTime());
                 throw new SocketTimeoutException("no answer from " + to + " to " + query.method().wireName);
@@ -310,7 +324,7 @@ public final class DhtNode implements KrpcTransport, AutoCloseable {
             packetsDropped.incrementAndGet();
             return;
         }
-        p.answer().complete(new Packet(packet));
+        p.answer().complete(packet);
     }
 
     private void answer(Krpc.Packet packet, Query q, InetSocketAddress from, long now) {
@@ -533,9 +547,5 @@ public final class DhtNode implements KrpcTransport, AutoCloseable {
             // nothing left to do with it
         }
         for (Pending p : pending.values()) p.answer().completeExceptionally(new ClosedChannelException());
-    }
-
-    static BBytes utf8(String s) {
-        return BBytes.of(s);
     }
 }

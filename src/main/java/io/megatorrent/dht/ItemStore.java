@@ -4,7 +4,6 @@ import io.megatorrent.codec.BValue;
 import io.megatorrent.codec.Bencode;
 import io.megatorrent.crypto.Ed25519;
 import io.megatorrent.dht.KrpcMessage.Put;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -73,9 +72,5 @@ final class ItemStore {
 
     synchronized int size() {
         return items.size();
-    }
-
-    static boolean sameValue(Item a, BValue v) {
-        return Arrays.equals(Bencode.encode(a.value()), Bencode.encode(v));
     }
 }

@@ -170,9 +170,19 @@ final class Lookup {
     private void handle(Outcome o) {
         Candidate c = o.candidate();
         Response r = o.response();
-        if (r == null || !r.id().equals(c.node.id())) {
+        if (r == null) {
             c.state = State.FAILED;
             return;
+        }
+        if (!r.id().equals(c.node.id())) {
+            // the node at that address answers under another id (it changed, or we were told a
+            // wrong one): it counts where its real id puts it, unless that id is already known
+            c.state = State.FAILED;
+            if (r.id().equals(ownId) || byId.containsKey(r.id())) return;
+            Candidate real = new Candidate(new NodeInfo(r.id(), c.node.address()), c.hop);
+            byId.put(r.id(), real);
+            candidates.add(real);
+            c = real;
         }
         c.state = State.ANSWERED;
         List<NodeInfo> nodes = switch (r) {

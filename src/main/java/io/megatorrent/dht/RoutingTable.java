@@ -54,8 +54,16 @@ final class RoutingTable {
     /** Which id each address in the table has: one address holds one entry. */
     private final java.util.Map<InetSocketAddress, NodeId> byAddress = new java.util.HashMap<>();
 
+    private final boolean enforceBep42;
+
     RoutingTable(NodeId own, long now) {
+        this(own, now, false);
+    }
+
+    /** With enforceBep42, nodes whose id BEP 42 forbids for their (public IPv4) address stay out. */
+    RoutingTable(NodeId own, long now, boolean enforceBep42) {
         this.own = own;
+        this.enforceBep42 = enforceBep42;
         Bucket b = new Bucket();
         b.lastChanged = now;
         buckets.add(b);
@@ -72,8 +80,15 @@ final class RoutingTable {
     synchronized boolean heardFrom(NodeInfo node, boolean replied, long now) {
         int cpl = own.commonPrefixLength(node.id());
         if (cpl == NodeId.BITS) return false;
+        if (enforceBep42 && !Bep42.valid(node.id(), node.address().getAddress())) return false;
         NodeId known = byAddress.get(node.address());
-        if (known != null && !known.equals(node.id())) return false; // one address, one entry: no id flooding
+        if (known != null && !known.equals(node.id())) {
+            // One address, one entry: a query under a new id is ignored (no id flooding), but an
+            // answer to our own query means the node changed its id (libtorrent does, after
+            // learning its external address): the old entry goes.
+            if (!replied) return false;
+            remove(known, node.address());
+        }
         while (true) {
             int index = Math.min(cpl, buckets.size() - 1);
             Bucket bucket = buckets.get(index);
@@ -117,6 +132,11 @@ final class RoutingTable {
             bucket.replacements.addFirst(fresh);
             return false;
         }
+    }
+
+    private void remove(NodeId id, InetSocketAddress address) {
+        byAddress.remove(address);
+        for (Bucket b : buckets) b.nodes.removeIf(e -> e.node.id().equals(id) && e.node.address().equals(address));
     }
 
     private void split(long now) {

@@ -7,10 +7,8 @@ import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Random;
-import java.util.Set;
 import java.util.concurrent.Semaphore;
 
 /**
@@ -105,10 +103,6 @@ public final class Simulation implements AutoCloseable {
         List<NodeId> out = new ArrayList<>();
         for (NodeInfo n : infos) out.add(n.id());
         return out;
-    }
-
-    static Set<NodeId> set(List<NodeId> ids) {
-        return new HashSet<>(ids);
     }
 
     @Override

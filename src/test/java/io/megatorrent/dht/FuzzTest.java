@@ -53,7 +53,7 @@ class FuzzTest {
             System.gc();
             long heapAfter = rt.totalMemory() - rt.freeMemory();
             System.out.printf("fuzz: %d datagrams, %d pings answered, node answered %d queries, sent %d errors, dropped %d; %s; heap %+d KiB%n",
-                    sent, pings, node.queriesAnswered.get(), node.errorsSent.get(), node.packetsDropped.get(), node.footprint(),
+                    sent, pings, node.queriesAnswered(), node.errorsSent(), node.packetsDropped(), node.footprint(),
                     (heapAfter - heapBefore) / 1024);
             assertTrue(node.routingTableSize() <= 160 * RoutingTable.K);
             assertTrue(node.footprint().startsWith("pending=0 "), node.footprint());

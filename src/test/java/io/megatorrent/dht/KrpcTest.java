@@ -2,7 +2,6 @@ package io.megatorrent.dht;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-import io.megatorrent.codec.BValue;
 import io.megatorrent.codec.BValue.BBytes;
 import io.megatorrent.codec.Hex;
 import io.megatorrent.dht.KrpcMessage.*;
@@ -106,10 +105,5 @@ class KrpcTest {
         assertTrue(A.compareDistance(NodeId.ofHex("0000000000000000000000000000000000000003"), B) < 0);
         NodeId r = A.randomWithPrefix(10, new java.util.Random(1));
         assertEquals(10, A.commonPrefixLength(r));
-    }
-
-    @SuppressWarnings("unused")
-    private static BValue unused() {
-        return null;
     }
 }

@@ -57,6 +57,17 @@ class TableAndStorageTest {
     }
 
     @Test
+    void oneEntryPerAddressAndIdChangesFollowAnswers() {
+        RoutingTable table = new RoutingTable(NodeId.random(new Random(5)), 0);
+        NodeInfo first = node(NodeId.random(new Random(6)), 7000);
+        NodeInfo renamed = node(NodeId.random(new Random(8)), 7000);
+        assertTrue(table.heardFrom(first, false, 1));
+        assertFalse(table.heardFrom(renamed, false, 2), "a query under a new id from a known address is ignored");
+        assertTrue(table.heardFrom(renamed, true, 3), "an answer under a new id replaces the entry");
+        assertEquals(List.of(renamed), table.all());
+    }
+
+    @Test
     void nodeStates() {
         RoutingTable.Entry e = new RoutingTable.Entry(node(NodeId.random(), 1));
         assertEquals(RoutingTable.State.QUESTIONABLE, e.state(0));

@@ -1,0 +1,77 @@
+package io.megatorrent.dht;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import io.megatorrent.codec.BValue.BBytes;
+import io.megatorrent.crypto.Ed25519;
+import io.megatorrent.dht.KrpcMessage.*;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+@Timeout(60)
+class DhtNodeTest {
+    static final InetSocketAddress LOOPBACK = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
+
+    @Test
+    void idAndTablePersistAcrossRestarts(@TempDir Path dir) throws Exception {
+        try (DhtNode other = DhtNode.start(DhtNode.Config.of(LOOPBACK))) {
+            NodeId id;
+            try (DhtNode node = DhtNode.start(DhtNode.Config.of(LOOPBACK).withStateDir(dir))) {
+                id = node.id();
+                node.bootstrap(List.of(other.localAddress()), Duration.ofSeconds(5));
+                assertEquals(1, node.routingTableSize());
+            }
+            assertTrue(Files.exists(dir.resolve(DhtNode.STATE_FILE)));
+            try (DhtNode again = DhtNode.start(DhtNode.Config.of(LOOPBACK).withStateDir(dir))) {
+                assertEquals(id, again.id());
+                assertEquals(List.of(new NodeInfo(other.id(), other.localAddress())), again.knownNodes());
+            }
+        }
+    }
+
+    @Test
+    void readOnlyQueriersStayOutOfTheTableAndReadOnlyNodesAnswerNothing() throws Exception {
+        try (DhtNode full = DhtNode.start(DhtNode.Config.of(LOOPBACK));
+             DhtNode ro = DhtNode.start(DhtNode.Config.of(LOOPBACK).withReadOnly(true));
+             DhtNode other = DhtNode.start(DhtNode.Config.of(LOOPBACK).withQueryTimeout(Duration.ofMillis(300)))) {
+            assertEquals(full.id(), ro.ping(full.localAddress()).id());
+            assertEquals(0, full.routingTableSize(), "BEP 43: a read-only querier is not added");
+            other.ping(full.localAddress());
+            assertEquals(1, full.routingTableSize());
+            assertThrows(java.net.SocketTimeoutException.class, () -> other.ping(ro.localAddress()));
+        }
+    }
+
+    @Test
+    void errorsComeBackAsKrpcExceptions() throws Exception {
+        try (DhtNode a = DhtNode.start(DhtNode.Config.of(LOOPBACK)); DhtNode b = DhtNode.start(DhtNode.Config.of(LOOPBACK))) {
+            KrpcException bad = assertThrows(KrpcException.class,
+                    () -> b.query(a.localAddress(), new AnnouncePeer(b.id(), NodeId.random(), 80, false, new byte[8])));
+            assertEquals(KrpcException.PROTOCOL, bad.code());
+            GetPeersResponse gp = (GetPeersResponse) b.query(a.localAddress(), new GetPeers(b.id(), NodeId.random()));
+            Ed25519.KeyPair key = Ed25519.fromSeed(new byte[32]);
+            Put old = TableAndStorageTest.mutable(key, new byte[0], BBytes.of("new"), 9, null);
+            Put stale = TableAndStorageTest.mutable(key, new byte[0], BBytes.of("old"), 8, null);
+            b.query(a.localAddress(), withToken(old, gp.token()));
+            assertEquals(KrpcException.SEQ_LESS_THAN_CURRENT,
+                    assertThrows(KrpcException.class, () -> b.query(a.localAddress(), withToken(stale, gp.token()))).code());
+            GetResponse got = (GetResponse) b.query(a.localAddress(), new Get(b.id(), new NodeId(Bep44.mutableTarget(key.publicKey(), new byte[0])), null));
+            assertEquals(BBytes.of("new"), got.value());
+            assertEquals(9L, got.seq());
+            GetResponse upToDate = (GetResponse) b.query(a.localAddress(), new Get(b.id(), new NodeId(Bep44.mutableTarget(key.publicKey(), new byte[0])), 9L));
+            assertNull(upToDate.value());
+            assertEquals(9L, upToDate.seq());
+        }
+    }
+
+    static Put withToken(Put p, byte[] token) {
+        return new Put(p.id(), token, p.value(), p.publicKey(), p.salt(), p.seq(), p.signature(), p.cas());
+    }
+}

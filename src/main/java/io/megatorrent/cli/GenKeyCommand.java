@@ -21,7 +21,7 @@ final class GenKeyCommand extends OptionCommand {
     @Override
     List<Args.Option> options() {
         return DataDir.with(List.of(
-                Args.Option.value("key-file", 'k', "FILE", "where to write the identity (default: DIR/identity.json)"),
+                Args.Option.value("key", 'k', "FILE", "where to write the identity (default: DIR/identity.json)"),
                 Args.Option.flag("read-key", "also make a read key: the channel is private, its manifests encrypted"),
                 Args.Option.flag("force", "overwrite an existing identity file (its keys are lost)")));
     }
@@ -41,7 +41,7 @@ final class GenKeyCommand extends OptionCommand {
     @Override
     int run(Args args, PrintStream out, PrintStream err) throws UsageException, IOException {
         args.noPositional();
-        Path file = args.get("key-file").map(Path::of)
+        Path file = args.get("key").map(Path::of)
                 .orElseGet(() -> DataDir.resolve(args).resolve(ChannelIdentity.DEFAULT_FILE_NAME))
                 .toAbsolutePath();
         boolean force = args.has("force");

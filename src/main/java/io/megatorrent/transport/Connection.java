@@ -1,0 +1,315 @@
+package io.megatorrent.transport;
+
+import io.megatorrent.codec.Hex;
+import io.megatorrent.crypto.CryptoException;
+import io.megatorrent.crypto.HashFunction;
+import io.megatorrent.crypto.X25519;
+import java.io.BufferedInputStream;
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.InputStream;
+import java.lang.System.Logger.Level;
+import java.net.SocketTimeoutException;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * One authenticated, encrypted connection to a peer over any byte stream (TCP, a SOCKS5 tunnel,
+ * an I2P stream). The handshake runs in the factory methods, under a deadline; afterwards
+ * {@link #send} may be called from any thread and {@link #receive} from one reader thread.
+ * A peer that breaks the protocol (garbage, a bad tag, an oversize length), stays silent past
+ * the idle timeout, or stops reading what we send for that long is dropped: the connection
+ * closes and the reason is logged.
+ */
+public final class Connection implements Closeable {
+    private static final System.Logger LOG = System.getLogger(Connection.class.getName());
+
+    /** Mixed into every handshake: both sides must speak v6 of this protocol or the handshake fails. */
+    public static final byte[] PROLOGUE = ("megatorrent/" + Message.PROTOCOL_VERSION).getBytes(StandardCharsets.US_ASCII);
+    public static final Noise.Protocol XX = new Noise.Protocol(Noise.Pattern.XX, HashFunction.BLAKE2B);
+    public static final Noise.Protocol IK = new Noise.Protocol(Noise.Pattern.IK, HashFunction.BLAKE2B);
+    /** First byte of the initiator's first frame: which handshake follows. */
+    public static final byte PATTERN_XX = 0x01;
+    public static final byte PATTERN_IK = 0x02;
+    /** Handshake messages carry empty payloads in v6, so none is longer than IK's first (1 + 96 bytes). */
+    static final int MAX_HANDSHAKE_FRAME = 256;
+    /** Receive buffer: one full frame; larger reads bypass it. */
+    static final int READ_BUFFER = 1 << 16;
+
+    /** How long a handshake may take in total, and how long a connection may stay silent (or leave our writes unread). */
+    public record Timeouts(Duration handshake, Duration idle) {
+        public static final Timeouts DEFAULT = new Timeouts(Duration.ofSeconds(10), Duration.ofMinutes(5));
+    }
+
+    private final SocketChannel channel;
+    private final InputStream in;
+    private final String peer;
+    private final boolean initiator;
+    private final byte[] handshakeHash;
+    private final byte[] remoteStatic;
+    private final Framing.Sealer sealer;
+    private final Framing.Opener opener;
+    private final ReentrantLock writeLock = new ReentrantLock();
+    private final AtomicInteger nextRequestId = new AtomicInteger();
+    private final long idleNanos;
+    /** When the current write last made progress (System.nanoTime), or 0 when not writing. */
+    private volatile long writeProgress;
+    private final Thread watchdog;
+    private volatile boolean closed;
+
+    private Connection(SocketChannel channel, InputStream in, String peer, boolean initiator, Noise.Transport transport, Duration idle) {
+        this.idleNanos = idle.toNanos();
+        this.channel = channel;
+        this.in = in;
+        this.peer = peer;
+        this.initiator = initiator;
+        this.handshakeHash = transport.handshakeHash();
+        this.remoteStatic = transport.remoteStatic();
+        this.sealer = new Framing.Sealer(transport.send());
+        this.opener = new Framing.Opener(transport.receive());
+        this.watchdog = Thread.ofVirtual().name("transport-write-watchdog").start(this::watchWrites);
+    }
+
+    /**
+     * Closes the connection when a write makes no progress for the idle timeout: a peer that
+     * stops reading must not hold a sender forever (blocking channels have no write timeout).
+     */
+    private void watchWrites() {
+        long period = Math.max(10_000_000L, Math.min(idleNanos / 4, 5_000_000_000L));
+        while (!closed) {
+            try {
+                Thread.sleep(Duration.ofNanos(period));
+            } catch (InterruptedException e) {
+                return;
+            }
+            long since = writeProgress;
+            if (since != 0 && System.nanoTime() - since > idleNanos && !closed) {
+                LOG.log(Level.DEBUG, "dropping {0}: it has not read what we sent for {1} ms", peer, idleNanos / 1_000_000);
+                close();
+            }
+        }
+    }
+
+    /** Dials {@code target} and runs IK if its static key is known, else XX. Closes the stream on failure. */
+    public static Connection connect(Dialer dialer, PeerTarget target, X25519.KeyPair localStatic, Timeouts timeouts) throws IOException {
+        SocketChannel channel = dialer.connect(target.address(), timeouts.handshake());
+        return initiate(channel, target.staticKey(), localStatic, timeouts, target.address().toString());
+    }
+
+    /**
+     * Runs the initiator's handshake over a connected blocking stream: IK when
+     * {@code expectedRemoteStatic} is given (the handshake fails unless the peer holds that key),
+     * else XX.
+     */
+    public static Connection initiate(SocketChannel channel, byte[] expectedRemoteStatic, X25519.KeyPair localStatic,
+            Timeouts timeouts, String peerName) throws IOException {
+        boolean ik = expectedRemoteStatic != null;
+        try {
+            InputStream in = prepare(channel);
+            long deadline = System.nanoTime() + timeouts.handshake().toNanos();
+            Noise.HandshakeState hs = new Noise.HandshakeState(ik ? IK : XX, true, PROLOGUE, localStatic, null, expectedRemoteStatic);
+            writeFully(channel, firstHandshakeFrame(ik, hs.writeMessage(new byte[0])));
+            requireEmpty(hs.readMessage(readHandshake(channel, in, deadline)));
+            if (!ik) writeFully(channel, Framing.handshakeFrame(hs.writeMessage(new byte[0])));
+            Connection c = new Connection(channel, in, peerName, true, hs.split(), timeouts.idle());
+            channel.socket().setSoTimeout(millis(timeouts.idle()));
+            return c;
+        } catch (CryptoException | IOException | RuntimeException e) {
+            closeQuietly(channel);
+            String reason = e instanceof SocketTimeoutException ? "handshake timed out" : e.getMessage();
+            LOG.log(Level.DEBUG, "handshake with {0} failed: {1}", peerName, reason);
+            if (e instanceof java.io.EOFException) throw new IOException("handshake with " + peerName + " failed: the peer closed the connection"
+                    + (ik ? " (it may not hold the expected static key)" : ""), e);
+            if (e instanceof CryptoException) throw new ProtocolException("handshake", -1, e.getMessage(), e);
+            if (e instanceof IOException io) throw io;
+            throw (RuntimeException) e;
+        }
+    }
+
+    /** Runs the responder's handshake (XX or IK, as the initiator's first byte says) over an accepted stream. */
+    public static Connection accept(SocketChannel channel, X25519.KeyPair localStatic, Timeouts timeouts) throws IOException {
+        String peerName = describe(channel);
+        try {
+            InputStream in = prepare(channel);
+            long deadline = System.nanoTime() + timeouts.handshake().toNanos();
+            byte[] first = readHandshake(channel, in, deadline);
+            Noise.Protocol protocol = patternOf(first);
+            boolean ik = protocol == IK;
+            Noise.HandshakeState hs = new Noise.HandshakeState(protocol, false, PROLOGUE, localStatic, null, null);
+            requireEmpty(hs.readMessage(java.util.Arrays.copyOfRange(first, 1, first.length)));
+            writeFully(channel, Framing.handshakeFrame(hs.writeMessage(new byte[0])));
+            if (!ik) requireEmpty(hs.readMessage(readHandshake(channel, in, deadline)));
+            Connection c = new Connection(channel, in, peerName, false, hs.split(), timeouts.idle());
+            channel.socket().setSoTimeout(millis(timeouts.idle()));
+            return c;
+        } catch (CryptoException | IOException | RuntimeException e) {
+            closeQuietly(channel);
+            String reason = e instanceof SocketTimeoutException ? "handshake timed out" : e.getMessage();
+            LOG.log(Level.DEBUG, "dropping {0}: handshake failed: {1}", peerName, reason);
+            if (e instanceof CryptoException) throw new ProtocolException("handshake", -1, e.getMessage(), e);
+            if (e instanceof IOException io) throw io;
+            throw (RuntimeException) e;
+        }
+    }
+
+    /** The initiator's first frame: {@code uint16be length || pattern byte || first Noise message}. */
+    public static byte[] firstHandshakeFrame(boolean ik, byte[] firstNoiseMessage) {
+        byte[] first = new byte[1 + firstNoiseMessage.length];
+        first[0] = ik ? PATTERN_IK : PATTERN_XX;
+        System.arraycopy(firstNoiseMessage, 0, first, 1, firstNoiseMessage.length);
+        return Framing.handshakeFrame(first);
+    }
+
+    /** Splits the initiator's first frame body (after the length) into pattern and Noise message; checks the pattern byte. */
+    public static Noise.Protocol patternOf(byte[] firstFrameBody) throws ProtocolException {
+        if (firstFrameBody.length < 1) throw new ProtocolException("pattern", 2, "empty first handshake frame");
+        return switch (firstFrameBody[0]) {
+            case PATTERN_XX -> XX;
+            case PATTERN_IK -> IK;
+            default -> throw new ProtocolException("pattern", 2, String.format("unknown handshake pattern 0x%02x", firstFrameBody[0] & 0xFF));
+        };
+    }
+
+    private static InputStream prepare(SocketChannel channel) throws IOException {
+        channel.configureBlocking(true);
+        // Buffered so a frame's 2-byte length is not a system call of its own; the same stream
+        // serves the handshake and the transport, so nothing read ahead is lost.
+        return new BufferedInputStream(channel.socket().getInputStream(), READ_BUFFER);
+    }
+
+    private static byte[] readHandshake(SocketChannel channel, InputStream in, long deadline) throws IOException {
+        long left = deadline - System.nanoTime();
+        if (left <= 0) throw new SocketTimeoutException("handshake timed out");
+        channel.socket().setSoTimeout((int) Math.max(1, left / 1_000_000));
+        return Framing.readHandshakeFrame(in, MAX_HANDSHAKE_FRAME);
+    }
+
+    private static void requireEmpty(byte[] payload) throws ProtocolException {
+        if (payload.length != 0) throw new ProtocolException("handshake payload", -1, "must be empty in protocol v6, got " + payload.length + " bytes");
+    }
+
+    private static int millis(Duration d) {
+        return (int) Math.min(Integer.MAX_VALUE, Math.max(1, d.toMillis()));
+    }
+
+    /** The Noise handshake hash: identical on both ends, unique to this session (for channel binding). */
+    public byte[] handshakeHash() {
+        return handshakeHash.clone();
+    }
+
+    /** The peer's authenticated X25519 static public key. */
+    public byte[] remoteStatic() {
+        return remoteStatic.clone();
+    }
+
+    public String remoteStaticHex() {
+        return Hex.encode(remoteStatic);
+    }
+
+    public boolean isInitiator() {
+        return initiator;
+    }
+
+    /** Where the peer is, for logs. */
+    public String peer() {
+        return peer;
+    }
+
+    /** A fresh non-zero request id for a request sent on this connection. */
+    public int nextRequestId() {
+        int id;
+        do {
+            id = nextRequestId.incrementAndGet();
+        } while (id == 0);
+        return id;
+    }
+
+    /** Sends one message; safe to call from several threads (messages are never interleaved). */
+    public void send(Message message) throws IOException {
+        byte[] bytes = Message.encode(message);
+        writeLock.lock();
+        try {
+            if (closed) throw new IOException("connection to " + peer + " is closed");
+            sealer.write(bytes, (buf, off, len) -> {
+                ByteBuffer b = ByteBuffer.wrap(buf, off, len);
+                while (b.hasRemaining()) {
+                    writeProgress = System.nanoTime();
+                    channel.write(b);
+                }
+            });
+        } catch (IOException e) {
+            close();
+            throw e;
+        } finally {
+            writeProgress = 0;
+            writeLock.unlock();
+        }
+    }
+
+    /**
+     * The next message, or null when the peer closed the connection between messages. On any
+     * error (protocol violation, idle timeout, I/O) the connection is closed and the error thrown.
+     * Call from one thread at a time.
+     */
+    public Message receive() throws IOException {
+        try {
+            byte[] bytes = opener.read(in);
+            if (bytes == null) {
+                close();
+                return null;
+            }
+            return Message.decode(bytes);
+        } catch (ProtocolException e) {
+            LOG.log(Level.DEBUG, "dropping {0}: {1}", peer, e.getMessage());
+            close();
+            throw e;
+        } catch (SocketTimeoutException e) {
+            LOG.log(Level.DEBUG, "dropping {0}: idle timeout", peer);
+            close();
+            throw new SocketTimeoutException("connection to " + peer + " idle too long");
+        } catch (IOException e) {
+            close();
+            throw e;
+        }
+    }
+
+    public boolean isOpen() {
+        return !closed && channel.isOpen();
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        closeQuietly(channel);
+        if (watchdog != null && Thread.currentThread() != watchdog) watchdog.interrupt();
+    }
+
+    static String describe(SocketChannel channel) {
+        try {
+            var a = channel.getRemoteAddress();
+            return a == null ? "unconnected stream" : a.toString();
+        } catch (IOException e) {
+            return "closed stream";
+        }
+    }
+
+    static void writeFully(SocketChannel channel, byte[] bytes) throws IOException {
+        writeFully(channel, ByteBuffer.wrap(bytes));
+    }
+
+    static void writeFully(SocketChannel channel, ByteBuffer buf) throws IOException {
+        while (buf.hasRemaining()) channel.write(buf);
+    }
+
+    static void closeQuietly(SocketChannel channel) {
+        try {
+            channel.close();
+        } catch (IOException ignored) {
+            // closing is best effort; the channel is unusable either way
+        }
+    }
+}

@@ -1,0 +1,462 @@
+package io.megatorrent.transport;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+
+/**
+ * The v6 protocol messages (PROTOCOL_FINAL.md section 4.5), and the one place their bytes are
+ * written and read. A message is {@code type (1) || request_id (uint32be) || body}; every field
+ * has a bound, and {@link #decode} rejects anything that is not exactly what {@link #encode} writes.
+ */
+public sealed interface Message {
+    byte HELLO = 0x01;
+    byte REQUEST = 0x02;
+    byte DATA = 0x03;
+    byte FIND_PEERS = 0x04;
+    byte PEERS = 0x05;
+    byte PUBLISH = 0x06;
+    byte ANNOUNCE = 0x07;
+    byte OK = 0x08;
+    byte DHT_QUERY = 0x09;
+    byte DHT_RESPONSE = 0x0A;
+    byte ERROR = (byte) 0xFF;
+
+    /** The protocol version this node speaks, in MSG_HELLO and in the Noise prologue. */
+    int PROTOCOL_VERSION = 6;
+    /** type + request id. */
+    int HEADER_LENGTH = 5;
+    /** Blob ids and DHT targets: SHA-256 truncated to 20 bytes, or a 20-byte info hash. */
+    int ID_LENGTH = 20;
+    /** Ed25519 public key of a channel, X25519 public key of a node. */
+    int KEY_LENGTH = 32;
+    int SIGNATURE_LENGTH = 64;
+    /** A blob is 1 MiB of content plus the 16-byte AEAD tag. */
+    int MAX_BLOB_LENGTH = (1 << 20) + 16;
+    /** Largest message: a MSG_DATA carrying a full blob. Frames declaring more are refused unread. */
+    int MAX_MESSAGE_LENGTH = HEADER_LENGTH + MAX_BLOB_LENGTH;
+    int MAX_GOSSIP_CHANNELS = 256;
+    int MAX_PEERS = 100;
+    int MAX_ANNOUNCE_IDS = 2048;
+    /** BEP 44 bounds. */
+    int MAX_SALT_LENGTH = 64;
+    int MAX_VALUE_LENGTH = 1000;
+    /** A KRPC packet carried over a bridge: as large as a UDP datagram a DHT node accepts. */
+    int MAX_KRPC_LENGTH = 2048;
+    int MAX_ERROR_TEXT_LENGTH = 512;
+    /** Longest host name in MSG_PEERS (a base64 I2P destination fits). */
+    int MAX_HOST_LENGTH = PeerAddress.MAX_HOST_LENGTH;
+
+    /** 0 for unsolicited messages; the requester's id in requests and their answers. */
+    int requestId();
+
+    /** Request ids are unsigned 32-bit values carried in an int. */
+    private static void requireNonZeroId(int id, String what) {
+        if (id == 0) throw new IllegalArgumentException(what + " needs a non-zero request id");
+    }
+
+    private static byte[] requireLength(byte[] b, int min, int max, String what) {
+        if (b == null || b.length < min || b.length > max) {
+            throw new IllegalArgumentException(what + " must be " + (min == max ? min : min + ".." + max) + " bytes");
+        }
+        return b.clone();
+    }
+
+    /** A channel's latest sequence number this node knows, gossiped in MSG_HELLO. */
+    record ChannelSeq(byte[] publicKey, long seq) {
+        public ChannelSeq {
+            publicKey = requireLength(publicKey, KEY_LENGTH, KEY_LENGTH, "channel public key");
+            if (seq < 0) throw new IllegalArgumentException("sequence must be 0..2^63-1");
+        }
+
+        @Override
+        public byte[] publicKey() {
+            return publicKey.clone();
+        }
+    }
+
+    /** First message each side sends after the handshake, and again at will (it also keeps the connection alive). */
+    record Hello(int version, int listenPort, List<ChannelSeq> channels) implements Message {
+        public Hello {
+            if (version < 0 || version > 0xFFFF) throw new IllegalArgumentException("version out of range");
+            if (listenPort < 0 || listenPort > 0xFFFF) throw new IllegalArgumentException("port out of range");
+            if (channels.size() > MAX_GOSSIP_CHANNELS) throw new IllegalArgumentException("at most " + MAX_GOSSIP_CHANNELS + " channels");
+            List<ChannelSeq> sorted = new ArrayList<>(channels);
+            sorted.sort(Comparator.comparing(ChannelSeq::publicKey, Arrays::compareUnsigned));
+            for (int i = 1; i < sorted.size(); i++) {
+                if (Arrays.equals(sorted.get(i - 1).publicKey(), sorted.get(i).publicKey())) {
+                    throw new IllegalArgumentException("channel listed twice");
+                }
+            }
+            channels = List.copyOf(sorted);
+        }
+
+        @Override
+        public int requestId() {
+            return 0;
+        }
+    }
+
+    /** Asks for one blob by id; answered by MSG_DATA or MSG_ERROR. */
+    record Request(int requestId, byte[] blobId) implements Message {
+        public Request {
+            requireNonZeroId(requestId, "MSG_REQUEST");
+            blobId = requireLength(blobId, ID_LENGTH, ID_LENGTH, "blob id");
+        }
+
+        @Override
+        public byte[] blobId() {
+            return blobId.clone();
+        }
+    }
+
+    /** A blob, answering the request with the same id. */
+    record Data(int requestId, byte[] blob) implements Message {
+        public Data {
+            requireNonZeroId(requestId, "MSG_DATA");
+            // Not cloned: blobs are large and the sender hands over ownership.
+            if (blob.length < 1 || blob.length > MAX_BLOB_LENGTH) throw new IllegalArgumentException("blob must be 1.." + MAX_BLOB_LENGTH + " bytes");
+        }
+    }
+
+    /** Asks which peers hold a blob (or serve a channel, by its 20-byte target). */
+    record FindPeers(int requestId, byte[] target) implements Message {
+        public FindPeers {
+            requireNonZeroId(requestId, "MSG_FIND_PEERS");
+            target = requireLength(target, ID_LENGTH, ID_LENGTH, "target");
+        }
+
+        @Override
+        public byte[] target() {
+            return target.clone();
+        }
+    }
+
+    /** One peer in MSG_PEERS: where to reach it and, if known, its Noise static key (for IK). */
+    record PeerEntry(PeerAddress address, byte[] staticKey) {
+        public PeerEntry {
+            if (staticKey != null) staticKey = requireLength(staticKey, KEY_LENGTH, KEY_LENGTH, "static key");
+            if (!MessageReader.isIpLiteral(address.host())) {
+                for (int i = 0; i < address.host().length(); i++) {
+                    char c = address.host().charAt(i);
+                    if (c <= 0x20 || c >= 0x7F) throw new IllegalArgumentException("host name must be printable ASCII");
+                }
+            }
+        }
+
+        @Override
+        public byte[] staticKey() {
+            return staticKey == null ? null : staticKey.clone();
+        }
+    }
+
+    /** Answer to MSG_FIND_PEERS (or unsolicited, id 0, as peer exchange). */
+    record Peers(int requestId, List<PeerEntry> peers) implements Message {
+        public Peers {
+            if (peers.size() > MAX_PEERS) throw new IllegalArgumentException("at most " + MAX_PEERS + " peers");
+            peers = List.copyOf(peers);
+        }
+    }
+
+    /** A signed BEP 44 mutable item for a gateway to store in the DHT; answered by MSG_OK or MSG_ERROR. */
+    record Publish(int requestId, byte[] publicKey, long seq, byte[] salt, byte[] signature, byte[] value) implements Message {
+        public Publish {
+            requireNonZeroId(requestId, "MSG_PUBLISH");
+            publicKey = requireLength(publicKey, KEY_LENGTH, KEY_LENGTH, "public key");
+            if (seq < 0) throw new IllegalArgumentException("sequence must be 0..2^63-1");
+            salt = requireLength(salt, 0, MAX_SALT_LENGTH, "salt");
+            signature = requireLength(signature, SIGNATURE_LENGTH, SIGNATURE_LENGTH, "signature");
+            value = requireLength(value, 1, MAX_VALUE_LENGTH, "value");
+        }
+
+        @Override
+        public byte[] publicKey() {
+            return publicKey.clone();
+        }
+
+        @Override
+        public byte[] salt() {
+            return salt.clone();
+        }
+
+        @Override
+        public byte[] signature() {
+            return signature.clone();
+        }
+
+        @Override
+        public byte[] value() {
+            return value.clone();
+        }
+    }
+
+    /** Blob ids the sender now holds and serves. Unsolicited. */
+    record Announce(List<byte[]> blobIds) implements Message {
+        public Announce {
+            if (blobIds.isEmpty() || blobIds.size() > MAX_ANNOUNCE_IDS) throw new IllegalArgumentException("1.." + MAX_ANNOUNCE_IDS + " blob ids");
+            blobIds = blobIds.stream().map(b -> requireLength(b, ID_LENGTH, ID_LENGTH, "blob id")).toList();
+        }
+
+        @Override
+        public List<byte[]> blobIds() {
+            return blobIds.stream().map(byte[]::clone).toList();
+        }
+
+        @Override
+        public int requestId() {
+            return 0;
+        }
+    }
+
+    /** Success answer to a request that returns nothing (MSG_PUBLISH). */
+    record Ok(int requestId) implements Message {
+        public Ok {
+            requireNonZeroId(requestId, "MSG_OK");
+        }
+    }
+
+    /**
+     * A KRPC query for a bridge: {@code node} null asks the bridge's own DHT node, otherwise the
+     * bridge forwards it to that node and relays the answer in MSG_DHT_RESPONSE.
+     */
+    record DhtQuery(int requestId, InetSocketAddress node, byte[] krpc) implements Message {
+        public DhtQuery {
+            requireNonZeroId(requestId, "MSG_DHT_QUERY");
+            if (node != null && (node.isUnresolved() || node.getPort() == 0)) throw new IllegalArgumentException("DHT node must be an IP address and non-zero port");
+            krpc = requireLength(krpc, 1, MAX_KRPC_LENGTH, "KRPC packet");
+        }
+
+        @Override
+        public byte[] krpc() {
+            return krpc.clone();
+        }
+    }
+
+    record DhtResponse(int requestId, byte[] krpc) implements Message {
+        public DhtResponse {
+            requireNonZeroId(requestId, "MSG_DHT_RESPONSE");
+            krpc = requireLength(krpc, 1, MAX_KRPC_LENGTH, "KRPC packet");
+        }
+
+        @Override
+        public byte[] krpc() {
+            return krpc.clone();
+        }
+    }
+
+    /** A failed request (its id), or, with id 0, why the sender is about to close the connection. */
+    record Error(int requestId, int code, String text) implements Message {
+        public static final int BAD_MESSAGE = 1;
+        public static final int NOT_FOUND = 2;
+        public static final int BUSY = 3;
+        public static final int UNSUPPORTED_VERSION = 4;
+        public static final int REFUSED = 5;
+        public static final int INTERNAL = 6;
+
+        public Error {
+            if (code < 0 || code > 0xFFFF) throw new IllegalArgumentException("error code out of range");
+            if (text.getBytes(StandardCharsets.UTF_8).length > MAX_ERROR_TEXT_LENGTH) {
+                throw new IllegalArgumentException("error text over " + MAX_ERROR_TEXT_LENGTH + " bytes");
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- encoding
+
+    public static byte typeOf(Message m) {
+        return switch (m) {
+            case Hello h -> HELLO;
+            case Request r -> REQUEST;
+            case Data d -> DATA;
+            case FindPeers f -> FIND_PEERS;
+            case Peers p -> PEERS;
+            case Publish p -> PUBLISH;
+            case Announce a -> ANNOUNCE;
+            case Ok o -> OK;
+            case DhtQuery q -> DHT_QUERY;
+            case DhtResponse r -> DHT_RESPONSE;
+            case Error e -> ERROR;
+        };
+    }
+
+    /** The message's bytes: type || request_id || body. */
+    public static byte[] encode(Message m) {
+        ByteBuffer b = ByteBuffer.allocate(encodedLength(m));
+        b.put(typeOf(m)).putInt(m.requestId());
+        switch (m) {
+            case Hello h -> {
+                b.putShort((short) h.version()).putShort((short) h.listenPort()).putShort((short) h.channels().size());
+                for (ChannelSeq c : h.channels()) b.put(c.publicKey).putLong(c.seq());
+            }
+            case Request r -> b.put(r.blobId);
+            case Data d -> b.put(d.blob());
+            case FindPeers f -> b.put(f.target);
+            case Peers p -> {
+                b.putShort((short) p.peers().size());
+                for (PeerEntry e : p.peers()) putPeer(b, e);
+            }
+            case Publish p -> {
+                b.put(p.publicKey).putLong(p.seq()).put((byte) p.salt.length).put(p.salt).put(p.signature);
+                b.putShort((short) p.value.length).put(p.value);
+            }
+            case Announce a -> {
+                b.putShort((short) a.blobIds.size());
+                for (byte[] id : a.blobIds) b.put(id);
+            }
+            case Ok o -> { }
+            case DhtQuery q -> {
+                if (q.node() == null) {
+                    b.put((byte) 0);
+                } else {
+                    byte[] ip = q.node().getAddress().getAddress();
+                    b.put((byte) (ip.length == 4 ? 4 : 6)).put(ip).putShort((short) q.node().getPort());
+                }
+                b.put(q.krpc);
+            }
+            case DhtResponse r -> b.put(r.krpc);
+            case Error e -> {
+                byte[] text = e.text().getBytes(StandardCharsets.UTF_8);
+                b.putShort((short) e.code()).putShort((short) text.length).put(text);
+            }
+        }
+        if (b.hasRemaining()) throw new IllegalStateException("encoded length mismatch for " + m.getClass().getSimpleName());
+        return b.array();
+    }
+
+    public static int encodedLength(Message m) {
+        return HEADER_LENGTH + switch (m) {
+            case Hello h -> 6 + h.channels().size() * (KEY_LENGTH + 8);
+            case Request r -> ID_LENGTH;
+            case Data d -> d.blob().length;
+            case FindPeers f -> ID_LENGTH;
+            case Peers p -> 2 + p.peers().stream().mapToInt(Message::peerLength).sum();
+            case Publish p -> KEY_LENGTH + 8 + 1 + p.salt.length + SIGNATURE_LENGTH + 2 + p.value.length;
+            case Announce a -> 2 + a.blobIds.size() * ID_LENGTH;
+            case Ok o -> 0;
+            case DhtQuery q -> 1 + (q.node() == null ? 0 : q.node().getAddress().getAddress().length + 2) + q.krpc.length;
+            case DhtResponse r -> r.krpc.length;
+            case Error e -> 4 + e.text().getBytes(StandardCharsets.UTF_8).length;
+        };
+    }
+
+    /** Address kinds in a MSG_PEERS entry. */
+    byte PEER_IPV4 = 1;
+    byte PEER_IPV6 = 2;
+    byte PEER_NAME = 3;
+
+    private static int peerLength(PeerEntry e) {
+        byte[] ip = MessageReader.ipLiteral(e.address().host());
+        int addr = ip != null ? ip.length : 2 + e.address().host().length();
+        return 1 + addr + 2 + 1 + (e.staticKey == null ? 0 : KEY_LENGTH);
+    }
+
+    private static void putPeer(ByteBuffer b, PeerEntry e) {
+        byte[] ip = MessageReader.ipLiteral(e.address().host());
+        if (ip == null) {
+            byte[] name = e.address().host().getBytes(StandardCharsets.US_ASCII);
+            b.put(PEER_NAME).putShort((short) name.length).put(name);
+        } else {
+            b.put(ip.length == 4 ? PEER_IPV4 : PEER_IPV6).put(ip);
+        }
+        b.putShort((short) e.address().port());
+        if (e.staticKey == null) {
+            b.put((byte) 0);
+        } else {
+            b.put((byte) KEY_LENGTH).put(e.staticKey);
+        }
+    }
+
+    // ---------------------------------------------------------------- decoding
+
+    /** Reads one message from exactly {@code bytes}; the offsets in errors are within it. */
+    public static Message decode(byte[] bytes) throws ProtocolException {
+        if (bytes.length < HEADER_LENGTH) throw new ProtocolException("header", 0, "message shorter than 5 bytes");
+        if (bytes.length > MAX_MESSAGE_LENGTH) throw new ProtocolException("length", 0, "message longer than " + MAX_MESSAGE_LENGTH);
+        MessageReader r = new MessageReader(bytes);
+        byte type = (byte) r.u8("type");
+        int id = r.u32("request_id");
+        Message m = switch (type) {
+            case HELLO -> {
+                r.requireId(id, false);
+                int version = r.u16("version");
+                int port = r.u16("listen_port");
+                int count = r.count("channel_count", 0, MAX_GOSSIP_CHANNELS);
+                List<ChannelSeq> channels = new ArrayList<>(count);
+                byte[] previous = null;
+                for (int i = 0; i < count; i++) {
+                    int at = r.pos;
+                    byte[] key = r.bytes("channel_key", KEY_LENGTH);
+                    if (previous != null && Arrays.compareUnsigned(previous, key) >= 0) {
+                        throw new ProtocolException("channel_key", at, "channels not in ascending key order, or repeated");
+                    }
+                    previous = key;
+                    channels.add(new ChannelSeq(key, r.seq("channel_seq")));
+                }
+                yield new Hello(version, port, channels);
+            }
+            case REQUEST -> new Request(r.requireId(id, true), r.bytes("blob_id", ID_LENGTH));
+            case DATA -> {
+                r.requireId(id, true);
+                if (r.remaining() < 1) throw new ProtocolException("blob", r.pos, "empty blob");
+                yield new Data(id, r.bytes("blob", r.remaining()));
+            }
+            case FIND_PEERS -> new FindPeers(r.requireId(id, true), r.bytes("target", ID_LENGTH));
+            case PEERS -> {
+                int count = r.count("peer_count", 0, MAX_PEERS);
+                List<PeerEntry> peers = new ArrayList<>(count);
+                for (int i = 0; i < count; i++) peers.add(r.peer());
+                yield new Peers(id, peers);
+            }
+            case PUBLISH -> {
+                r.requireId(id, true);
+                byte[] key = r.bytes("public_key", KEY_LENGTH);
+                long seq = r.seq("seq");
+                int saltLength = r.count8("salt_length", 0, MAX_SALT_LENGTH);
+                byte[] salt = r.bytes("salt", saltLength);
+                byte[] sig = r.bytes("signature", SIGNATURE_LENGTH);
+                int valueLength = r.count("value_length", 1, MAX_VALUE_LENGTH);
+                yield new Publish(id, key, seq, salt, sig, r.bytes("value", valueLength));
+            }
+            case ANNOUNCE -> {
+                r.requireId(id, false);
+                int count = r.count("id_count", 1, MAX_ANNOUNCE_IDS);
+                List<byte[]> ids = new ArrayList<>(count);
+                for (int i = 0; i < count; i++) ids.add(r.bytes("blob_id", ID_LENGTH));
+                yield new Announce(ids);
+            }
+            case OK -> new Ok(r.requireId(id, true));
+            case DHT_QUERY -> {
+                r.requireId(id, true);
+                int at = r.pos;
+                int kind = r.u8("node_kind");
+                InetSocketAddress node = switch (kind) {
+                    case 0 -> null;
+                    case 4, 6 -> {
+                        InetAddress ip = MessageReader.address("node_ip", at + 1, r.bytes("node_ip", kind == 4 ? 4 : 16));
+                        int nodePortAt = r.pos;
+                        int port = r.u16("node_port");
+                        if (port == 0) throw new ProtocolException("node_port", nodePortAt, "port 0");
+                        yield new InetSocketAddress(ip, port);
+                    }
+                    default -> throw new ProtocolException("node_kind", at, "must be 0, 4 or 6, got " + kind);
+                };
+                yield new DhtQuery(id, node, r.krpc());
+            }
+            case DHT_RESPONSE -> new DhtResponse(r.requireId(id, true), r.krpc());
+            case ERROR -> {
+                int code = r.u16("code");
+                int length = r.count("text_length", 0, MAX_ERROR_TEXT_LENGTH);
+                yield new Error(id, code, r.utf8("text", length));
+            }
+            default -> throw new ProtocolException("type", 0, String.format("unknown message type 0x%02x", type & 0xFF));
+        };
+        if (r.remaining() != 0) throw new ProtocolException("end", r.pos, r.remaining() + " bytes after the message");
+        return m;
+    }
+
+}

@@ -1,0 +1,62 @@
+package io.megatorrent.transport;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** Encoder-side bounds and decoded values; byte layouts are pinned by test-vectors/framing.json. */
+class MessageTest {
+    @Test
+    void senderCannotBuildOutOfBoundsMessages() {
+        assertThrows(IllegalArgumentException.class, () -> new Message.Request(0, new byte[20]));
+        assertThrows(IllegalArgumentException.class, () -> new Message.Request(1, new byte[21]));
+        assertThrows(IllegalArgumentException.class, () -> new Message.Data(1, new byte[Message.MAX_BLOB_LENGTH + 1]));
+        assertThrows(IllegalArgumentException.class, () -> new Message.Data(1, new byte[0]));
+        assertThrows(IllegalArgumentException.class, () -> new Message.Announce(List.of()));
+        assertThrows(IllegalArgumentException.class, () -> new Message.Error(0, 1, "x".repeat(513)));
+        assertThrows(IllegalArgumentException.class, () -> new Message.Publish(1, new byte[32], -1, new byte[0], new byte[64], new byte[1]));
+        assertThrows(IllegalArgumentException.class, () -> new Message.PeerEntry(new PeerAddress("has space", 1), null));
+        byte[] k = new byte[32];
+        assertThrows(IllegalArgumentException.class, () -> new Message.Hello(6, 0, List.of(new Message.ChannelSeq(k, 1), new Message.ChannelSeq(k, 2))));
+    }
+
+    @Test
+    void helloSortsChannelsAndDecodesBack() throws Exception {
+        byte[] a = new byte[32];
+        byte[] b = new byte[32];
+        b[0] = (byte) 0xF0; // above 0x00 when compared unsigned
+        var hello = new Message.Hello(6, 6881, List.of(new Message.ChannelSeq(b, 2), new Message.ChannelSeq(a, 1)));
+        var back = assertInstanceOf(Message.Hello.class, Message.decode(Message.encode(hello)));
+        assertArrayEquals(a, back.channels().get(0).publicKey());
+        assertEquals(2, back.channels().get(1).seq());
+    }
+
+    @Test
+    void peersKeepAddressesAndKeys() throws Exception {
+        byte[] key = new byte[32];
+        key[5] = 9;
+        var peers = new Message.Peers(3, List.of(
+                new Message.PeerEntry(new PeerAddress("10.0.0.1", 1), key),
+                new Message.PeerEntry(new PeerAddress("::1", 2), null),
+                new Message.PeerEntry(new PeerAddress("999.1.1.1", 3), null)));
+        var back = assertInstanceOf(Message.Peers.class, Message.decode(Message.encode(peers)));
+        assertEquals(new PeerAddress("10.0.0.1", 1), back.peers().get(0).address());
+        assertArrayEquals(key, back.peers().get(0).staticKey());
+        assertEquals(new PeerAddress("0:0:0:0:0:0:0:1", 2), back.peers().get(1).address());
+        assertNull(back.peers().get(1).staticKey());
+        assertEquals("999.1.1.1", back.peers().get(2).address().host(), "not an IPv4 literal: carried as a name");
+    }
+
+    @Test
+    void errorsNameFieldAndOffset() {
+        byte[] bad = {0x02, 0, 0, 0, 1, 1, 2};
+        ProtocolException e = assertThrows(ProtocolException.class, () -> Message.decode(bad));
+        assertEquals("blob_id", e.field());
+        assertEquals(5, e.offset());
+    }
+}

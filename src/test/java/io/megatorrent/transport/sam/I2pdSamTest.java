@@ -2,13 +2,19 @@ package io.megatorrent.transport.sam;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.megatorrent.crypto.X25519;
 import io.megatorrent.testing.Peers;
+import io.megatorrent.transport.Connection;
+import io.megatorrent.transport.Listener;
+import io.megatorrent.transport.Message;
 import io.megatorrent.transport.PeerAddress;
+import io.megatorrent.transport.PeerTarget;
 import io.megatorrent.transport.socks5.TestProcess;
 import java.io.IOException;
 import java.io.InputStream;
@@ -38,7 +44,7 @@ import org.junit.jupiter.api.io.TempDir;
  * The SAM v3.1 client against a real i2pd 2.45.x started here, offline with zero-hop tunnels
  * (../shared/notes/test-peers.md). Two sessions on one router, created once and in parallel
  * (i2pd takes 20 s per SESSION CREATE offline): "alice" (transient) accepts, "bob" (persisted
- * destination file) connects.
+ * destination file) connects; raw bytes and the transport's Noise connection both cross.
  */
 class I2pdSamTest {
     static final Duration SESSION_TIMEOUT = Duration.ofSeconds(60);
@@ -176,6 +182,61 @@ class I2pdSamTest {
             writeAll(ch, data);
         } catch (IOException e) {
             throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * The transport's Noise connection over SAM streams, both ways: alice's accepted SAM stream
+     * goes to the transport's Listener (the handler incoming TCP connections get), bob dials with
+     * Connection.connect over the SamDialer, first XX, then IK with alice's static key known.
+     * Bob asks, alice answers with a full blob (split over several Noise messages), and back.
+     */
+    @Test
+    void aNoiseSessionRunsBothWaysOverSam() throws Exception {
+        X25519.KeyPair aliceStatic = X25519.generate();
+        X25519.KeyPair bobStatic = X25519.generate();
+        Connection.Timeouts timeouts = new Connection.Timeouts(TIMEOUT, TIMEOUT);
+        byte[] blob = new byte[Message.MAX_BLOB_LENGTH];
+        new Random(4).nextBytes(blob);
+        BlockingQueue<Connection> atAlice = new LinkedBlockingQueue<>();
+        Listener aliceNode = Listener.withoutSocket(aliceStatic, timeouts, connection -> {
+            atAlice.add(connection);
+            Message m;
+            while ((m = connection.receive()) != null) {
+                switch (m) {
+                    case Message.Request r -> connection.send(new Message.Data(r.requestId(), blob.clone()));
+                    case Message.Ok ok -> connection.send(new Message.Ok(ok.requestId() + 1));
+                    default -> connection.send(new Message.Error(m.requestId(), Message.Error.BAD_MESSAGE, "unexpected"));
+                }
+            }
+        });
+        try (aliceNode) {
+            for (boolean ik : new boolean[] {false, true}) {
+                PeerTarget target = new PeerTarget(ik ? aliceStatic.publicKey() : null, new PeerAddress(alice.destination(), 0));
+                try (var pool = Executors.newVirtualThreadPerTaskExecutor()) {
+                    Future<Connection> dialed = pool.submit(() -> Connection.connect(new SamDialer(bob), target, bobStatic, timeouts));
+                    Accepted a = nextAccepted();
+                    assertEquals(new PeerAddress(bob.destination(), 0), a.peer());
+                    aliceNode.accept(a.channel());
+                    try (Connection atBob = dialed.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
+                        Connection aliceSide = atAlice.poll(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+                        assertNotNull(aliceSide, "alice's listener got no connection");
+                        assertArrayEquals(bobStatic.publicKey(), aliceSide.remoteStatic(), "alice authenticated bob's static key");
+                        assertArrayEquals(aliceStatic.publicKey(), atBob.remoteStatic(), "bob authenticated alice's static key");
+                        assertArrayEquals(atBob.handshakeHash(), aliceSide.handshakeHash());
+
+                        byte[] blobId = new byte[Message.ID_LENGTH];
+                        new Random(3).nextBytes(blobId);
+                        int id = atBob.nextRequestId();
+                        atBob.send(new Message.Request(id, blobId));
+                        Message.Data data = assertInstanceOf(Message.Data.class, atBob.receive());
+                        assertEquals(id, data.requestId());
+                        assertArrayEquals(blob, data.blob());
+                        atBob.send(new Message.Ok(7));
+                        assertEquals(new Message.Ok(8), atBob.receive());
+                    }
+                }
+            }
         }
     }
 

@@ -13,7 +13,6 @@ import io.megatorrent.transport.PeerAddress;
 import java.io.IOException;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -145,12 +144,12 @@ class DanteTest {
         assertTrue(e.getMessage().contains("connection refused"), e.getMessage());
     }
 
+    /** Dante logs the address it connected to (it resolved the name itself): proof the stream went through it. */
     @Test
     void danteLogsTheConnection() throws Exception {
         try (SocketChannel ch = Socks5Dialer.noAuth(loopback(open.port())).connect(new PeerAddress("localhost", echo.port()), TIMEOUT)) {
             assertEchoes(ch, "logged");
         }
-        assertTrue(Files.exists(dir), "temp dir");
         long deadline = System.nanoTime() + 2_000_000_000L;
         String expected = "127.0.0.1." + echo.port();
         while (!open.process().log().contains(expected) && System.nanoTime() < deadline) Thread.sleep(10);

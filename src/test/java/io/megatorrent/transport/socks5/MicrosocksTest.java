@@ -3,13 +3,19 @@ package io.megatorrent.transport.socks5;
 import static io.megatorrent.transport.socks5.Socks5TestSupport.assertEchoes;
 import static io.megatorrent.transport.socks5.Socks5TestSupport.assertNoLookups;
 import static io.megatorrent.transport.socks5.Socks5TestSupport.loopback;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.megatorrent.crypto.X25519;
 import io.megatorrent.testing.Peers;
 import io.megatorrent.testing.RecordingResolver;
+import io.megatorrent.transport.Connection;
+import io.megatorrent.transport.Listener;
+import io.megatorrent.transport.Message;
 import io.megatorrent.transport.PeerAddress;
+import io.megatorrent.transport.PeerTarget;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -70,6 +76,29 @@ class MicrosocksTest {
     @Test
     void connectsByHostNameWithUsernameAndPassword() throws Exception {
         connectByName(Socks5Dialer.withCredentials(loopback(authenticated.port()), USER), authenticated);
+    }
+
+    /** The transport's Noise handshake and a message, dialed through microsocks by host name. */
+    @Test
+    void aNoiseConnectionThroughMicrosocks() throws Exception {
+        X25519.KeyPair serverStatic = X25519.generate();
+        X25519.KeyPair clientStatic = X25519.generate();
+        Connection.Timeouts timeouts = new Connection.Timeouts(TIMEOUT, TIMEOUT);
+        try (Listener listener = Listener.open(loopback(0), serverStatic, timeouts, c -> {
+            Message m;
+            while ((m = c.receive()) != null) c.send(new Message.Ok(m.requestId()));
+        })) {
+            Socks5TestSupport.assertResolverRecords();
+            String name = Socks5TestSupport.freshLocalhostSpelling();
+            RecordingResolver.clear();
+            PeerTarget target = new PeerTarget(serverStatic.publicKey(), new PeerAddress(name, listener.localAddress().getPort()));
+            try (Connection c = Connection.connect(Socks5Dialer.withCredentials(loopback(authenticated.port()), USER), target, clientStatic, timeouts)) {
+                assertNoLookups("a Noise connect through microsocks to " + name);
+                assertArrayEquals(serverStatic.publicKey(), c.remoteStatic());
+                c.send(new Message.Ok(5));
+                assertEquals(new Message.Ok(5), c.receive());
+            }
+        }
     }
 
     @Test

@@ -48,8 +48,11 @@ public final class TestProcess implements AutoCloseable {
             if (!process.isAlive()) throw new IOException(what + " exited with " + process.exitValue() + ":\n" + log());
             try (SocketChannel ch = SocketChannel.open()) {
                 ch.socket().connect(new InetSocketAddress("127.0.0.1", port), 200);
+                // if our process failed to bind, what answered belongs to someone else: it exits soon
+                Thread.sleep(100);
+                if (!process.isAlive()) throw new IOException(what + " exited with " + process.exitValue() + ":\n" + log());
                 return;
-            } catch (IOException notYet) {
+            } catch (java.net.ConnectException | java.net.SocketTimeoutException notYet) {
                 if (System.nanoTime() > deadline) throw new IOException(what + " did not listen on port " + port + " in " + timeout + ":\n" + log());
                 Thread.sleep(20);
             }
@@ -65,12 +68,17 @@ public final class TestProcess implements AutoCloseable {
     }
 
     @Override
-    public void close() throws InterruptedException {
+    public void close() {
         if (!process.isAlive()) return;
         process.destroy(); // SIGTERM to this PID only
-        if (!process.waitFor(grace.toMillis(), TimeUnit.MILLISECONDS)) {
-            process.destroyForcibly(); // SIGKILL
-            process.waitFor(5, TimeUnit.SECONDS);
+        try {
+            if (!process.waitFor(grace.toMillis(), TimeUnit.MILLISECONDS)) {
+                process.destroyForcibly(); // SIGKILL
+                process.waitFor(5, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            process.destroyForcibly();
+            Thread.currentThread().interrupt();
         }
     }
 }

@@ -5,20 +5,11 @@ import io.megatorrent.codec.Hex;
 import io.megatorrent.codec.Json;
 import io.megatorrent.codec.JsonValue.JsonObject;
 import io.megatorrent.crypto.Ed25519;
+import io.megatorrent.crypto.SecretFile;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
-import java.nio.file.FileSystemException;
-import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.FileAttribute;
-import java.nio.file.attribute.PosixFilePermission;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.util.Arrays;
 import java.util.List;
@@ -100,62 +91,19 @@ public record ChannelIdentity(Ed25519.KeyPair keyPair, byte[] readKey) {
     }
 
     public static ChannelIdentity load(Path file) throws IOException {
-        if (Files.size(file) > MAX_FILE_BYTES) throw new IOException(file + ": larger than " + MAX_FILE_BYTES + " bytes, not an identity file");
         try {
-            return fromJson(Json.parseObject(Files.readAllBytes(file)));
+            return fromJson(Json.parseObject(SecretFile.read(file, MAX_FILE_BYTES)));
         } catch (CodecException e) {
             throw new IOException(file + ": not a valid identity file: " + e.getMessage(), e);
         }
     }
 
     /**
-     * Writes identity.json atomically: a temporary file created with mode 0600 (never readable
-     * by others, not even for an instant), flushed to disk, then linked or renamed into place.
-     * @throws FileAlreadyExistsException if {@code file} exists and {@code overwrite} is false
+     * Writes identity.json: mode 0600 from creation, complete or not at all.
+     * @throws java.nio.file.FileAlreadyExistsException if {@code file} exists and {@code overwrite} is false
      */
     public void save(Path file, boolean overwrite) throws IOException {
-        Path target = file.toAbsolutePath();
-        Path dir = target.getParent();
-        boolean posix = dir.getFileSystem().supportedFileAttributeViews().contains("posix");
-        if (!Files.isDirectory(dir)) {
-            if (posix) Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-            else Files.createDirectories(dir);
-        }
-        if (!overwrite && Files.exists(target, LinkOption.NOFOLLOW_LINKS)) throw new FileAlreadyExistsException(target.toString());
-        FileAttribute<?>[] attrs = posix
-                ? new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(Set.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE))}
-                : new FileAttribute<?>[0];
-        Path tmp = Files.createTempFile(dir, ".identity-", ".tmp", attrs);
-        try {
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
-                ByteBuffer buf = ByteBuffer.wrap((Json.writePretty(toJson()) + "\n").getBytes(StandardCharsets.UTF_8));
-                while (buf.hasRemaining()) ch.write(buf);
-                ch.force(true);
-            }
-            if (overwrite) {
-                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } else {
-                try {
-                    // link(2) fails if the target exists: no window where another writer is overwritten.
-                    Files.createLink(target, tmp);
-                } catch (FileAlreadyExistsException e) {
-                    throw e;
-                } catch (UnsupportedOperationException | FileSystemException e) {
-                    Files.move(tmp, target);
-                }
-            }
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
-        syncDirectory(dir);
-    }
-
-    private static void syncDirectory(Path dir) {
-        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
-            ch.force(true);
-        } catch (IOException e) {
-            // Some systems cannot open or sync a folder; the file itself is already on disk.
-        }
+        SecretFile.write(file, (Json.writePretty(toJson()) + "\n").getBytes(StandardCharsets.UTF_8), overwrite);
     }
 
     @Override

@@ -60,8 +60,18 @@ class AddressAndKeyTest {
     void damagedKeyFileIsNeverReplaced(@TempDir Path dir) throws Exception {
         Path file = dir.resolve(NodeKey.FILE_NAME);
         Files.write(file, new byte[31]);
+        Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
         IOException e = assertThrows(IOException.class, () -> NodeKey.loadOrCreate(dir));
         assertTrue(e.getMessage().contains("refusing to replace"), e.getMessage());
         assertEquals(31, Files.size(file));
+    }
+
+    @Test
+    void keyFileReadableByOthersIsRefused(@TempDir Path dir) throws Exception {
+        NodeKey.loadOrCreate(dir);
+        Path file = dir.resolve(NodeKey.FILE_NAME);
+        Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+        IOException e = assertThrows(IOException.class, () -> NodeKey.loadOrCreate(dir));
+        assertTrue(e.getMessage().contains("chmod 600"), e.getMessage());
     }
 }

@@ -1,18 +1,11 @@
 package io.megatorrent.transport.sam;
 
+import io.megatorrent.crypto.SecretFile;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.net.InetSocketAddress;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.PosixFileAttributeView;
-import java.nio.file.attribute.PosixFilePermission;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -170,18 +163,7 @@ public final class SamBridge {
      */
     String loadOrCreatePrivateDestination(Path file, Duration timeout) throws IOException {
         if (Files.exists(file)) {
-            PosixFileAttributeView view = Files.getFileAttributeView(file, PosixFileAttributeView.class);
-            if (view != null) {
-                Set<PosixFilePermission> perms = view.readAttributes().permissions();
-                for (PosixFilePermission p : perms) {
-                    if (p.name().startsWith("GROUP") || p.name().startsWith("OTHERS")) {
-                        throw new IOException("I2P private destination " + file + " is accessible to others (mode "
-                                + PosixFilePermissions.toString(perms) + "); run chmod 600 on it");
-                    }
-                }
-            }
-            if (Files.size(file) > MAX_KEY_FILE_LENGTH) throw new IOException("I2P private destination " + file + " is too large to be a key");
-            String text = Files.readString(file, StandardCharsets.US_ASCII).strip();
+            String text = new String(SecretFile.read(file, MAX_KEY_FILE_LENGTH), StandardCharsets.US_ASCII).strip();
             try {
                 String pub = I2pDestination.publicOf(text);
                 if (I2pDestination.signatureType(pub) != I2pDestination.SIGNATURE_TYPE_ED25519) {
@@ -193,31 +175,7 @@ public final class SamBridge {
             return text;
         }
         GeneratedDestination generated = generateDestination(timeout);
-        Path dir = file.toAbsolutePath().getParent();
-        Files.createDirectories(dir);
-        Path tmp = dir.resolve(file.getFileName() + ".tmp");
-        Files.deleteIfExists(tmp);
-        boolean posix = Files.getFileAttributeView(dir, PosixFileAttributeView.class) != null;
-        if (posix) {
-            Files.createFile(tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-        } else {
-            Files.createFile(tmp);
-        }
-        try {
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE);
-                 OutputStream out = java.nio.channels.Channels.newOutputStream(ch)) {
-                out.write((generated.privateBase64() + "\n").getBytes(StandardCharsets.US_ASCII));
-                out.flush();
-                ch.force(true);
-            }
-            try {
-                Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, file);
-            }
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        SecretFile.write(file, (generated.privateBase64() + "\n").getBytes(StandardCharsets.US_ASCII), false);
         return generated.privateBase64();
     }
 }

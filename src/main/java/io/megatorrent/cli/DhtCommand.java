@@ -202,7 +202,7 @@ final class DhtCommand implements Command {
         try (DhtNode node = client(args)) {
             List<InetSocketAddress> peers = node.getPeers(infohash, timeout(args));
             List<JsonValue> list = new ArrayList<>();
-            for (InetSocketAddress p : peers) list.add(new JsonValue.JsonString(p.getAddress().getHostAddress() + ":" + p.getPort()));
+            for (InetSocketAddress p : peers) list.add(new JsonValue.JsonString(io.megatorrent.dht.NodeInfo.format(p)));
             out.println(Json.write(JsonObject.builder().put("peers", new JsonValue.JsonArray(list)).build()));
             return peers.isEmpty() ? ExitCodes.FAILED : ExitCodes.OK;
         }

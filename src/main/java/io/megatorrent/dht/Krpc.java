@@ -34,7 +34,7 @@ public final class Krpc {
 
     static {
         for (String k : List.of("t", "y", "q", "a", "r", "e", "v", "ro", "ip", "id", "target", "info_hash", "port", "implied_port",
-                "token", "seq", "k", "sig", "salt", "cas", "nodes", "values"))
+                "token", "seq", "k", "sig", "salt", "cas", "nodes", "nodes6", "values"))
             KEYS.put(k, BBytes.of(k));
     }
 
@@ -97,9 +97,14 @@ public final class Krpc {
             case PingResponse x -> {}
             case AnnouncePeerResponse x -> {}
             case PutResponse x -> {}
-            case FindNodeResponse f -> w.key("nodes").bytes(NodeInfo.compactNodes(f.nodes()));
+            case FindNodeResponse f -> {
+                byte[] v4 = NodeInfo.compactNodes(f.nodes());
+                byte[] v6 = NodeInfo.compactNodes6(f.nodes());
+                if (v4.length > 0 || v6.length == 0) w.key("nodes").bytes(v4);
+                if (v6.length > 0) w.key("nodes6").bytes(v6);
+            }
             case GetPeersResponse g -> {
-                if (!g.nodes().isEmpty()) w.key("nodes").bytes(NodeInfo.compactNodes(g.nodes()));
+                writeNodes(w, g.nodes());
                 if (g.token() != null) w.key("token").bytes(g.token());
                 if (!g.peers().isEmpty()) {
                     w.key("values").raw('l');
@@ -110,7 +115,7 @@ public final class Krpc {
             case GetResponse g -> {
                 boolean signed = g.value() != null && g.publicKey() != null;
                 if (signed) w.key("k").bytes(g.publicKey());
-                if (!g.nodes().isEmpty()) w.key("nodes").bytes(NodeInfo.compactNodes(g.nodes()));
+                writeNodes(w, g.nodes());
                 if (g.seq() != null) w.key("seq").integer(g.seq());
                 if (signed) w.key("sig").bytes(g.signature());
                 if (g.token() != null) w.key("token").bytes(g.token());
@@ -118,6 +123,14 @@ public final class Krpc {
             }
         }
         w.raw('e');
+    }
+
+    /** "nodes" (IPv4) and "nodes6" (IPv6, BEP 32), each only when not empty. */
+    private static void writeNodes(Writer w, List<NodeInfo> nodes) {
+        byte[] v4 = NodeInfo.compactNodes(nodes);
+        byte[] v6 = NodeInfo.compactNodes6(nodes);
+        if (v4.length > 0) w.key("nodes").bytes(v4);
+        if (v6.length > 0) w.key("nodes6").bytes(v6);
     }
 
     /** A growable byte buffer with bencode's primitives. */
@@ -223,7 +236,7 @@ public final class Krpc {
                 Method m = responseMethod.apply(tid);
                 if (m == null) throw KrpcException.protocol("response to an unknown transaction");
                 byte[] ip = optBytes(top, "ip", "message", 0, 18);
-                InetSocketAddress seen = ip != null && ip.length == 6 ? NodeInfo.parseCompactPeer(ip, 0) : null;
+                InetSocketAddress seen = ip != null && (ip.length == 6 || ip.length == 18) ? NodeInfo.parseCompactPeer(ip, 0, ip.length) : null;
                 yield new Packet(tid, parseResponse(m, r), version, false, seen);
             }
             case "e" -> {
@@ -292,9 +305,9 @@ public final class Krpc {
                 if (values != null) {
                     if (!(values instanceof BList list)) throw KrpcException.protocol("r.values is not a list");
                     for (BValue item : list.items()) {
-                        // 18-byte IPv6 peers (BEP 32) and odd entries are skipped, not fatal
-                        if (item instanceof BBytes b && b.length() == NodeInfo.COMPACT_PEER_V4_LENGTH) {
-                            InetSocketAddress peer = NodeInfo.parseCompactPeer(b.bytes(), 0);
+                        // 6-byte IPv4 and 18-byte IPv6 (BEP 32) peers; odd entries are skipped, not fatal
+                        if (item instanceof BBytes b && (b.length() == NodeInfo.COMPACT_PEER_V4_LENGTH || b.length() == NodeInfo.COMPACT_PEER_V6_LENGTH)) {
+                            InetSocketAddress peer = NodeInfo.parseCompactPeer(b.bytes(), 0, b.length());
                             if (peer.getPort() != 0) peers.add(peer);
                         }
                     }
@@ -321,7 +334,11 @@ public final class Krpc {
 
     private static List<NodeInfo> nodes(BDict d) throws KrpcException {
         byte[] nodes = optBytes(d, "nodes", "r", 0, Integer.MAX_VALUE);
-        return nodes == null ? List.of() : NodeInfo.parseCompactNodes(nodes, "r.nodes");
+        byte[] nodes6 = optBytes(d, "nodes6", "r", 0, Integer.MAX_VALUE);
+        if (nodes6 == null) return nodes == null ? List.of() : NodeInfo.parseCompactNodes(nodes, "r.nodes");
+        List<NodeInfo> all = new ArrayList<>(nodes == null ? List.of() : NodeInfo.parseCompactNodes(nodes, "r.nodes"));
+        all.addAll(NodeInfo.parseCompactNodes6(nodes6, "r.nodes6"));
+        return all;
     }
 
     private static NodeId id(BDict d, String key, String where) throws KrpcException {

@@ -91,9 +91,36 @@ public record NodeInfo(NodeId id, InetSocketAddress address) {
         }
     }
 
-    /** "ip:port", with the IPv6 address in brackets. */
+    /** "ip:port"; an IPv6 address in brackets, in RFC 5952 form ("[2001:db8::1]:6881"). */
     public static String format(InetSocketAddress a) {
-        String host = a.getAddress().getHostAddress();
-        return (a.getAddress() instanceof Inet6Address ? "[" + host + "]" : host) + ":" + a.getPort();
+        if (!(a.getAddress() instanceof Inet6Address)) return a.getAddress().getHostAddress() + ":" + a.getPort();
+        byte[] b = a.getAddress().getAddress();
+        int[] groups = new int[8];
+        for (int i = 0; i < 8; i++) groups[i] = ((b[2 * i] & 0xff) << 8) | (b[2 * i + 1] & 0xff);
+        int bestStart = -1, bestLen = 1; // RFC 5952: only a run of two or more zero groups is shortened
+        for (int i = 0; i < 8; ) {
+            if (groups[i] != 0) {
+                i++;
+                continue;
+            }
+            int j = i;
+            while (j < 8 && groups[j] == 0) j++;
+            if (j - i > bestLen) {
+                bestStart = i;
+                bestLen = j - i;
+            }
+            i = j;
+        }
+        StringBuilder sb = new StringBuilder("[");
+        for (int i = 0; i < 8; i++) {
+            if (i == bestStart) {
+                sb.append("::");
+                i += bestLen - 1;
+                continue;
+            }
+            if (sb.length() > 1 && sb.charAt(sb.length() - 1) != ':') sb.append(':');
+            sb.append(Integer.toHexString(groups[i]));
+        }
+        return sb.append("]:").append(a.getPort()).toString();
     }
 }

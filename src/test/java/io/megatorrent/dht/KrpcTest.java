@@ -109,6 +109,16 @@ class KrpcTest {
     }
 
     @Test
+    void ipv6AddressesAreWrittenInRfc5952Form() throws Exception {
+        assertEquals("[2001:db8::1]:80", NodeInfo.format(new InetSocketAddress("2001:db8:0:0:0:0:0:1", 80)));
+        assertEquals("[::1]:1", NodeInfo.format(new InetSocketAddress("::1", 1)));
+        assertEquals("[::]:1", NodeInfo.format(new InetSocketAddress("::", 1)));
+        assertEquals("[2001:db8:0:1:1:1:1:1]:2", NodeInfo.format(new InetSocketAddress("2001:db8:0:1:1:1:1:1", 2)));
+        assertEquals("[2001:0:0:1::1]:3", NodeInfo.format(new InetSocketAddress("2001:0:0:1:0:0:0:1", 3)));
+        assertEquals("10.0.0.1:4", NodeInfo.format(new InetSocketAddress("10.0.0.1", 4)));
+    }
+
+    @Test
     void compactNodeInfoIsTwentySixBytes() throws Exception {
         byte[] c = NodeInfo.compactNodes(List.of(new NodeInfo(A, new InetSocketAddress("1.2.3.4", 0x1234))));
         assertEquals("0000000000000000000000000000000000000001" + "01020304" + "1234", Hex.encode(c));

@@ -31,7 +31,7 @@ import java.util.Optional;
 final class DhtCommand implements Command {
     private static final Args.Option BOOTSTRAP = Args.Option.repeatable("bootstrap", "H:P", "node to bootstrap from (repeatable)");
     private static final Args.Option PORT = Args.Option.value("port", "P", "own UDP port (default ephemeral)");
-    private static final Args.Option BIND = Args.Option.value("bind", "ADDR", "address to bind (default 0.0.0.0, all IPv4 addresses)");
+    private static final Args.Option BIND = Args.Option.value("bind", "ADDR", "address to bind (default 0.0.0.0, all IPv4 addresses; an IPv6 address such as :: makes an IPv6 node)");
     private static final Args.Option TIMEOUT = Args.Option.value("timeout", "SECONDS", "give up after this long (default 30)");
     private static final List<Args.Option> COMMON = List.of(BOOTSTRAP, PORT, BIND, TIMEOUT);
 

@@ -32,40 +32,64 @@ import java.util.concurrent.atomic.AtomicLong;
 final class DhtBench {
     private static final String PYTHON = "/usr/bin/python3";
 
+    /** Alternating measurement rounds per figure. */
+    private static final int ROUNDS = 3;
+
     private DhtBench() {}
+
+    private static double median(double[] values) {
+        double[] v = values.clone();
+        java.util.Arrays.sort(v);
+        return v[v.length / 2];
+    }
+
+    private static String rounds(double[] values) {
+        StringBuilder sb = new StringBuilder();
+        for (double v : values) sb.append(sb.length() == 0 ? "" : ", ").append(Math.round(v / 1000)).append('k');
+        return sb.toString();
+    }
 
     static int run(String[] argv, PrintStream out, PrintStream err) throws Exception {
         Args args = Args.parse(argv, List.of(
-                Args.Option.value("seconds", "S", "time per rate measurement (default 3)"),
+                Args.Option.value("seconds", "S", "time per rate measurement round (default 2)"),
                 Args.Option.value("window", "N", "queries in flight (default 64)"),
                 Args.Option.value("nodes", "N", "simulated network size (default 1000)"),
                 Args.Option.value("lookups", "N", "lookups measured in it (default 200)")));
         args.noPositional();
-        long seconds = args.longValue("seconds", 3, 1, 600);
+        long seconds = args.longValue("seconds", 2, 1, 600);
         int window = (int) args.longValue("window", 64, 1, 4096);
         int size = (int) args.longValue("nodes", 1000, 10, 5000);
         int lookups = (int) args.longValue("lookups", 200, 1, 100_000);
-        out.printf("megatorrent bench dht (Java %s, %d cores; load generator: %d queries in flight, %d s per figure)%n",
+        out.printf("megatorrent bench dht (Java %s, %d cores; load generator: %d queries in flight, %d s per round)%n",
                 Runtime.version(), Runtime.getRuntime().availableProcessors(), window, seconds);
         InetSocketAddress loopback = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
-        try (DhtNode node = DhtNode.start(DhtNode.Config.of(loopback))) {
-            InetSocketAddress target = node.localAddress();
-            rate(target, false, 1, window); // JIT warm-up
-            rate(target, true, 1, window);
-            out.printf("megatorrent node   ping       %9.0f queries/s%n", rate(target, false, seconds, window));
-            out.printf("megatorrent node   get_peers  %9.0f queries/s%n", rate(target, true, seconds, window));
-            out.printf("                   (the node answered %d queries with responses and %d with errors)%n", node.queriesAnswered(), node.errorsSent());
-        }
+        // The machine is shared and noisy: the two nodes are measured in alternating rounds and
+        // each figure is the median of its rounds.
         Process lt = startLibtorrent(err);
-        if (lt == null) {
-            out.println("libtorrent node    baseline missing: python3-libtorrent is not installed (apt-get install python3-libtorrent)");
-        } else {
-            try {
-                InetSocketAddress target = new InetSocketAddress(InetAddress.getLoopbackAddress(), libtorrentPort(lt));
-                rate(target, false, 1, window);
-                out.printf("libtorrent node    ping       %9.0f queries/s   (baseline, libtorrent %s)%n", rate(target, false, seconds, window), libtorrentVersion());
-                out.printf("libtorrent node    get_peers  %9.0f queries/s   (baseline)%n", rate(target, true, seconds, window));
-            } finally {
+        try (DhtNode node = DhtNode.start(DhtNode.Config.of(loopback))) {
+            InetSocketAddress ours = node.localAddress();
+            InetSocketAddress theirs = lt == null ? null : new InetSocketAddress(InetAddress.getLoopbackAddress(), libtorrentPort(lt));
+            rate(ours, false, 2, window); // JIT warm-up
+            rate(ours, true, 1, window);
+            if (theirs != null) rate(theirs, false, 1, window);
+            double[][] figures = new double[4][ROUNDS];
+            for (int round = 0; round < ROUNDS; round++) {
+                figures[0][round] = rate(ours, false, seconds, window);
+                if (theirs != null) figures[1][round] = rate(theirs, false, seconds, window);
+                figures[2][round] = rate(ours, true, seconds, window);
+                if (theirs != null) figures[3][round] = rate(theirs, true, seconds, window);
+            }
+            out.printf("megatorrent node   ping       %9.0f queries/s   (median of %d rounds: %s)%n", median(figures[0]), ROUNDS, rounds(figures[0]));
+            out.printf("megatorrent node   get_peers  %9.0f queries/s   (median of %d rounds: %s)%n", median(figures[2]), ROUNDS, rounds(figures[2]));
+            out.printf("                   (the node answered %d queries with responses and %d with errors)%n", node.queriesAnswered(), node.errorsSent());
+            if (theirs == null) {
+                out.println("libtorrent node    baseline missing: python3-libtorrent is not installed (apt-get install python3-libtorrent)");
+            } else {
+                out.printf("libtorrent node    ping       %9.0f queries/s   (baseline, libtorrent %s; rounds: %s)%n", median(figures[1]), libtorrentVersion(), rounds(figures[1]));
+                out.printf("libtorrent node    get_peers  %9.0f queries/s   (baseline; rounds: %s)%n", median(figures[3]), rounds(figures[3]));
+            }
+        } finally {
+            if (lt != null) {
                 lt.getOutputStream().close();
                 if (!lt.waitFor(3, TimeUnit.SECONDS)) lt.destroyForcibly();
             }

@@ -31,7 +31,7 @@ import java.util.Optional;
 final class DhtCommand implements Command {
     private static final Args.Option BOOTSTRAP = Args.Option.repeatable("bootstrap", "H:P", "node to bootstrap from (repeatable)");
     private static final Args.Option PORT = Args.Option.value("port", "P", "own UDP port (default ephemeral)");
-    private static final Args.Option BIND = Args.Option.value("bind", "ADDR", "address to bind (default 0.0.0.0, all IPv4 addresses)");
+    private static final Args.Option BIND = Args.Option.value("bind", "ADDR", "address to bind (default 0.0.0.0, all IPv4 addresses; an IPv6 address such as :: makes an IPv6 node)");
     private static final Args.Option TIMEOUT = Args.Option.value("timeout", "SECONDS", "give up after this long (default 30)");
     private static final List<Args.Option> COMMON = List.of(BOOTSTRAP, PORT, BIND, TIMEOUT);
 
@@ -56,8 +56,9 @@ final class DhtCommand implements Command {
 
     private static final String DESCRIPTION = """
                 Subcommands (each prints one JSON object on stdout; logs go to stderr):
-                  node --port P [-d DIR] [--seconds S]   run a full node; prints {"id","port"} once listening;
-                                                         id and routing table persist in DIR
+                  node --port P [-d DIR] [--seconds S] [--rate-limit N]
+                                                         run a full node; prints {"id","port"} once listening;
+                                                         id and routing table persist in DIR/dht
                   put-mutable --seed HEX --value STRING [--salt STRING] [--seq N]
                                                          prints {"target","seq","stored"}; seq defaults to
                                                          one above the highest found
@@ -71,7 +72,7 @@ final class DhtCommand implements Command {
                   get-peers --infohash HEX               prints {"peers":["ip:port",...]}
                 One-shot subcommands are BEP 43 read-only clients with a fresh node id that persist
                 nothing. --value is stored as the bencoded byte string of its UTF-8 bytes.
-                Exit 1 when a get finds nothing before the timeout.
+                Exit 1 when a get finds nothing before the timeout, or a put or announce reached no node.
                 """;
 
     // Subcommands have their own flags: parse after the subcommand name.
@@ -81,7 +82,8 @@ final class DhtCommand implements Command {
         String sub = argv[0];
         String[] rest = Arrays.copyOfRange(argv, 1, argv.length);
         return switch (sub) {
-            case "node" -> node(parse(rest, DataDir.with(List.of(Args.Option.value("seconds", "S", "stop after S seconds (default: run until killed)")))), out, err);
+            case "node" -> node(parse(rest, DataDir.with(List.of(Args.Option.value("seconds", "S", "stop after S seconds (default: run until killed)"),
+                    Args.Option.value("rate-limit", "N", "queries per second answered per IP, 0 = no limit (default 250; loopback exempt)")))), out, err);
             case "put-mutable" -> putMutable(parse(rest, List.of(req("seed", "HEX", "Ed25519 seed, 64 hex digits"),
                     req("value", "STRING", "the value"), Args.Option.value("salt", "STRING", "salt"),
                     Args.Option.value("seq", "N", "sequence number"))), out);
@@ -112,7 +114,8 @@ final class DhtCommand implements Command {
 
     private int node(Args args, PrintStream out, PrintStream err) throws Exception {
         long seconds = args.longValue("seconds", 0, 0, Long.MAX_VALUE / 1_000_000_000L);
-        DhtNode.Config config = config(args, false).withStateDir(DataDir.resolve(args).resolve("dht"));
+        int rateLimit = (int) args.longValue("rate-limit", DhtNode.DEFAULT_RATE_LIMIT, 0, 1_000_000);
+        DhtNode.Config config = config(args, false).withStateDir(DataDir.resolve(args).resolve("dht")).withRateLimit(rateLimit, false);
         try (DhtNode node = DhtNode.start(config)) {
             Thread hook = new Thread(node::close, "dht-shutdown");
             Runtime.getRuntime().addShutdownHook(hook);
@@ -199,7 +202,7 @@ final class DhtCommand implements Command {
         try (DhtNode node = client(args)) {
             List<InetSocketAddress> peers = node.getPeers(infohash, timeout(args));
             List<JsonValue> list = new ArrayList<>();
-            for (InetSocketAddress p : peers) list.add(new JsonValue.JsonString(p.getAddress().getHostAddress() + ":" + p.getPort()));
+            for (InetSocketAddress p : peers) list.add(new JsonValue.JsonString(io.megatorrent.dht.NodeInfo.format(p)));
             out.println(Json.write(JsonObject.builder().put("peers", new JsonValue.JsonArray(list)).build()));
             return peers.isEmpty() ? ExitCodes.FAILED : ExitCodes.OK;
         }

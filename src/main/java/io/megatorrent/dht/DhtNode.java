@@ -94,6 +94,7 @@ public final class DhtNode implements KrpcTransport, AutoCloseable {
 
     private final Config config;
     private final DatagramChannel channel;
+    private final boolean ipv6;
     private final NodeId id;
     private final RoutingTable table;
     private final Tokens tokens;
@@ -115,6 +116,7 @@ public final class DhtNode implements KrpcTransport, AutoCloseable {
     private DhtNode(Config config, DatagramChannel channel, NodeId id, List<NodeInfo> savedNodes) {
         this.config = config;
         this.channel = channel;
+        this.ipv6 = config.bind().getAddress() instanceof java.net.Inet6Address;
         this.id = id;
         long now = System.nanoTime();
         this.table = new RoutingTable(id, now, config.enforceBep42());
@@ -135,14 +137,17 @@ public final class DhtNode implements KrpcTransport, AutoCloseable {
                 try {
                     BDict state = Bencode.decodeDict(Files.readAllBytes(file));
                     if (id == null) id = new NodeId(state.requireBytes("id"));
-                    saved = NodeInfo.parseCompactNodes(state.bytes("nodes").orElse(new byte[0]), "nodes");
+                    saved = new ArrayList<>(NodeInfo.parseCompactNodes(state.bytes("nodes").orElse(new byte[0]), "nodes"));
+                    saved.addAll(NodeInfo.parseCompactNodes6(state.bytes("nodes6").orElse(new byte[0]), "nodes6"));
                 } catch (CodecException | KrpcException | IllegalArgumentException e) {
                     throw new IOException("unreadable DHT state " + file + ": " + e.getMessage(), e);
                 }
             }
         }
         if (id == null) id = NodeId.random();
-        DatagramChannel ch = DatagramChannel.open(java.net.StandardProtocolFamily.INET);
+        // one node per address family (BEP 32): an IPv6 bind address makes an IPv6 node
+        boolean ipv6 = config.bind().getAddress() instanceof java.net.Inet6Address;
+        DatagramChannel ch = DatagramChannel.open(ipv6 ? java.net.StandardProtocolFamily.INET6 : java.net.StandardProtocolFamily.INET);
         try {
             ch.setOption(StandardSocketOptions.SO_RCVBUF, 1 << 21);
             ch.setOption(StandardSocketOptions.SO_SNDBUF, 1 << 21);
@@ -201,6 +206,8 @@ public final class DhtNode implements KrpcTransport, AutoCloseable {
     @Override
     public Response query(InetSocketAddress to, Query query) throws KrpcException, IOException, InterruptedException {
         if (closed) throw new ClosedChannelException();
+        if ((to.getAddress() instanceof java.net.Inet6Address) != ipv6)
+            throw new IOException("cannot reach " + to + " from an " + (ipv6 ? "IPv6" : "IPv4") + " node");
         pendingSlots.acquire();
         int tid = 0;
         try {
@@ -526,6 +533,7 @@ public final class DhtNode implements KrpcTransport, AutoCloseable {
             byte[] state = Bencode.encode(BDict.builder()
                     .put("id", id.bytes())
                     .put("nodes", NodeInfo.compactNodes(table.all()))
+                    .put("nodes6", NodeInfo.compactNodes6(table.all()))
                     .build());
             Path tmp = config.stateDir().resolve(STATE_FILE + ".tmp");
             Files.write(tmp, state);

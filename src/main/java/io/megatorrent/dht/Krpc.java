@@ -29,6 +29,20 @@ public final class Krpc {
 
     private Krpc() {}
 
+    /** Dictionary keys read, made once: a busy node looks them up for every packet. */
+    private static final java.util.Map<String, BBytes> KEYS = new java.util.HashMap<>();
+
+    static {
+        for (String k : List.of("t", "y", "q", "a", "r", "e", "v", "ro", "ip", "id", "target", "info_hash", "port", "implied_port",
+                "token", "seq", "k", "sig", "salt", "cas", "nodes", "nodes6", "values"))
+            KEYS.put(k, BBytes.of(k));
+    }
+
+    private static BBytes key(String k) {
+        BBytes b = KEYS.get(k);
+        return b != null ? b : BBytes.of(k);
+    }
+
     /**
      * A KRPC packet: the envelope around one message. version is the sender's {@code v}
      * (nullable); readOnly is BEP 43's {@code ro} flag of a query; ip (nullable) is BEP 42's
@@ -43,20 +57,125 @@ public final class Krpc {
     // ---- encoding ----
 
     public static byte[] encode(Packet p) {
+        if (!(p.message() instanceof Query q)) return encodeAnswer(p);
         BDict.Builder top = BDict.builder().put("t", p.transactionId());
         if (p.version() != null) top.put("v", p.version());
-        switch (p.message()) {
-            case Query q -> {
-                top.put("y", "q").put("q", q.method().wireName).put("a", arguments(q));
-                if (p.readOnly()) top.put("ro", 1);
-            }
-            case Response r -> {
-                top.put("y", "r").put("r", values(r));
-                if (p.ip() != null) top.put("ip", NodeInfo.compactPeer(p.ip()));
-            }
-            case KrpcMessage.Error e -> top.put("y", "e").put("e", BList.of(new BInt(e.code()), BBytes.of(e.message())));
-        }
+        top.put("y", "q").put("q", q.method().wireName).put("a", arguments(q));
+        if (p.readOnly()) top.put("ro", 1);
         return Bencode.encode(top.build());
+    }
+
+    /**
+     * Responses and errors, the hot path of a busy node, are written directly, keys in bencode's
+     * sorted order, without building a dictionary first; the krpc vectors check that the bytes
+     * are the canonical encoding.
+     */
+    private static byte[] encodeAnswer(Packet p) {
+        Writer w = new Writer();
+        w.raw('d');
+        switch (p.message()) {
+            case Response r -> {
+                if (p.ip() != null) w.key("ip").bytes(NodeInfo.compactPeer(p.ip()));
+                w.key("r");
+                writeValues(w, r);
+            }
+            case KrpcMessage.Error e -> w.key("e").raw('l').integer(e.code()).bytes(e.message().getBytes(StandardCharsets.UTF_8)).raw('e');
+            case Query q -> throw new AssertionError(q);
+        }
+        w.key("t").bytes(p.transactionId());
+        if (p.version() != null) w.key("v").bytes(p.version());
+        w.key("y").bytes(p.message() instanceof Response ? Y_RESPONSE : Y_ERROR);
+        return w.raw('e').toByteArray();
+    }
+
+    private static final byte[] Y_RESPONSE = {'r'};
+    private static final byte[] Y_ERROR = {'e'};
+
+    private static void writeValues(Writer w, Response r) {
+        w.raw('d').key("id").bytes(r.id().raw());
+        switch (r) {
+            case PingResponse x -> {}
+            case AnnouncePeerResponse x -> {}
+            case PutResponse x -> {}
+            case FindNodeResponse f -> {
+                byte[] v4 = NodeInfo.compactNodes(f.nodes());
+                byte[] v6 = NodeInfo.compactNodes6(f.nodes());
+                if (v4.length > 0 || v6.length == 0) w.key("nodes").bytes(v4);
+                if (v6.length > 0) w.key("nodes6").bytes(v6);
+            }
+            case GetPeersResponse g -> {
+                writeNodes(w, g.nodes());
+                if (g.token() != null) w.key("token").bytes(g.token());
+                if (!g.peers().isEmpty()) {
+                    w.key("values").raw('l');
+                    for (InetSocketAddress peer : g.peers()) w.bytes(NodeInfo.compactPeer(peer));
+                    w.raw('e');
+                }
+            }
+            case GetResponse g -> {
+                boolean signed = g.value() != null && g.publicKey() != null;
+                if (signed) w.key("k").bytes(g.publicKey());
+                writeNodes(w, g.nodes());
+                if (g.seq() != null) w.key("seq").integer(g.seq());
+                if (signed) w.key("sig").bytes(g.signature());
+                if (g.token() != null) w.key("token").bytes(g.token());
+                if (g.value() != null) w.key("v").append(Bencode.encode(g.value()));
+            }
+        }
+        w.raw('e');
+    }
+
+    /** "nodes" (IPv4) and "nodes6" (IPv6, BEP 32), each only when not empty. */
+    private static void writeNodes(Writer w, List<NodeInfo> nodes) {
+        byte[] v4 = NodeInfo.compactNodes(nodes);
+        byte[] v6 = NodeInfo.compactNodes6(nodes);
+        if (v4.length > 0) w.key("nodes").bytes(v4);
+        if (v6.length > 0) w.key("nodes6").bytes(v6);
+    }
+
+    /** A growable byte buffer with bencode's primitives. */
+    private static final class Writer {
+        private byte[] buf = new byte[128];
+        private int len;
+
+        Writer raw(char c) {
+            ensure(1);
+            buf[len++] = (byte) c;
+            return this;
+        }
+
+        Writer append(byte[] b) {
+            ensure(b.length);
+            System.arraycopy(b, 0, buf, len, b.length);
+            len += b.length;
+            return this;
+        }
+
+        Writer ascii(String s) {
+            ensure(s.length());
+            for (int i = 0; i < s.length(); i++) buf[len++] = (byte) s.charAt(i);
+            return this;
+        }
+
+        Writer key(String k) {
+            return ascii(k.length() + ":").ascii(k);
+        }
+
+        Writer bytes(byte[] b) {
+            return ascii(Integer.toString(b.length)).raw(':').append(b);
+        }
+
+        Writer integer(long v) {
+            return raw('i').ascii(Long.toString(v)).raw('e');
+        }
+
+        private void ensure(int n) {
+            if (len + n > buf.length) buf = java.util.Arrays.copyOf(buf, Math.max(buf.length * 2, len + n));
+        }
+
+        byte[] toByteArray() {
+            return java.util.Arrays.copyOf(buf, len);
+        }
     }
 
     static BDict arguments(Query q) {
@@ -83,33 +202,6 @@ public final class Krpc {
             }
         }
         return a.build();
-    }
-
-    static BDict values(Response r) {
-        BDict.Builder b = BDict.builder().put("id", r.id().raw());
-        switch (r) {
-            case PingResponse p -> {}
-            case AnnouncePeerResponse p -> {}
-            case PutResponse p -> {}
-            case FindNodeResponse f -> b.put("nodes", NodeInfo.compactNodes(f.nodes()));
-            case GetPeersResponse g -> {
-                b.put("token", g.token());
-                if (!g.nodes().isEmpty()) b.put("nodes", NodeInfo.compactNodes(g.nodes()));
-                if (!g.peers().isEmpty()) {
-                    List<BValue> values = new ArrayList<>(g.peers().size());
-                    for (InetSocketAddress peer : g.peers()) values.add(new BBytes(NodeInfo.compactPeer(peer)));
-                    b.put("values", new BList(values));
-                }
-            }
-            case GetResponse g -> {
-                b.put("token", g.token());
-                if (!g.nodes().isEmpty()) b.put("nodes", NodeInfo.compactNodes(g.nodes()));
-                if (g.value() != null) b.put("v", g.value());
-                if (g.value() != null && g.publicKey() != null) b.put("k", g.publicKey()).put("sig", g.signature());
-                if (g.seq() != null) b.put("seq", g.seq());
-            }
-        }
-        return b.build();
     }
 
     // ---- decoding ----
@@ -144,11 +236,11 @@ public final class Krpc {
                 Method m = responseMethod.apply(tid);
                 if (m == null) throw KrpcException.protocol("response to an unknown transaction");
                 byte[] ip = optBytes(top, "ip", "message", 0, 18);
-                InetSocketAddress seen = ip != null && ip.length == 6 ? NodeInfo.parseCompactPeer(ip, 0) : null;
+                InetSocketAddress seen = ip != null && (ip.length == 6 || ip.length == 18) ? NodeInfo.parseCompactPeer(ip, 0, ip.length) : null;
                 yield new Packet(tid, parseResponse(m, r), version, false, seen);
             }
             case "e" -> {
-                BValue e = top.entries().get(BBytes.of("e"));
+                BValue e = top.entries().get(key("e"));
                 if (!(e instanceof BList list) || list.items().isEmpty() || !(list.items().get(0) instanceof BInt code))
                     throw KrpcException.protocol("'e' must be a list [code, message]");
                 String text = "";
@@ -183,7 +275,7 @@ public final class Krpc {
             case GET -> new Get(id, id(a, "target", "a"), optInt(a, "seq", "a"));
             case PUT -> {
                 byte[] token = bytes(a, "token", "a", 1, MAX_TOKEN_LENGTH);
-                BValue v = a.entries().get(BBytes.of("v"));
+                BValue v = a.entries().get(key("v"));
                 if (v == null) throw KrpcException.protocol("a.v missing");
                 byte[] k = optBytes(a, "k", "a", 32, 32);
                 if (k == null) {
@@ -209,13 +301,13 @@ public final class Krpc {
             case FIND_NODE -> new FindNodeResponse(id, nodes(r));
             case GET_PEERS -> {
                 List<InetSocketAddress> peers = new ArrayList<>();
-                BValue values = r.entries().get(BBytes.of("values"));
+                BValue values = r.entries().get(key("values"));
                 if (values != null) {
                     if (!(values instanceof BList list)) throw KrpcException.protocol("r.values is not a list");
                     for (BValue item : list.items()) {
-                        // 18-byte IPv6 peers (BEP 32) and odd entries are skipped, not fatal
-                        if (item instanceof BBytes b && b.length() == NodeInfo.COMPACT_PEER_V4_LENGTH) {
-                            InetSocketAddress peer = NodeInfo.parseCompactPeer(b.bytes(), 0);
+                        // 6-byte IPv4 and 18-byte IPv6 (BEP 32) peers; odd entries are skipped, not fatal
+                        if (item instanceof BBytes b && (b.length() == NodeInfo.COMPACT_PEER_V4_LENGTH || b.length() == NodeInfo.COMPACT_PEER_V6_LENGTH)) {
+                            InetSocketAddress peer = NodeInfo.parseCompactPeer(b.bytes(), 0, b.length());
                             if (peer.getPort() != 0) peers.add(peer);
                         }
                     }
@@ -224,7 +316,7 @@ public final class Krpc {
             }
             case GET -> {
                 byte[] token = optBytes(r, "token", "r", 0, MAX_TOKEN_LENGTH);
-                BValue v = r.entries().get(BBytes.of("v"));
+                BValue v = r.entries().get(key("v"));
                 byte[] k = optBytes(r, "k", "r", 32, 32);
                 Long seq = optInt(r, "seq", "r");
                 byte[] sig = null;
@@ -242,7 +334,11 @@ public final class Krpc {
 
     private static List<NodeInfo> nodes(BDict d) throws KrpcException {
         byte[] nodes = optBytes(d, "nodes", "r", 0, Integer.MAX_VALUE);
-        return nodes == null ? List.of() : NodeInfo.parseCompactNodes(nodes, "r.nodes");
+        byte[] nodes6 = optBytes(d, "nodes6", "r", 0, Integer.MAX_VALUE);
+        if (nodes6 == null) return nodes == null ? List.of() : NodeInfo.parseCompactNodes(nodes, "r.nodes");
+        List<NodeInfo> all = new ArrayList<>(nodes == null ? List.of() : NodeInfo.parseCompactNodes(nodes, "r.nodes"));
+        all.addAll(NodeInfo.parseCompactNodes6(nodes6, "r.nodes6"));
+        return all;
     }
 
     private static NodeId id(BDict d, String key, String where) throws KrpcException {
@@ -256,7 +352,7 @@ public final class Krpc {
     }
 
     private static byte[] optBytes(BDict d, String key, String where, int min, int max) throws KrpcException {
-        BValue v = d.entries().get(BBytes.of(key));
+        BValue v = d.entries().get(key(key));
         if (v == null) return null;
         if (!(v instanceof BBytes b)) throw KrpcException.protocol(where + "." + key + " is not a byte string");
         if (b.length() < min || b.length() > max)
@@ -265,25 +361,25 @@ public final class Krpc {
     }
 
     private static Long optInt(BDict d, String key, String where) throws KrpcException {
-        BValue v = d.entries().get(BBytes.of(key));
+        BValue v = d.entries().get(key(key));
         if (v == null) return null;
         if (!(v instanceof BInt i)) throw KrpcException.protocol(where + "." + key + " is not an integer");
         return i.value();
     }
 
     private static BDict dict(BDict d, String key, String where) throws KrpcException {
-        BValue v = d.entries().get(BBytes.of(key));
+        BValue v = d.entries().get(key(key));
         if (!(v instanceof BDict r)) throw KrpcException.protocol(where + "." + key + (v == null ? " missing" : " is not a dictionary"));
         return r;
     }
 
     /** The transaction id of a decoded dictionary, if it has a usable one (to answer errors). */
     static byte[] transactionIdOf(BDict top) {
-        BValue t = top.entries().get(BBytes.of("t"));
+        BValue t = top.entries().get(key("t"));
         return t instanceof BBytes b && b.length() >= 1 && b.length() <= MAX_TRANSACTION_ID_LENGTH ? b.bytes() : null;
     }
 
     static boolean isQuery(BDict top) {
-        return top.entries().get(BBytes.of("y")) instanceof BBytes y && y.length() == 1 && y.bytes()[0] == 'q';
+        return top.entries().get(key("y")) instanceof BBytes y && y.length() == 1 && y.bytes()[0] == 'q';
     }
 }

@@ -95,6 +95,6 @@ public final class KrpcJson {
     }
 
     private static String addr(InetSocketAddress a) {
-        return a.getAddress().getHostAddress() + ":" + a.getPort();
+        return NodeInfo.format(a);
     }
 }

@@ -1,6 +1,6 @@
 package io.megatorrent.dht;
 
-import java.net.Inet4Address;
+import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
@@ -8,18 +8,35 @@ import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 
-/** A contact: a node id and the UDP address it answers on. Compact forms are BEP 5's. */
+/** A contact: a node id and the UDP address it answers on. Compact forms are BEP 5's and BEP 32's. */
 public record NodeInfo(NodeId id, InetSocketAddress address) {
-    /** Compact node info: 20-byte id, 4-byte IPv4, 2-byte port. */
+    /** Compact node info: 20-byte id, 4-byte IPv4, 2-byte port (BEP 5). */
     public static final int COMPACT_V4_LENGTH = 26;
+    /** Compact IPv6 node info: 20-byte id, 16-byte IPv6, 2-byte port (BEP 32). */
+    public static final int COMPACT_V6_LENGTH = 38;
     /** Compact peer info: 4-byte IPv4, 2-byte port. */
     public static final int COMPACT_PEER_V4_LENGTH = 6;
+    /** Compact IPv6 peer info: 16-byte IPv6, 2-byte port. */
+    public static final int COMPACT_PEER_V6_LENGTH = 18;
 
-    /** Concatenated compact node infos of the IPv4 contacts (others are skipped). */
+    boolean ipv6() {
+        return address.getAddress() instanceof Inet6Address;
+    }
+
+    /** Concatenated compact node infos of the IPv4 contacts (the `nodes` field). */
     public static byte[] compactNodes(List<NodeInfo> nodes) {
-        ByteBuffer out = ByteBuffer.allocate(nodes.size() * COMPACT_V4_LENGTH);
+        return compact(nodes, false);
+    }
+
+    /** Concatenated compact node infos of the IPv6 contacts (the `nodes6` field). */
+    public static byte[] compactNodes6(List<NodeInfo> nodes) {
+        return compact(nodes, true);
+    }
+
+    private static byte[] compact(List<NodeInfo> nodes, boolean v6) {
+        ByteBuffer out = ByteBuffer.allocate(nodes.size() * COMPACT_V6_LENGTH);
         for (NodeInfo n : nodes) {
-            if (!(n.address.getAddress() instanceof Inet4Address)) continue;
+            if (n.ipv6() != v6) continue;
             out.put(n.id.raw());
             out.put(n.address.getAddress().getAddress());
             out.putShort((short) n.address.getPort());
@@ -30,36 +47,80 @@ public record NodeInfo(NodeId id, InetSocketAddress address) {
     }
 
     public static List<NodeInfo> parseCompactNodes(byte[] data, String field) throws KrpcException {
-        if (data.length % COMPACT_V4_LENGTH != 0)
-            throw KrpcException.protocol("'" + field + "' length " + data.length + " is not a multiple of 26");
-        List<NodeInfo> out = new ArrayList<>(data.length / COMPACT_V4_LENGTH);
-        for (int off = 0; off < data.length; off += COMPACT_V4_LENGTH) {
+        return parse(data, field, COMPACT_V4_LENGTH);
+    }
+
+    public static List<NodeInfo> parseCompactNodes6(byte[] data, String field) throws KrpcException {
+        return parse(data, field, COMPACT_V6_LENGTH);
+    }
+
+    private static List<NodeInfo> parse(byte[] data, String field, int unit) throws KrpcException {
+        if (data.length % unit != 0)
+            throw KrpcException.protocol("'" + field + "' length " + data.length + " is not a multiple of " + unit);
+        List<NodeInfo> out = new ArrayList<>(data.length / unit);
+        for (int off = 0; off < data.length; off += unit) {
             byte[] id = java.util.Arrays.copyOfRange(data, off, off + 20);
-            InetSocketAddress addr = parseCompactPeer(data, off + 20);
+            InetSocketAddress addr = parseCompactPeer(data, off + 20, unit - 20);
             if (addr.getPort() == 0) continue; // unusable contact
             out.add(new NodeInfo(new NodeId(id), addr));
         }
         return out;
     }
 
+    /** 6 bytes for an IPv4 address, 18 for IPv6. */
     public static byte[] compactPeer(InetSocketAddress address) {
-        ByteBuffer out = ByteBuffer.allocate(COMPACT_PEER_V4_LENGTH);
-        out.put(address.getAddress().getAddress());
+        byte[] ip = address.getAddress().getAddress();
+        ByteBuffer out = ByteBuffer.allocate(ip.length + 2);
+        out.put(ip);
         out.putShort((short) address.getPort());
         return out.array();
     }
 
     public static InetSocketAddress parseCompactPeer(byte[] data, int off) {
+        return parseCompactPeer(data, off, COMPACT_PEER_V4_LENGTH);
+    }
+
+    /** A compact peer of 6 (IPv4) or 18 (IPv6) bytes at off. */
+    public static InetSocketAddress parseCompactPeer(byte[] data, int off, int length) {
         try {
-            InetAddress ip = InetAddress.getByAddress(java.util.Arrays.copyOfRange(data, off, off + 4));
-            int port = ((data[off + 4] & 0xff) << 8) | (data[off + 5] & 0xff);
+            InetAddress ip = InetAddress.getByAddress(java.util.Arrays.copyOfRange(data, off, off + length - 2));
+            int port = ((data[off + length - 2] & 0xff) << 8) | (data[off + length - 1] & 0xff);
             return new InetSocketAddress(ip, port);
         } catch (UnknownHostException e) {
-            throw new AssertionError(e); // four bytes are always an IPv4 address
+            throw new AssertionError(e); // 4 or 16 bytes are always an address
         }
     }
 
-    byte[] rawId() {
-        return id.raw();
+    /** "ip:port"; an IPv6 address in brackets, in RFC 5952 form ("[2001:db8::1]:6881"). */
+    public static String format(InetSocketAddress a) {
+        if (!(a.getAddress() instanceof Inet6Address)) return a.getAddress().getHostAddress() + ":" + a.getPort();
+        byte[] b = a.getAddress().getAddress();
+        int[] groups = new int[8];
+        for (int i = 0; i < 8; i++) groups[i] = ((b[2 * i] & 0xff) << 8) | (b[2 * i + 1] & 0xff);
+        int bestStart = -1, bestLen = 1; // RFC 5952: only a run of two or more zero groups is shortened
+        for (int i = 0; i < 8; ) {
+            if (groups[i] != 0) {
+                i++;
+                continue;
+            }
+            int j = i;
+            while (j < 8 && groups[j] == 0) j++;
+            if (j - i > bestLen) {
+                bestStart = i;
+                bestLen = j - i;
+            }
+            i = j;
+        }
+        StringBuilder sb = new StringBuilder("[");
+        for (int i = 0; i < 8; i++) {
+            if (i == bestStart) {
+                sb.append("::");
+                i += bestLen - 1;
+                continue;
+            }
+            if (sb.length() > 1 && sb.charAt(sb.length() - 1) != ':') sb.append(':');
+            sb.append(Integer.toHexString(groups[i]));
+        }
+        return sb.append("]:").append(a.getPort()).toString();
     }
 }

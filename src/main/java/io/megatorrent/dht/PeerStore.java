@@ -13,7 +13,7 @@ import java.util.Map;
 final class PeerStore {
     static final long PEER_TTL_NANOS = 30L * 60 * 1_000_000_000L;
     /** Infohashes tracked at once; announces for new ones beyond it are refused. */
-    static final int MAX_INFOHASHES = 5_000;
+    static final int MAX_INFOHASHES = 2_000;
     /** Peers kept per infohash; the oldest announce is dropped for a newcomer. */
     static final int MAX_PEERS_PER_INFOHASH = 200;
     /** Peers returned in one get_peers response (50 x 8 bytes keeps the packet small). */

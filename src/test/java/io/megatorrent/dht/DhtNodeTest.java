@@ -71,6 +71,32 @@ class DhtNodeTest {
         }
     }
 
+    @Test
+    void ipv6NodesOnLoopbackStoreAndFindItems() throws Exception {
+        InetSocketAddress v6 = new InetSocketAddress(InetAddress.getByName("::1"), 0);
+        List<DhtNode> nodes = new java.util.ArrayList<>();
+        try {
+            for (int i = 0; i < 6; i++) {
+                DhtNode n = DhtNode.start(DhtNode.Config.of(v6));
+                if (i > 0) n.bootstrap(List.of(nodes.get(0).localAddress()), Duration.ofSeconds(5));
+                nodes.add(n);
+            }
+            DhtNode.PutResult put = nodes.get(5).putImmutable(BBytes.of("over IPv6"), Duration.ofSeconds(10));
+            assertTrue(put.stored() >= 3, "stored at " + put.stored());
+            assertEquals(BBytes.of("over IPv6"), nodes.get(1).getImmutable(put.target(), Duration.ofSeconds(10)).orElseThrow().value());
+            NodeId infohash = NodeId.random();
+            assertTrue(nodes.get(2).announce(infohash, 6881, Duration.ofSeconds(10)) >= 3);
+            List<InetSocketAddress> peers = nodes.get(3).getPeers(infohash, Duration.ofSeconds(10));
+            assertEquals(List.of(new InetSocketAddress(InetAddress.getByName("::1"), 6881)), peers);
+            // BEP 32 on the wire: nodes6 and 18-byte values
+            FindNodeResponse f = (FindNodeResponse) nodes.get(4).query(nodes.get(0).localAddress(), new FindNode(nodes.get(4).id(), NodeId.random()));
+            assertFalse(f.nodes().isEmpty());
+            assertTrue(f.nodes().stream().allMatch(n -> n.address().getAddress() instanceof java.net.Inet6Address));
+        } finally {
+            for (DhtNode n : nodes) n.close();
+        }
+    }
+
     static Put withToken(Put p, byte[] token) {
         return new Put(p.id(), token, p.value(), p.publicKey(), p.salt(), p.seq(), p.signature(), p.cas());
     }

@@ -93,6 +93,32 @@ class KrpcTest {
     }
 
     @Test
+    void ipv6NodesAndPeersUseNodes6AndEighteenBytes() throws KrpcException {
+        NodeInfo v4 = new NodeInfo(A, new InetSocketAddress("10.0.0.1", 1));
+        NodeInfo v6 = new NodeInfo(B, new InetSocketAddress("2001:db8::1", 2));
+        InetSocketAddress peer6 = new InetSocketAddress("2001:db8::2", 3);
+        byte[] wire = Krpc.encode(new Krpc.Packet(T, new GetPeersResponse(A, new byte[] {1}, List.of(peer6), List.of(v4, v6)), null, false, peer6));
+        String text = new String(wire, StandardCharsets.ISO_8859_1);
+        assertTrue(text.contains("5:nodes26:") && text.contains("6:nodes638:") && text.contains("2:ip18:"), text);
+        Krpc.Packet back = Krpc.decode(wire, t -> Method.GET_PEERS);
+        GetPeersResponse g = (GetPeersResponse) back.message();
+        assertEquals(List.of(v4, v6), g.nodes());
+        assertEquals(List.of(peer6), g.peers());
+        assertEquals(peer6, back.ip());
+        assertArrayEquals(wire, Krpc.encode(back));
+    }
+
+    @Test
+    void ipv6AddressesAreWrittenInRfc5952Form() throws Exception {
+        assertEquals("[2001:db8::1]:80", NodeInfo.format(new InetSocketAddress("2001:db8:0:0:0:0:0:1", 80)));
+        assertEquals("[::1]:1", NodeInfo.format(new InetSocketAddress("::1", 1)));
+        assertEquals("[::]:1", NodeInfo.format(new InetSocketAddress("::", 1)));
+        assertEquals("[2001:db8:0:1:1:1:1:1]:2", NodeInfo.format(new InetSocketAddress("2001:db8:0:1:1:1:1:1", 2)));
+        assertEquals("[2001:0:0:1::1]:3", NodeInfo.format(new InetSocketAddress("2001:0:0:1:0:0:0:1", 3)));
+        assertEquals("10.0.0.1:4", NodeInfo.format(new InetSocketAddress("10.0.0.1", 4)));
+    }
+
+    @Test
     void compactNodeInfoIsTwentySixBytes() throws Exception {
         byte[] c = NodeInfo.compactNodes(List.of(new NodeInfo(A, new InetSocketAddress("1.2.3.4", 0x1234))));
         assertEquals("0000000000000000000000000000000000000001" + "01020304" + "1234", Hex.encode(c));

@@ -118,6 +118,11 @@ class KrpcVectorsTest {
         valid("put query, mutable with salt and cas", new Krpc.Packet(T, mutable));
         valid("put query, mutable without salt", new Krpc.Packet(T, mutablePut(new byte[0], BList(), 1, null)));
         valid("put response", new Krpc.Packet(T, new PutResponse(B)));
+        // BEP 32: IPv6 contacts in nodes6, 18-byte peers and ip
+        NodeInfo n6 = new NodeInfo(new NodeId(b("9876543210zyxwvutsrq")), new InetSocketAddress("2001:db8::7", 6881));
+        InetSocketAddress peer6 = new InetSocketAddress("2001:db8::1", 51413);
+        valid("find_node response with an IPv6 node (nodes6)", new Krpc.Packet(T, new FindNodeResponse(B, List.of(n6))));
+        valid("get_peers response with IPv4 and IPv6 nodes, an IPv6 peer and ip", new Krpc.Packet(T, new GetPeersResponse(B, TOKEN, List.of(peer6), List.of(n1, n6)), null, false, peer6));
         for (int code : new int[] {201, 202, 203, 204, 205, 206, 207, 301, 302})
             valid("error " + code, new Krpc.Packet(T, new KrpcMessage.Error(code, errorText(code)), DhtNode.VERSION, false, null));
         // invalid packets and the error a node answers (when it has a transaction id to answer to)
@@ -138,6 +143,7 @@ class KrpcVectorsTest {
         invalid("put mutable without sig", b("d1:ad2:id20:abcdefghij01234567891:k32:" + "k".repeat(32) + "3:seqi1e5:token8:aoeusnth1:v1:xe1:q3:put1:t2:aa1:y1:qe"), null);
         invalid("put with k of 31 bytes", b("d1:ad2:id20:abcdefghij01234567891:k31:" + "k".repeat(31) + "3:seqi1e3:sig64:" + "x".repeat(64) + "5:token8:aoeusnth1:v1:xe1:q3:put1:t2:aa1:y1:qe"), null);
         invalid("find_node response with nodes of 25 bytes", b("d1:rd2:id20:mnopqrstuvwxyz1234565:nodes25:" + "n".repeat(25) + "e1:t2:aa1:y1:re"), Method.FIND_NODE);
+        invalid("find_node response with nodes6 of 37 bytes", b("d1:rd2:id20:mnopqrstuvwxyz1234566:nodes637:" + "n".repeat(37) + "e1:t2:aa1:y1:re"), Method.FIND_NODE);
         invalid("response to an unknown transaction", b("d1:rd2:id20:mnopqrstuvwxyz123456e1:t2:aa1:y1:re"), null);
         invalid("datagram larger than 2048 bytes", b("d1:ad2:id20:abcdefghij01234567891:x2000:" + "x".repeat(2000) + "e1:q4:ping1:t2:aa1:y1:qe"), null);
         // BEP 44 storage rules on well-formed puts

@@ -121,7 +121,7 @@ public final class BlobDownloader implements Closeable {
                 return peer;
             } catch (io.megatorrent.content.CorruptBlobException e) {
                 corruptBlobs.incrementAndGet();
-                LOG.log(System.Logger.Level.WARNING, e.getMessage());
+                LOG.log(System.Logger.Level.INFO, e.getMessage());
                 failures.add(e.getMessage());
             } catch (IOException e) {
                 failures.add(peer + ": " + e.getMessage());

@@ -42,6 +42,7 @@ public final class BlobDownloader implements Closeable {
     private final int ourListenPort;
     private final ConcurrentHashMap<InetSocketAddress, CompletableFuture<BlobFetcher>> fetchers = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<InetSocketAddress, AtomicLong> blobsByPeer = new ConcurrentHashMap<>();
+    private final AtomicLong nextSpread = new AtomicLong();
     private volatile boolean closed;
 
     /** Counters over the downloader's life, for reports. */
@@ -73,16 +74,14 @@ public final class BlobDownloader implements Closeable {
         AtomicLong bytes = new AtomicLong();
         List<Future<?>> tasks = new ArrayList<>();
         try (ExecutorService perBlob = Executors.newVirtualThreadPerTaskExecutor()) {
-            for (int i = 0; i < ids.size(); i++) {
-                String id = ids.get(i);
-                int spread = i;
+            for (String id : ids) {
                 tasks.add(perBlob.submit(() -> {
                     if (blobs.has(id)) {
                         blobs.index(id);
                         held.incrementAndGet();
                         return null;
                     }
-                    InetSocketAddress from = fetchOne(id, spread);
+                    InetSocketAddress from = fetchOne(id);
                     byPeer.computeIfAbsent(from, k -> new AtomicLong()).incrementAndGet();
                     bytes.addAndGet(io.megatorrent.content.Blob.BLOB_SIZE);
                     return null;
@@ -105,9 +104,15 @@ public final class BlobDownloader implements Closeable {
         return new Result(ids.size(), (int) held.get(), (int) fetched, bytes.get(), counts);
     }
 
-    /** Fetches one blob, trying its holders in turn starting at {@code spread} mod their count; returns who sent it. */
-    private InetSocketAddress fetchOne(String blobId, int spread) throws IOException, InterruptedException {
-        List<InetSocketAddress> peers = finder.peersFor(blobId);
+    /**
+     * Fetches one blob, trying its holders in turn; returns who sent it. Holders are taken in a
+     * fixed order and each blob starts one further along it (a counter over all downloads, which
+     * run concurrently for the files of a manifest), so the blobs spread evenly over the peers.
+     */
+    private InetSocketAddress fetchOne(String blobId) throws IOException, InterruptedException {
+        List<InetSocketAddress> peers = new ArrayList<>(finder.peersFor(blobId));
+        peers.sort(java.util.Comparator.comparing(InetSocketAddress::toString));
+        int spread = (int) Math.floorMod(nextSpread.getAndIncrement(), (long) Math.max(1, peers.size()));
         if (peers.isEmpty()) throw new IOException("no peer holds blob " + blobId + " (none found in the DHT under " + BlobKeys.shortHex(blobId) + ")");
         List<String> failures = new ArrayList<>();
         for (int k = 0; k < peers.size(); k++) {

@@ -31,6 +31,8 @@ class DemoTest {
 
     @Test
     void publicChannelWalksTheWholeProtocolAndCleansUp() throws Exception {
+        run("demo", "--size", "1K", "--nodes", "2"); // warm up: class loading opens jar files once
+        long fdsBefore = openFileDescriptors();
         Result r = run("demo", "--size", "300K", "--nodes", "4");
         assertEquals(0, r.code(), r.out() + r.err());
         String[] lines = r.out().strip().split("\n");
@@ -47,6 +49,17 @@ class DemoTest {
         Matcher folder = Pattern.compile("folder: (\\S+)").matcher(r.out());
         assertTrue(folder.find(), r.out());
         assertFalse(Files.exists(Path.of(folder.group(1))), "temporary folder left behind: " + folder.group(1));
+        // every socket (4 + 3 UDP, 3 listeners, the Noise connections) and file was closed
+        if (fdsBefore >= 0) assertEquals(fdsBefore, openFileDescriptors(), "file descriptors before and after the demo");
+    }
+
+    /** Open file descriptors of this JVM (Linux), or -1 where /proc is not there. */
+    private static long openFileDescriptors() throws java.io.IOException {
+        Path fds = Path.of("/proc/self/fd");
+        if (!Files.isDirectory(fds)) return -1;
+        try (var list = Files.list(fds)) {
+            return list.count();
+        }
     }
 
     @Test

@@ -217,6 +217,41 @@ class BlobTransferTest {
     }
 
     @Test
+    void aPeerThatDropsTheConnectionFailsEveryPendingRequestAtOnce(@TempDir Path tmp) throws Exception {
+        CountDownLatch asked = new CountDownLatch(3);
+        List<Listener> self = new ArrayList<>();
+        Served s = serve(shortId -> {
+            asked.countDown();
+            try {
+                asked.await(10, TimeUnit.SECONDS);
+                self.get(0).close(); // the server goes away with three requests unanswered
+            } catch (InterruptedException e) {
+                throw new IOException(e);
+            }
+            return null;
+        });
+        self.add(s.listener());
+        BlobFetcher f = fetcher(s.address());
+        LocalBlobs into = LocalBlobs.open(tmp);
+        long start = System.nanoTime();
+        List<Future<Throwable>> tasks = new ArrayList<>();
+        try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+            for (String id : randomBlobs(3, 5).keySet()) tasks.add(pool.submit(() -> {
+                try {
+                    f.fetchInto(id, into);
+                    return null;
+                } catch (IOException e) {
+                    return e;
+                }
+            }));
+        }
+        for (Future<Throwable> t : tasks) assertTrue(t.get() instanceof IOException, String.valueOf(t.get()));
+        assertTrue(System.nanoTime() - start < BlobFetcher.REQUEST_TIMEOUT.toNanos() / 2, "failed by the closed connection, not by the request timeout");
+        assertFalse(f.isOpen());
+        assertEquals(0, into.count());
+    }
+
+    @Test
     void serverRefusesOtherRequestsAndAnswersAWrongVersionWithAnError() throws Exception {
         Served s = serve(sourceOf(Map.of()));
         try (Connection c = Connection.connect(new TcpDialer(), new PeerTarget(null, new PeerAddress("127.0.0.1", s.address().getPort())),

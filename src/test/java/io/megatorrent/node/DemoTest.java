@@ -87,6 +87,19 @@ class DemoTest {
     }
 
     @Test
+    void selfCheckRunsTheVectorsFirst() {
+        // one small suite keeps the test quick; the conformance tests run them all
+        Path vectors = io.megatorrent.testing.Peers.projectDir().resolve("test-vectors").resolve("bencode.json");
+        Result r = run("demo", "--self-check", "--vectors", vectors.toString(), "--size", "1K", "--nodes", "2");
+        assertEquals(0, r.code(), r.out() + r.err());
+        assertTrue(r.out().indexOf("self-check passed") < r.out().indexOf("megatorrent demo: a local swarm"), r.out());
+        assertTrue(r.out().strip().endsWith("demo passed"), r.out());
+
+        Result missing = run("demo", "--self-check", "--vectors", vectors.resolve("nothing-here").toString());
+        assertEquals(ExitCodes.IO, missing.code(), missing.out() + missing.err());
+    }
+
+    @Test
     void badOptionsAreUsageErrors() {
         assertEquals(ExitCodes.USAGE, run("demo", "--size", "lots").code());
         assertEquals(ExitCodes.USAGE, run("demo", "--size", "2G").code());

@@ -29,6 +29,12 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class BlobDownloader implements Closeable {
     private static final System.Logger LOG = System.getLogger(BlobDownloader.class.getName());
 
+    /**
+     * After a failed dial a peer is skipped for this long: without it every blob of a large file
+     * would dial the same dead peer again (each attempt up to the handshake timeout).
+     */
+    public static final java.time.Duration UNREACHABLE_BACKOFF = java.time.Duration.ofSeconds(60);
+
     /** Who holds a blob (an address to dial), e.g. a DHT get_peers lookup on its short id. */
     @FunctionalInterface
     public interface PeerFinder {
@@ -43,6 +49,8 @@ public final class BlobDownloader implements Closeable {
     private final ConcurrentHashMap<InetSocketAddress, CompletableFuture<BlobFetcher>> fetchers = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<InetSocketAddress, AtomicLong> blobsByPeer = new ConcurrentHashMap<>();
     private final AtomicLong nextSpread = new AtomicLong();
+    /** Peers whose dial failed, until when they are not dialled again (nanoTime). */
+    private final ConcurrentHashMap<InetSocketAddress, Long> unreachableUntil = new ConcurrentHashMap<>();
     private volatile boolean closed;
 
     /** Counters over the downloader's life, for reports. */
@@ -139,6 +147,11 @@ public final class BlobDownloader implements Closeable {
     private BlobFetcher fetcher(InetSocketAddress peer) throws IOException, InterruptedException {
         while (true) {
             if (closed) throw new IOException("downloader closed");
+            Long until = unreachableUntil.get(peer);
+            if (until != null) {
+                if (until - System.nanoTime() > 0) throw new IOException("peer " + peer + " was unreachable moments ago; not dialling it again yet");
+                unreachableUntil.remove(peer, until);
+            }
             CompletableFuture<BlobFetcher> mine = new CompletableFuture<>();
             CompletableFuture<BlobFetcher> existing = fetchers.putIfAbsent(peer, mine);
             if (existing == null) {
@@ -149,6 +162,7 @@ public final class BlobDownloader implements Closeable {
                     if (closed) f.close();
                     return f;
                 } catch (IOException | RuntimeException e) {
+                    unreachableUntil.put(peer, System.nanoTime() + UNREACHABLE_BACKOFF.toNanos());
                     mine.completeExceptionally(e);
                     fetchers.remove(peer, mine);
                     throw e;

@@ -2,6 +2,7 @@ package io.megatorrent.node;
 
 import io.megatorrent.codec.Bencode;
 import io.megatorrent.content.ChannelUri;
+import io.megatorrent.content.CorruptBlobException;
 import io.megatorrent.content.FileEntry;
 import io.megatorrent.content.ManifestCollection;
 import io.megatorrent.content.ManifestException;
@@ -84,7 +85,14 @@ public final class Subscriber {
                 tasks.add(perFile.submit(() -> {
                     node.downloader().download(w.entry().blobIds());
                     Files.createDirectories(w.path().getParent());
-                    Reassembly.toFile(w.entry(), node.blobs().store(), w.path(), false, n -> {});
+                    try {
+                        Reassembly.toFile(w.entry(), node.blobs().store(), w.path(), false, n -> {});
+                    } catch (CorruptBlobException e) {
+                        // A blob held from before went bad on disk: the store has moved it to
+                        // quarantine, so one more download fetches a good copy from a peer.
+                        node.downloader().download(w.entry().blobIds());
+                        Reassembly.toFile(w.entry(), node.blobs().store(), w.path(), false, n -> {});
+                    }
                     return null;
                 }));
             }

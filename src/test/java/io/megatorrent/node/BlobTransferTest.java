@@ -252,6 +252,28 @@ class BlobTransferTest {
     }
 
     @Test
+    void anUnreachablePeerIsDialledOnceNotOncePerBlob(@TempDir Path tmp) throws Exception {
+        Map<String, byte[]> blobs = randomBlobs(8, 6);
+        Served good = serve(sourceOf(blobs));
+        InetSocketAddress dead;
+        try (java.net.ServerSocket closed = new java.net.ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            dead = new InetSocketAddress(InetAddress.getLoopbackAddress(), closed.getLocalPort());
+        }
+        AtomicInteger dialsToDead = new AtomicInteger();
+        TcpDialer tcp = new TcpDialer();
+        io.megatorrent.transport.Dialer counting = (address, timeout) -> {
+            if (address.port() == dead.getPort()) dialsToDead.incrementAndGet();
+            return tcp.connect(address, timeout);
+        };
+        BlobDownloader d = new BlobDownloader(LocalBlobs.open(tmp), blobId -> List.of(dead, good.address()), counting, X25519.generate(), 0);
+        open.add(d);
+        BlobDownloader.Result r = d.download(blobs.keySet());
+        assertEquals(8, r.fetched());
+        assertEquals(8, r.blobsByPeer().get(good.address()));
+        assertTrue(dialsToDead.get() >= 1 && dialsToDead.get() <= 2, "dials to the dead peer: " + dialsToDead.get());
+    }
+
+    @Test
     void serverRefusesOtherRequestsAndAnswersAWrongVersionWithAnError() throws Exception {
         Served s = serve(sourceOf(Map.of()));
         try (Connection c = Connection.connect(new TcpDialer(), new PeerTarget(null, new PeerAddress("127.0.0.1", s.address().getPort())),

@@ -98,6 +98,21 @@ class PublishSubscribeTest {
         // a file already there is never overwritten
         assertThrows(java.nio.file.FileAlreadyExistsException.class, () -> subscriber.download(r.collections(), tmp.resolve("out")));
         assertEquals(1, subNode.downloader().connectionsOpened.get(), "one connection to the one peer for everything");
+
+        // a held blob that went bad on disk is quarantined and fetched again from the peer
+        String damaged = b.blobIds().get(1);
+        Path onDisk = subNode.blobs().store().path(damaged);
+        byte[] bytes = Files.readAllBytes(onDisk);
+        bytes[100] ^= 1;
+        Files.write(onDisk, bytes);
+        long before = subNode.downloader().blobsFetched.get();
+        List<Subscriber.Written> again = subscriber.download(r.collections(), tmp.resolve("out2"));
+        assertEquals(2, again.size());
+        assertArrayEquals(Files.readAllBytes(tmp.resolve("in/b")), Files.readAllBytes(tmp.resolve("out2/c/sub/b.bin")));
+        assertEquals(before + 1, subNode.downloader().blobsFetched.get(), "only the damaged blob was fetched again");
+        try (var q = Files.list(subNode.blobs().store().quarantineFolder())) {
+            assertEquals(1, q.count());
+        }
     }
 
     @Test

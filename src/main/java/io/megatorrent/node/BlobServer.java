@@ -26,6 +26,12 @@ public final class BlobServer implements Listener.Handler {
      * past it the connection's reader waits, so a peer cannot make us hold more.
      */
     public static final int MAX_REQUESTS_IN_PROGRESS = 16;
+    /**
+     * Blobs held in memory for answers across all connections. A peer that stops reading keeps
+     * its answers (and their memory) stuck in send; this caps what all such peers together can
+     * pin (64 MiB) while the per-connection bound keeps one peer from taking every slot.
+     */
+    public static final int MAX_BLOBS_IN_MEMORY = 64;
 
     /** Where blobs come from, by short id (PROTOCOL_FINAL.md 6.9). */
     @FunctionalInterface
@@ -36,6 +42,7 @@ public final class BlobServer implements Listener.Handler {
 
     private final Source source;
     private final IntSupplier listenPort;
+    private final Semaphore memory = new Semaphore(MAX_BLOBS_IN_MEMORY);
 
     /** Counters, for reports and tests. */
     public final AtomicLong blobsServed = new AtomicLong();
@@ -106,6 +113,11 @@ public final class BlobServer implements Listener.Handler {
 
     private void answer(Connection connection, Message.Request r) {
         try {
+            memory.acquire();
+        } catch (InterruptedException e) {
+            return; // shutting down
+        }
+        try {
             byte[] blob;
             try {
                 blob = source.read(r.blobId());
@@ -123,6 +135,8 @@ public final class BlobServer implements Listener.Handler {
             bytesServed.addAndGet(blob.length);
         } catch (IOException e) {
             LOG.log(Level.DEBUG, "answer to {0} not sent: {1}", connection.peer(), e.getMessage());
+        } finally {
+            memory.release();
         }
     }
 }

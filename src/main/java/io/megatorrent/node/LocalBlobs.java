@@ -48,6 +48,11 @@ public final class LocalBlobs implements BlobServer.Source {
         return store.has(blobId);
     }
 
+    /** Ids of the blobs indexed (held and servable), in no particular order. */
+    public List<String> ids() {
+        return List.copyOf(fullIdByShort.values());
+    }
+
     /** Blobs indexed (held and servable). */
     public int count() {
         return fullIdByShort.size();

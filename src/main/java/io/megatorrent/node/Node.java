@@ -30,6 +30,8 @@ public final class Node implements AutoCloseable {
     public static final Duration LOOKUP_TIMEOUT = Duration.ofSeconds(10);
     /** DHT lookups one node runs at once for blob work; more wait (each lookup is a burst of queries). */
     public static final int MAX_CONCURRENT_LOOKUPS = 16;
+    /** Re-announce period: well inside the 30 minutes a DHT node keeps an announced peer. */
+    public static final Duration REANNOUNCE_INTERVAL = Duration.ofMinutes(25);
     /** Time given to the first contact with the bootstrap nodes. */
     public static final Duration BOOTSTRAP_TIMEOUT = Duration.ofSeconds(10);
 
@@ -52,6 +54,9 @@ public final class Node implements AutoCloseable {
     private final InetSocketAddress listenAddress;
     private final BlobDownloader downloader;
     private final Semaphore lookups = new Semaphore(MAX_CONCURRENT_LOOKUPS);
+    private volatile Thread reannouncer;
+    /** Rounds of re-announcing done, for reports and tests. */
+    public final java.util.concurrent.atomic.AtomicLong reannounceRounds = new java.util.concurrent.atomic.AtomicLong();
 
     private Node(Path dataDir, DhtNode dht, LocalBlobs blobs, X25519.KeyPair staticKey, BlobServer server, Listener listener,
             Dialer dialer) throws IOException {
@@ -137,6 +142,27 @@ public final class Node implements AutoCloseable {
                 || (peer.getAddress().isLoopbackAddress() && listenAddress.getAddress().isLoopbackAddress());
     }
 
+    /**
+     * Re-announces every blob held, every {@code interval}, until {@link #close}: DHT nodes
+     * forget peers 30 minutes after their last announce (PROTOCOL_FINAL.md 6.9), so a serving
+     * node repeats within that ({@link #REANNOUNCE_INTERVAL}).
+     */
+    public synchronized void startReannouncing(Duration interval) {
+        if (reannouncer != null) throw new IllegalStateException("already re-announcing");
+        reannouncer = Thread.ofVirtual().name("node-reannounce").start(() -> {
+            try {
+                while (true) {
+                    Thread.sleep(interval);
+                    List<String> held = blobs.ids();
+                    if (!held.isEmpty()) announce(held);
+                    reannounceRounds.incrementAndGet();
+                }
+            } catch (InterruptedException e) {
+                // closing
+            }
+        });
+    }
+
     /** Announces this node in the DHT as a holder of each blob (announce_peer with our TCP port). */
     public AnnounceResult announce(Collection<String> blobIds) throws InterruptedException {
         List<String> ids = List.copyOf(new java.util.LinkedHashSet<>(blobIds));
@@ -175,6 +201,15 @@ public final class Node implements AutoCloseable {
 
     @Override
     public void close() {
+        Thread r = reannouncer;
+        if (r != null) {
+            r.interrupt();
+            try {
+                r.join(5_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
         downloader.close();
         try {
             listener.close();

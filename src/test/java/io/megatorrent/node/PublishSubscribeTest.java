@@ -116,6 +116,26 @@ class PublishSubscribeTest {
     }
 
     @Test
+    void reannouncingMakesHeldBlobsFindableAndStopsWithTheNode(@TempDir Path tmp) throws Exception {
+        List<InetSocketAddress> dht = swarm(3);
+        Node holder = node(tmp.resolve("holder"), dht);
+        FileEntry e = new Publisher(holder, ChannelIdentity.generate(false, new SecureRandom())).ingest(file(tmp, "f", 10, 4), "f");
+        Node seeker = node(tmp.resolve("seeker"), dht);
+        String id = e.blobIds().get(0);
+        assertTrue(seeker.peersFor(id).isEmpty(), "nothing announced yet");
+        holder.startReannouncing(java.time.Duration.ofMillis(50));
+        long deadline = System.nanoTime() + 20_000_000_000L;
+        while (holder.reannounceRounds.get() < 1 && System.nanoTime() < deadline) Thread.sleep(20);
+        assertTrue(holder.reannounceRounds.get() >= 1);
+        assertEquals(List.of(holder.listenAddress()), seeker.peersFor(id));
+        holder.close();
+        open.remove(holder);
+        long rounds = holder.reannounceRounds.get();
+        Thread.sleep(200);
+        assertEquals(rounds, holder.reannounceRounds.get(), "no round after close");
+    }
+
+    @Test
     void restartedNodeKeepsItsKeysAndServesWhatItHeld(@TempDir Path tmp) throws Exception {
         Node first = node(tmp.resolve("n"), List.of());
         byte[] key = first.staticPublicKey();

@@ -231,7 +231,7 @@ public final class LocalDemo {
             long fetched = node.downloader().blobsFetched.get() - before;
             long bytes = node.downloader().bytesFetched.get() - beforeBytes;
             totalFetched += bytes;
-            step(who, String.format(Locale.ROOT, "%d blobs downloaded and verified (SHA-256), files in parallel, from %s over %d Noise connection%s, up to %d requests in flight on one: %s",
+            step(who, String.format(Locale.ROOT, "%d blobs downloaded and verified (SHA-256), files in parallel, from %s over %d Noise XX connection%s, up to %d requests in flight on one: %s",
                     fetched, peersSummary(node, byPeerBefore), node.downloader().openConnections(), node.downloader().openConnections() == 1 ? "" : "s",
                     node.downloader().maxInFlightPerConnection(), rate(bytes, nanos)), t);
 
@@ -251,8 +251,8 @@ public final class LocalDemo {
             step(who, "announced the " + mine.announced() + " blobs it now holds; serving them too", t);
         }
 
-        out.println(String.format(Locale.ROOT, "summary: %d DHT nodes + %d node DHTs, %d blobs published, %s moved over Noise, %.2f s in all",
-                swarm.size(), 1 + SUBSCRIBERS, allBlobs.size(), mb(totalFetched), (System.nanoTime() - start) / 1e9));
+        out.println(String.format(Locale.ROOT, "summary: %d DHT node%s + %d node DHTs, %d blobs published, %s moved over Noise, %.2f s in all",
+                swarm.size(), swarm.size() == 1 ? "" : "s", 1 + SUBSCRIBERS, allBlobs.size(), mb(totalFetched), (System.nanoTime() - start) / 1e9));
     }
 
     private Node startNode(Path dir, List<InetSocketAddress> bootstrap) throws IOException, InterruptedException {

@@ -1,0 +1,215 @@
+package io.megatorrent.node;
+
+import io.megatorrent.content.CorruptBlobException;
+import io.megatorrent.crypto.X25519;
+import io.megatorrent.transport.Connection;
+import io.megatorrent.transport.Dialer;
+import io.megatorrent.transport.Message;
+import io.megatorrent.transport.PeerAddress;
+import io.megatorrent.transport.PeerTarget;
+import java.io.Closeable;
+import java.io.IOException;
+import java.lang.System.Logger.Level;
+import java.net.SocketTimeoutException;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Downloads blobs from one peer over one authenticated connection, with up to
+ * {@link #MAX_IN_FLIGHT} requests outstanding on it at once: callers on many virtual threads
+ * each send a MSG_REQUEST and wait; one reader thread hands every MSG_DATA or MSG_ERROR to the
+ * caller whose request id it carries. Nothing a peer sends is stored unless it hashes to the
+ * full blob id the caller asked for.
+ */
+public final class BlobFetcher implements Closeable {
+    private static final System.Logger LOG = System.getLogger(BlobFetcher.class.getName());
+
+    /** Requests outstanding on one connection; each answer is a 1 MiB blob held until stored. */
+    public static final int MAX_IN_FLIGHT = 16;
+    /** How long one request may wait for its answer before the peer is given up for that blob. */
+    public static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(30);
+
+    /** A peer answered MSG_ERROR (code 2: it does not hold the blob). */
+    public static final class RefusedException extends IOException {
+        private static final long serialVersionUID = 1L;
+        private final int code;
+
+        RefusedException(int code, String message) {
+            super(message);
+            this.code = code;
+        }
+
+        public int code() {
+            return code;
+        }
+    }
+
+    private final Connection connection;
+    private final ConcurrentHashMap<Integer, CompletableFuture<Message>> pending = new ConcurrentHashMap<>();
+    private final Semaphore window = new Semaphore(MAX_IN_FLIGHT);
+    private final AtomicInteger inFlight = new AtomicInteger();
+    private final Thread reader;
+    private volatile IOException failure;
+    private volatile int peerListenPort = -1;
+
+    /** Counters, for reports and tests. */
+    public final AtomicInteger maxInFlight = new AtomicInteger();
+    public final AtomicLong blobsReceived = new AtomicLong();
+    public final AtomicLong bytesReceived = new AtomicLong();
+
+    private BlobFetcher(Connection connection, int ourListenPort) throws IOException {
+        this.connection = connection;
+        connection.send(new Message.Hello(Message.PROTOCOL_VERSION, ourListenPort, List.of()));
+        this.reader = Thread.ofVirtual().name("fetch-read " + connection.peer()).start(this::readLoop);
+    }
+
+    /** Dials {@code peer} and runs the Noise handshake (XX, or IK when the target carries the peer's key). */
+    public static BlobFetcher connect(Dialer dialer, PeerTarget peer, X25519.KeyPair localStatic, int ourListenPort,
+            Connection.Timeouts timeouts) throws IOException {
+        return over(Connection.connect(dialer, peer, localStatic, timeouts), ourListenPort);
+    }
+
+    public static BlobFetcher connect(Dialer dialer, PeerAddress peer, X25519.KeyPair localStatic, int ourListenPort) throws IOException {
+        return connect(dialer, new PeerTarget(null, peer), localStatic, ourListenPort, Connection.Timeouts.DEFAULT);
+    }
+
+    /** Uses a connection already made (we are the initiator); the fetcher owns it from now on. */
+    public static BlobFetcher over(Connection connection, int ourListenPort) throws IOException {
+        return new BlobFetcher(connection, ourListenPort);
+    }
+
+    public String peer() {
+        return connection.peer();
+    }
+
+    /** The listen port the peer announced in its MSG_HELLO, or -1 before it arrived. */
+    public int peerListenPort() {
+        return peerListenPort;
+    }
+
+    public boolean isOpen() {
+        return failure == null && connection.isOpen();
+    }
+
+    /**
+     * Fetches blob {@code blobId} and stores it in {@code into} only if its bytes hash to that id.
+     *
+     * @throws CorruptBlobException the peer sent other bytes (nothing is stored)
+     * @throws RefusedException the peer does not hold it (or refused)
+     * @throws IOException the connection failed or the answer did not come in time
+     */
+    public void fetchInto(String blobId, LocalBlobs into) throws IOException, InterruptedException {
+        byte[] blob = request(BlobKeys.shortId(blobId));
+        try {
+            into.putVerified(blobId, blob);
+        } catch (CorruptBlobException e) {
+            throw new CorruptBlobException(blobId, null, "peer " + peer() + " sent a bad blob for " + blobId + ": " + e.getMessage());
+        }
+    }
+
+    /**
+     * Sends one MSG_REQUEST and waits for its answer: the bytes the peer sent as MSG_DATA,
+     * NOT yet verified (the short id does not allow it: see {@link #fetchInto}).
+     */
+    public byte[] request(byte[] shortId) throws IOException, InterruptedException {
+        window.acquire();
+        int id = 0;
+        try {
+            int now = inFlight.incrementAndGet();
+            maxInFlight.accumulateAndGet(now, Math::max);
+            CompletableFuture<Message> answer = new CompletableFuture<>();
+            do id = connection.nextRequestId(); while (pending.putIfAbsent(id, answer) != null);
+            IOException failed = failure;
+            if (failed != null) throw new IOException("connection to " + peer() + " failed: " + failed.getMessage(), failed);
+            connection.send(new Message.Request(id, shortId));
+            Message m;
+            try {
+                m = answer.get(REQUEST_TIMEOUT.toNanos(), TimeUnit.NANOSECONDS);
+            } catch (TimeoutException e) {
+                throw new SocketTimeoutException("peer " + peer() + " did not answer request for blob " + BlobKeys.shortHex(shortId)
+                        + " within " + REQUEST_TIMEOUT.toSeconds() + " s");
+            } catch (ExecutionException e) {
+                Throwable cause = e.getCause();
+                throw cause instanceof IOException io ? new IOException(io.getMessage(), io) : new IOException(cause);
+            }
+            return switch (m) {
+                case Message.Data d -> {
+                    blobsReceived.incrementAndGet();
+                    bytesReceived.addAndGet(d.blob().length);
+                    yield d.blob();
+                }
+                case Message.Error e -> throw new RefusedException(e.code(), "peer " + peer() + " answered error " + e.code() + ": " + e.text());
+                default -> throw new IOException("peer " + peer() + " answered a request with " + m.getClass().getSimpleName());
+            };
+        } finally {
+            if (id != 0) pending.remove(id);
+            inFlight.decrementAndGet();
+            window.release();
+        }
+    }
+
+    private void readLoop() {
+        IOException reason = null;
+        try {
+            while (reason == null) {
+                Message m = connection.receive();
+                reason = m == null ? new IOException("peer " + peer() + " closed the connection") : dispatch(m);
+            }
+        } catch (IOException e) {
+            reason = e;
+        }
+        failure = reason;
+        connection.close();
+        for (CompletableFuture<Message> f : pending.values()) f.completeExceptionally(reason);
+        if (!closing) LOG.log(Level.DEBUG, "fetcher for {0} stopped: {1}", peer(), reason.getMessage());
+    }
+
+    /** Handles one message from the peer; returns why to stop reading, or null to go on. */
+    private IOException dispatch(Message m) throws IOException {
+        switch (m) {
+            case Message.Hello h -> {
+                if (h.version() != Message.PROTOCOL_VERSION) {
+                    connection.send(new Message.Error(0, Message.Error.UNSUPPORTED_VERSION, "this node speaks " + Message.PROTOCOL_VERSION));
+                    return new IOException("peer " + peer() + " speaks protocol " + h.version());
+                }
+                peerListenPort = h.listenPort();
+            }
+            case Message.Error e when e.requestId() == 0 -> {
+                return new IOException("peer " + peer() + " is closing: error " + e.code() + ": " + e.text());
+            }
+            case Message.Data d -> complete(d);
+            case Message.Error e -> complete(e);
+            default -> {
+                // gossip, announcements, peer exchange: not used by a fetcher (yet)
+            }
+        }
+        return null;
+    }
+
+    private void complete(Message answer) {
+        CompletableFuture<Message> f = pending.get(answer.requestId());
+        // An answer to no outstanding request is late (we gave up on it): drop it.
+        if (f != null) f.complete(answer);
+    }
+
+    private volatile boolean closing;
+
+    @Override
+    public void close() {
+        closing = true;
+        connection.close();
+        try {
+            reader.join(1000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

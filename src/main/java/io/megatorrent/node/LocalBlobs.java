@@ -1,0 +1,86 @@
+package io.megatorrent.node;
+
+import io.megatorrent.content.BlobStore;
+import io.megatorrent.content.CorruptBlobException;
+import io.megatorrent.content.MissingBlobException;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * A node's blob store plus the index peers need: requests name a blob by its 20-byte short
+ * id ({@link BlobKeys}), the store by its full SHA-256, so this keeps short id -> full id for
+ * every blob held. Every read still goes through the store, which verifies the hash and
+ * quarantines a corrupt file; such a blob leaves the index and is no longer served.
+ */
+public final class LocalBlobs implements BlobServer.Source {
+    private static final System.Logger LOG = System.getLogger(LocalBlobs.class.getName());
+
+    private final BlobStore store;
+    private final ConcurrentHashMap<String, String> fullIdByShort = new ConcurrentHashMap<>();
+
+    private LocalBlobs(BlobStore store) {
+        this.store = store;
+    }
+
+    /** Opens the store of {@code dataDir} and indexes the blobs already in it. */
+    public static LocalBlobs open(Path dataDir) throws IOException {
+        LocalBlobs blobs = new LocalBlobs(BlobStore.open(dataDir));
+        for (String id : blobs.store.list()) blobs.index(id);
+        return blobs;
+    }
+
+    public BlobStore store() {
+        return store;
+    }
+
+    /** Makes a blob the store holds servable (after ingest wrote it, for instance). */
+    public void index(String blobId) {
+        fullIdByShort.putIfAbsent(BlobKeys.shortHex(blobId), blobId);
+    }
+
+    public void indexAll(List<String> blobIds) {
+        for (String id : blobIds) index(id);
+    }
+
+    public boolean has(String blobId) {
+        return store.has(blobId);
+    }
+
+    /** Ids of the blobs indexed (held and servable), in no particular order. */
+    public List<String> ids() {
+        return List.copyOf(fullIdByShort.values());
+    }
+
+    /** Blobs indexed (held and servable). */
+    public int count() {
+        return fullIdByShort.size();
+    }
+
+    /**
+     * Stores a blob fetched from a peer, only if it is exactly a blob and hashes to
+     * {@code blobId}; otherwise throws {@link CorruptBlobException} and stores nothing.
+     */
+    public void putVerified(String blobId, byte[] blob) throws IOException {
+        store.put(blobId, blob);
+        index(blobId);
+    }
+
+    @Override
+    public byte[] read(byte[] shortId) throws IOException {
+        String shortHex = BlobKeys.shortHex(shortId);
+        String id = fullIdByShort.get(shortHex);
+        if (id == null) return null;
+        try {
+            return store.read(id);
+        } catch (MissingBlobException e) {
+            fullIdByShort.remove(shortHex, id);
+            return null;
+        } catch (CorruptBlobException e) {
+            fullIdByShort.remove(shortHex, id);
+            LOG.log(System.Logger.Level.WARNING, "not serving " + e.getMessage());
+            return null;
+        }
+    }
+}

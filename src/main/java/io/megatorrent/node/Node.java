@@ -1,0 +1,221 @@
+package io.megatorrent.node;
+
+import io.megatorrent.crypto.X25519;
+import io.megatorrent.dht.DhtNode;
+import io.megatorrent.transport.Connection;
+import io.megatorrent.transport.Dialer;
+import io.megatorrent.transport.Listener;
+import io.megatorrent.transport.NodeKey;
+import io.megatorrent.transport.TcpDialer;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.Semaphore;
+
+/**
+ * One running node: its DHT node, its blob store, its Noise static key, a listener serving
+ * blobs ({@link BlobServer}) and a downloader fetching them ({@link BlobDownloader}), all owned
+ * here and stopped by {@link #close}. {@link Publisher} and {@link Subscriber} run the two
+ * walks of the protocol on top of it.
+ */
+public final class Node implements AutoCloseable {
+    /** Deadline of one DHT lookup (get_peers, get, announce, put). */
+    public static final Duration LOOKUP_TIMEOUT = Duration.ofSeconds(10);
+    /** DHT lookups one node runs at once for blob work; more wait (each lookup is a burst of queries). */
+    public static final int MAX_CONCURRENT_LOOKUPS = 16;
+    /** Re-announce period: well inside the 30 minutes a DHT node keeps an announced peer. */
+    public static final Duration REANNOUNCE_INTERVAL = Duration.ofMinutes(25);
+    /** Time given to the first contact with the bootstrap nodes. */
+    public static final Duration BOOTSTRAP_TIMEOUT = Duration.ofSeconds(10);
+
+    /**
+     * dataDir holds the static key, the DHT state and the blob store; dhtBind (UDP) and
+     * listenBind (TCP) may use port 0; bootstrap lists DHT nodes to join through.
+     */
+    public record Config(Path dataDir, InetSocketAddress dhtBind, InetSocketAddress listenBind, List<InetSocketAddress> bootstrap) {
+        public Config {
+            bootstrap = List.copyOf(bootstrap);
+        }
+    }
+
+    private final Path dataDir;
+    private final DhtNode dht;
+    private final LocalBlobs blobs;
+    private final X25519.KeyPair staticKey;
+    private final BlobServer server;
+    private final Listener listener;
+    private final InetSocketAddress listenAddress;
+    private final BlobDownloader downloader;
+    private final Semaphore lookups = new Semaphore(MAX_CONCURRENT_LOOKUPS);
+    private volatile Thread reannouncer;
+    /** Rounds of re-announcing done, for reports and tests. */
+    public final java.util.concurrent.atomic.AtomicLong reannounceRounds = new java.util.concurrent.atomic.AtomicLong();
+
+    private Node(Path dataDir, DhtNode dht, LocalBlobs blobs, X25519.KeyPair staticKey, BlobServer server, Listener listener,
+            Dialer dialer) throws IOException {
+        this.dataDir = dataDir;
+        this.dht = dht;
+        this.blobs = blobs;
+        this.staticKey = staticKey;
+        this.server = server;
+        this.listener = listener;
+        this.listenAddress = listener.localAddress();
+        this.downloader = new BlobDownloader(blobs, this::peersFor, dialer, staticKey, listenAddress.getPort());
+    }
+
+    /** Opens the store, loads or makes the static key, starts the DHT node and the listener, and bootstraps. */
+    public static Node start(Config config) throws IOException, InterruptedException {
+        Path dir = config.dataDir().toAbsolutePath();
+        X25519.KeyPair key = NodeKey.loadOrCreate(dir);
+        LocalBlobs blobs = LocalBlobs.open(dir);
+        DhtNode dht = DhtNode.start(DhtNode.Config.of(config.dhtBind()).withStateDir(dir));
+        Listener listener = null;
+        try {
+            int[] port = {0};
+            BlobServer server = new BlobServer(blobs, () -> port[0]);
+            listener = Listener.open(config.listenBind(), key, Connection.Timeouts.DEFAULT, server);
+            port[0] = listener.localAddress().getPort();
+            Node node = new Node(dir, dht, blobs, key, server, listener, new TcpDialer());
+            if (!config.bootstrap().isEmpty()) dht.bootstrap(config.bootstrap(), BOOTSTRAP_TIMEOUT);
+            return node;
+        } catch (IOException | RuntimeException | InterruptedException e) {
+            if (listener != null) listener.close();
+            dht.close();
+            throw e;
+        }
+    }
+
+    public Path dataDir() {
+        return dataDir;
+    }
+
+    public DhtNode dht() {
+        return dht;
+    }
+
+    public LocalBlobs blobs() {
+        return blobs;
+    }
+
+    public BlobServer server() {
+        return server;
+    }
+
+    public BlobDownloader downloader() {
+        return downloader;
+    }
+
+    /** Where peers reach this node's blob server (TCP, Noise). */
+    public InetSocketAddress listenAddress() {
+        return listenAddress;
+    }
+
+    /** This node's Noise static public key. */
+    public byte[] staticPublicKey() {
+        return staticKey.publicKey();
+    }
+
+    /** Holders of a blob found with a DHT get_peers lookup on its short id, this node left out. */
+    public List<InetSocketAddress> peersFor(String blobId) throws InterruptedException {
+        lookups.acquire();
+        try {
+            List<InetSocketAddress> peers = new ArrayList<>();
+            for (InetSocketAddress p : dht.getPeers(BlobKeys.infohash(blobId), LOOKUP_TIMEOUT)) {
+                if (!isSelf(p)) peers.add(p);
+            }
+            return peers;
+        } finally {
+            lookups.release();
+        }
+    }
+
+    private boolean isSelf(InetSocketAddress peer) {
+        if (peer.getPort() != listenAddress.getPort()) return false;
+        return peer.getAddress().equals(listenAddress.getAddress()) || listenAddress.getAddress().isAnyLocalAddress()
+                || (peer.getAddress().isLoopbackAddress() && listenAddress.getAddress().isLoopbackAddress());
+    }
+
+    /**
+     * Re-announces every blob held, every {@code interval}, until {@link #close}: DHT nodes
+     * forget peers 30 minutes after their last announce (PROTOCOL_FINAL.md 6.9), so a serving
+     * node repeats within that ({@link #REANNOUNCE_INTERVAL}).
+     */
+    public synchronized void startReannouncing(Duration interval) {
+        if (reannouncer != null) throw new IllegalStateException("already re-announcing");
+        reannouncer = Thread.ofVirtual().name("node-reannounce").start(() -> {
+            try {
+                while (true) {
+                    Thread.sleep(interval);
+                    List<String> held = blobs.ids();
+                    if (!held.isEmpty()) announce(held);
+                    reannounceRounds.incrementAndGet();
+                }
+            } catch (InterruptedException e) {
+                // closing
+            }
+        });
+    }
+
+    /** Announces this node in the DHT as a holder of each blob (announce_peer with our TCP port). */
+    public AnnounceResult announce(Collection<String> blobIds) throws InterruptedException {
+        List<String> ids = List.copyOf(new java.util.LinkedHashSet<>(blobIds));
+        List<Future<Integer>> stores = new ArrayList<>();
+        try (ExecutorService perBlob = Executors.newVirtualThreadPerTaskExecutor()) {
+            for (String id : ids) {
+                stores.add(perBlob.submit(() -> {
+                    lookups.acquire();
+                    try {
+                        return dht.announce(BlobKeys.infohash(id), listenAddress.getPort(), LOOKUP_TIMEOUT);
+                    } finally {
+                        lookups.release();
+                    }
+                }));
+            }
+        }
+        int announced = 0;
+        long stored = 0;
+        List<String> nowhere = new ArrayList<>();
+        for (int i = 0; i < ids.size(); i++) {
+            int n;
+            try {
+                n = stores.get(i).get();
+            } catch (java.util.concurrent.ExecutionException e) {
+                n = 0;
+            }
+            if (n > 0) announced++;
+            else nowhere.add(ids.get(i));
+            stored += n;
+        }
+        return new AnnounceResult(ids.size(), announced, stored, nowhere);
+    }
+
+    /** blobs: distinct ids; announced: those stored by at least one DHT node; stores: announce_peer accepted in all. */
+    public record AnnounceResult(int blobs, int announced, long stores, List<String> notStored) {}
+
+    @Override
+    public void close() {
+        Thread r = reannouncer;
+        if (r != null) {
+            r.interrupt();
+            try {
+                r.join(5_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        downloader.close();
+        try {
+            listener.close();
+        } catch (IOException e) {
+            // the listener's socket is gone either way
+        }
+        dht.close();
+    }
+}

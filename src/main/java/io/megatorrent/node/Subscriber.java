@@ -1,0 +1,112 @@
+package io.megatorrent.node;
+
+import io.megatorrent.codec.Bencode;
+import io.megatorrent.content.ChannelUri;
+import io.megatorrent.content.CorruptBlobException;
+import io.megatorrent.content.FileEntry;
+import io.megatorrent.content.ManifestCollection;
+import io.megatorrent.content.ManifestException;
+import io.megatorrent.content.ManifestResolver;
+import io.megatorrent.content.Reassembly;
+import io.megatorrent.content.SignedPointer;
+import io.megatorrent.content.ItemName;
+import io.megatorrent.dht.DhtNode;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+/**
+ * The subscribe walk on a running {@link Node}: channel URI -> DHT get of the pointer ->
+ * manifest blobs fetched from the peers the DHT names -> manifest verified (signature, key,
+ * sequence not older than the last accepted) and, for a private channel, decrypted -> each
+ * file's blobs fetched (files in parallel) -> reassembled under the output folder at the
+ * names the manifest gives, which are checked so none can land outside it.
+ */
+public final class Subscriber {
+    private final Node node;
+    /** Newest sequence accepted per channel (public key hex): an older pointer is a replay. */
+    private final ConcurrentHashMap<String, Long> lastSeq = new ConcurrentHashMap<>();
+
+    public Subscriber(Node node) {
+        this.node = node;
+    }
+
+    /**
+     * The channel's newest pointer item in the DHT (BEP 44 get under the channel key, salt
+     * "megatorrent"; the lookup keeps only items whose signature verifies).
+     *
+     * @throws IOException when the DHT holds none
+     */
+    public SignedPointer pointer(ChannelUri uri) throws IOException, InterruptedException {
+        Optional<DhtNode.Item> item = node.dht().getMutable(uri.publicKey(), SignedPointer.SALT, Node.LOOKUP_TIMEOUT);
+        if (item.isEmpty()) throw new IOException("no pointer for channel " + HexFormat.of().formatHex(uri.publicKey()) + " found in the DHT");
+        DhtNode.Item i = item.get();
+        return new SignedPointer(i.publicKey(), i.seq(), Bencode.encode(i.value()), i.signature());
+    }
+
+    /**
+     * Verifies the item and the manifest it points to, fetching the manifest's blobs from peers.
+     * Remembers the sequence: a later call with an older item fails ({@code seq}).
+     */
+    public ManifestResolver.Resolved resolve(ChannelUri uri, SignedPointer item) throws IOException, InterruptedException, ManifestException {
+        String channel = HexFormat.of().formatHex(uri.publicKey());
+        long last = lastSeq.getOrDefault(channel, -1L);
+        BlobManifestStore store = new BlobManifestStore(node.blobs(), ids -> node.downloader().download(ids));
+        ManifestResolver.Resolved r = ManifestResolver.resolve(uri, item, last, store);
+        lastSeq.merge(channel, r.manifest().seq(), Math::max);
+        return r;
+    }
+
+    /** One file written: where, and what the manifest said it is. */
+    public record Written(String collection, FileEntry entry, Path path) {}
+
+    /**
+     * Fetches every file's blobs and reassembles each file at {@code outDir/COLLECTION/NAME}, one
+     * virtual thread per file. A file that exists already is an error (nothing is overwritten).
+     */
+    public List<Written> download(List<ManifestCollection> collections, Path outDir) throws IOException, InterruptedException, ManifestException {
+        Files.createDirectories(outDir);
+        List<Written> planned = new ArrayList<>();
+        for (ManifestCollection c : collections) {
+            for (FileEntry f : c.items()) planned.add(new Written(c.name(), f, ItemName.resolveUnder(outDir, c.name(), f.name())));
+        }
+        List<Future<?>> tasks = new ArrayList<>();
+        try (ExecutorService perFile = Executors.newVirtualThreadPerTaskExecutor()) {
+            for (Written w : planned) {
+                tasks.add(perFile.submit(() -> {
+                    node.downloader().download(w.entry().blobIds());
+                    Files.createDirectories(w.path().getParent());
+                    try {
+                        Reassembly.toFile(w.entry(), node.blobs().store(), w.path(), false, n -> {});
+                    } catch (CorruptBlobException e) {
+                        // A blob held from before went bad on disk: the store has moved it to
+                        // quarantine, so one more download fetches a good copy from a peer.
+                        node.downloader().download(w.entry().blobIds());
+                        Reassembly.toFile(w.entry(), node.blobs().store(), w.path(), false, n -> {});
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> t : tasks) {
+                try {
+                    t.get();
+                } catch (ExecutionException e) {
+                    perFile.shutdownNow();
+                    if (e.getCause() instanceof IOException io) throw io;
+                    if (e.getCause() instanceof InterruptedException ie) throw ie;
+                    throw new IOException(e.getCause());
+                }
+            }
+        }
+        return planned;
+    }
+}

@@ -6,6 +6,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -107,7 +108,11 @@ public final class BlobStore {
         Path shard = root.resolve(id.substring(0, 2));
         Path target = shard.resolve(id);
         if (Files.isRegularFile(target)) return; // content-addressed: same id, same bytes
-        if (shardsMade.add(shard.getFileName().toString())) Files.createDirectories(shard);
+        String shardName = shard.getFileName().toString();
+        if (!shardsMade.contains(shardName)) {
+            Files.createDirectories(shard); // racing workers may both create it: that is fine
+            shardsMade.add(shardName);
+        }
         Path temp = shard.resolve("." + id + "." + PID + "-" + HexFormat.of().toHexDigits(RANDOM.nextLong()) + TEMP_SUFFIX);
         boolean moved = false;
         try {
@@ -118,6 +123,8 @@ public final class BlobStore {
             }
             Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
             moved = true;
+        } catch (FileSystemException e) {
+            throw new IOException("cannot store blob " + id + " in " + shard + ": " + e.getClass().getSimpleName() + " " + e.getMessage(), e);
         } finally {
             if (!moved) Files.deleteIfExists(temp);
         }

@@ -80,7 +80,7 @@ public final class BlobStore {
         return Files.isRegularFile(path(id));
     }
 
-    /** Stores a blob received from anywhere: checks its length, computes its id, returns it. */
+    /** Stores a blob received from anywhere: checks its length, computes its id, returns it. Idempotent. */
     public String put(byte[] blob) throws IOException {
         requireLength(blob);
         String id = Blob.id(blob, Hashes.sha256());
@@ -107,7 +107,8 @@ public final class BlobStore {
     void write(String id, byte[] blob, Set<Path> foldersToSync) throws IOException {
         Path shard = root.resolve(id.substring(0, 2));
         Path target = shard.resolve(id);
-        if (Files.isRegularFile(target)) return; // content-addressed: same id, same bytes
+        // Written even when the id is present: the rename replaces it atomically with bytes just
+        // verified, which also heals a copy that was corrupted on disk since.
         String shardName = shard.getFileName().toString();
         if (!shardsMade.contains(shardName)) {
             Files.createDirectories(shard); // racing workers may both create it: that is fine
@@ -148,6 +149,11 @@ public final class BlobStore {
         byte[] buf = new byte[Blob.BLOB_SIZE];
         read(id, buf, Hashes.sha256());
         return buf;
+    }
+
+    /** Reads and verifies blob {@code id} into {@code into[0, BLOB_SIZE)} (see the three-argument form). */
+    public void read(String id, byte[] into) throws IOException {
+        read(id, into, Hashes.sha256());
     }
 
     /**

@@ -41,7 +41,7 @@ public final class Ingest {
         void accept(String id, byte[] blob) throws IOException;
     }
 
-    /** Ingests a file; the entry is named after the file's name. */
+    /** Ingests a file; the entry is named after the file's name. {@code progress} receives byte counts from several threads at once. */
     public static FileEntry file(Path input, BlobStore store, LongConsumer progress) throws IOException, InterruptedException {
         Path name = input.getFileName();
         return file(input, name == null ? "" : name.toString(), store, progress);

@@ -7,6 +7,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -34,7 +35,8 @@ public final class Reassembly {
 
     /**
      * Writes the file of {@code entry} to {@code out}. An existing {@code out} is replaced only
-     * with {@code replace}; otherwise it is an error and nothing is written.
+     * with {@code replace}; otherwise it is an error and nothing is written. {@code progress}
+     * receives byte counts from several threads at once.
      */
     public static void toFile(FileEntry entry, BlobStore store, Path out, boolean replace, LongConsumer progress)
             throws IOException, InterruptedException {
@@ -60,8 +62,20 @@ public final class Reassembly {
             } else {
                 // A hard link is atomic and, unlike rename, refuses to replace a file that
                 // appeared meanwhile; the temporary name is then dropped.
-                Files.createLink(target, temp);
-                Files.delete(temp);
+                boolean linked = false;
+                try {
+                    Files.createLink(target, temp);
+                    linked = true;
+                } catch (UnsupportedOperationException | FileSystemException e) {
+                    if (e instanceof FileAlreadyExistsException exists) throw exists;
+                    // No hard links on this file system: check, then rename (a file created in
+                    // between would be replaced; the check above already refused an existing one).
+                    if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
+                        throw new FileAlreadyExistsException(out.toString(), null, "already exists (use --force to replace it)");
+                    }
+                    Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
+                }
+                if (linked) Files.delete(temp);
             }
             done = true;
         } finally {

@@ -44,6 +44,7 @@ class IngestKillTest {
             p.destroyForcibly();
             assertTrue(p.waitFor(30, TimeUnit.SECONDS));
             if (wasAlive) midJob++;
+            else assertEquals(0, p.exitValue(), "kill " + k + ": the child finished before the kill but failed: " + Files.readString(tmp.resolve("child.log")));
 
             List<Path> blobs = BlobTestFiles.blobFiles(store);
             BlobStore.VerifyReport report = store.verifyAll();

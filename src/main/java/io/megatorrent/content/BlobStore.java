@@ -133,9 +133,18 @@ public final class BlobStore {
         else foldersToSync.add(shard);
     }
 
-    /** Makes the renames in these shard folders durable. */
+    /**
+     * Makes the renames in these shard folders durable. In parallel: a big ingest touches all 256
+     * shards, and concurrent fsyncs share the file system's journal commits.
+     */
     void syncFolders(Collection<Path> folders) throws IOException {
-        for (Path f : folders) syncFolder(f);
+        List<Path> list = List.copyOf(folders);
+        try {
+            ParallelChunks.run(list.size(), () -> i -> syncFolder(list.get((int) i)));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException("interrupted while syncing the blob folders");
+        }
     }
 
     static void syncFolder(Path folder) throws IOException {

@@ -15,10 +15,10 @@ class IngestBenchTest {
 
     @Test
     void benchPrintsIngestBesideItsCeilingsAndLeavesNothing() throws Exception {
-        var r = BlobRoundTripTest.cli("bench", "ingest", "--size", "16", "--seconds", "1", "--dir", tmp.toString());
+        var r = BlobRoundTripTest.cli("bench", "ingest", "--size", "16", "--seconds", "1", "--rounds", "1", "--dir", tmp.toString());
         assertEquals(0, r.code(), r.err());
         for (String what : new String[] {"ceiling     ChaCha20-Poly1305 seal", "ceiling     SHA-256", "ceiling     seal + SHA-256",
-                "disk", "ingest      blobs not stored", "ingest      into the store", "reassemble"}) {
+                "disk        1 MiB", "ingest      blobs not stored", "ingest      into the store", "reassemble  from"}) {
             assertTrue(r.out().lines().anyMatch(l -> l.startsWith(what) && l.contains(" MB/s")), what + " missing in:\n" + r.out());
         }
         try (var left = Files.list(tmp)) {

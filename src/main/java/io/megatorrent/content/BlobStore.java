@@ -80,7 +80,10 @@ public final class BlobStore {
         return Files.isRegularFile(path(id));
     }
 
-    /** Stores a blob received from anywhere: checks its length, computes its id, returns it. Idempotent. */
+    /**
+     * Stores a blob received from anywhere: checks its length, computes its id, returns it.
+     * Idempotent; a present id is written again (check {@link #has} first to save the write).
+     */
     public String put(byte[] blob) throws IOException {
         requireLength(blob);
         String id = Blob.id(blob, Hashes.sha256());

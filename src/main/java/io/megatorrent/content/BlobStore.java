@@ -6,6 +6,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -79,7 +80,10 @@ public final class BlobStore {
         return Files.isRegularFile(path(id));
     }
 
-    /** Stores a blob received from anywhere: checks its length, computes its id, returns it. */
+    /**
+     * Stores a blob received from anywhere: checks its length, computes its id, returns it.
+     * Idempotent; a present id is written again (check {@link #has} first to save the write).
+     */
     public String put(byte[] blob) throws IOException {
         requireLength(blob);
         String id = Blob.id(blob, Hashes.sha256());
@@ -106,8 +110,13 @@ public final class BlobStore {
     void write(String id, byte[] blob, Set<Path> foldersToSync) throws IOException {
         Path shard = root.resolve(id.substring(0, 2));
         Path target = shard.resolve(id);
-        if (Files.isRegularFile(target)) return; // content-addressed: same id, same bytes
-        if (shardsMade.add(shard.getFileName().toString())) Files.createDirectories(shard);
+        // Written even when the id is present: the rename replaces it atomically with bytes just
+        // verified, which also heals a copy that was corrupted on disk since.
+        String shardName = shard.getFileName().toString();
+        if (!shardsMade.contains(shardName)) {
+            Files.createDirectories(shard); // racing workers may both create it: that is fine
+            shardsMade.add(shardName);
+        }
         Path temp = shard.resolve("." + id + "." + PID + "-" + HexFormat.of().toHexDigits(RANDOM.nextLong()) + TEMP_SUFFIX);
         boolean moved = false;
         try {
@@ -118,6 +127,8 @@ public final class BlobStore {
             }
             Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
             moved = true;
+        } catch (FileSystemException e) {
+            throw new IOException("cannot store blob " + id + " in " + shard + ": " + e.getClass().getSimpleName() + " " + e.getMessage(), e);
         } finally {
             if (!moved) Files.deleteIfExists(temp);
         }
@@ -125,9 +136,18 @@ public final class BlobStore {
         else foldersToSync.add(shard);
     }
 
-    /** Makes the renames in these shard folders durable. */
+    /**
+     * Makes the renames in these shard folders durable. In parallel: a big ingest touches all 256
+     * shards, and concurrent fsyncs share the file system's journal commits.
+     */
     void syncFolders(Collection<Path> folders) throws IOException {
-        for (Path f : folders) syncFolder(f);
+        List<Path> list = List.copyOf(folders);
+        try {
+            ParallelChunks.run(list.size(), () -> i -> syncFolder(list.get((int) i)));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException("interrupted while syncing the blob folders");
+        }
     }
 
     static void syncFolder(Path folder) throws IOException {
@@ -141,6 +161,11 @@ public final class BlobStore {
         byte[] buf = new byte[Blob.BLOB_SIZE];
         read(id, buf, Hashes.sha256());
         return buf;
+    }
+
+    /** Reads and verifies blob {@code id} into {@code into[0, BLOB_SIZE)} (see the three-argument form). */
+    public void read(String id, byte[] into) throws IOException {
+        read(id, into, Hashes.sha256());
     }
 
     /**

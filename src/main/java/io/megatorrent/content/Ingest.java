@@ -19,7 +19,8 @@ import java.util.function.LongConsumer;
  * Ingest (PROTOCOL_FINAL.md 6.1, 6.2): cuts content into 1 MiB chunks, pads the last one with
  * random bytes, seals each into a blob under a fresh random file key, and stores the blobs.
  * Chunks are processed by {@link ParallelChunks#WORKERS} workers, each with one blob-sized
- * buffer, reading its chunk at its own offset: memory does not grow with the file.
+ * buffer, reading its chunk at its own offset: memory does not grow with the file, apart from
+ * the entry's own list of blob ids (about 100 bytes per MiB of file).
  */
 public final class Ingest {
     /** Largest file: the entry's id list is indexed by int. (2^31 - 1 MiB chunks: 2 PiB.) */
@@ -41,7 +42,7 @@ public final class Ingest {
         void accept(String id, byte[] blob) throws IOException;
     }
 
-    /** Ingests a file; the entry is named after the file's name. */
+    /** Ingests a file; the entry is named after the file's name. {@code progress} receives byte counts from several threads at once. */
     public static FileEntry file(Path input, BlobStore store, LongConsumer progress) throws IOException, InterruptedException {
         Path name = input.getFileName();
         return file(input, name == null ? "" : name.toString(), store, progress);

@@ -7,6 +7,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -15,6 +16,9 @@ import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.util.HexFormat;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.LongConsumer;
 
 /**
@@ -26,6 +30,8 @@ import java.util.function.LongConsumer;
 public final class Reassembly {
     /** Temporary output: {@code .<name>.<pid>-<random>.part} in the output's folder. */
     static final String TEMP_SUFFIX = ".part";
+    /** Bytes written between background flushes of the output. */
+    static final long FLUSH_EVERY = 64L << 20;
 
     private static final SecureRandom RANDOM = new SecureRandom();
     private static final long PID = ProcessHandle.current().pid();
@@ -34,7 +40,8 @@ public final class Reassembly {
 
     /**
      * Writes the file of {@code entry} to {@code out}. An existing {@code out} is replaced only
-     * with {@code replace}; otherwise it is an error and nothing is written.
+     * with {@code replace}; otherwise it is an error and nothing is written. {@code progress}
+     * receives byte counts from several threads at once.
      */
     public static void toFile(FileEntry entry, BlobStore store, Path out, boolean replace, LongConsumer progress)
             throws IOException, InterruptedException {
@@ -60,8 +67,20 @@ public final class Reassembly {
             } else {
                 // A hard link is atomic and, unlike rename, refuses to replace a file that
                 // appeared meanwhile; the temporary name is then dropped.
-                Files.createLink(target, temp);
-                Files.delete(temp);
+                boolean linked = false;
+                try {
+                    Files.createLink(target, temp);
+                    linked = true;
+                } catch (UnsupportedOperationException | FileSystemException e) {
+                    if (e instanceof FileAlreadyExistsException exists) throw exists;
+                    // No hard links on this file system: check, then rename (a file created in
+                    // between would be replaced; the check above already refused an existing one).
+                    if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
+                        throw new FileAlreadyExistsException(out.toString(), null, "already exists (use --force to replace it)");
+                    }
+                    Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
+                }
+                if (linked) Files.delete(temp);
             }
             done = true;
         } finally {
@@ -75,26 +94,48 @@ public final class Reassembly {
         long size = entry.size();
         byte[] fileKey = entry.fileKey();
         var ids = entry.blobIds();
-        ParallelChunks.run(ids.size(), () -> {
-            byte[] buf = new byte[Blob.BLOB_SIZE];
-            Blob.Sealer sealer = new Blob.Sealer(fileKey);
-            MessageDigest sha = Hashes.sha256();
-            return i -> {
-                String id = ids.get((int) i);
-                store.read(id, buf, sha);
-                try {
-                    sealer.open(i, buf);
-                } catch (CryptoException e) {
-                    throw new CorruptBlobException(id, null, "blob " + id + " (chunk " + i + ") does not open with the entry's key at that position");
-                }
-                long position = i * FileEntry.CHUNK_SIZE;
-                int len = (int) Math.min(FileEntry.CHUNK_SIZE, size - position);
-                ByteBuffer b = ByteBuffer.wrap(buf, 0, len);
-                long at = position;
-                while (b.hasRemaining()) at += out.write(b, at);
-                progress.accept(len);
-            };
-        });
+        // Flush as we go, so the disk writes while the workers decrypt instead of all at the
+        // final fsync; one flush at a time, on its own thread. Its errors resurface there.
+        AtomicLong unflushed = new AtomicLong();
+        AtomicBoolean flushing = new AtomicBoolean();
+        AtomicReference<Thread> flusher = new AtomicReference<>();
+        try {
+            ParallelChunks.run(ids.size(), () -> {
+                byte[] buf = new byte[Blob.BLOB_SIZE];
+                Blob.Sealer sealer = new Blob.Sealer(fileKey);
+                MessageDigest sha = Hashes.sha256();
+                return i -> {
+                    String id = ids.get((int) i);
+                    store.read(id, buf, sha);
+                    try {
+                        sealer.open(i, buf);
+                    } catch (CryptoException e) {
+                        throw new CorruptBlobException(id, null, "blob " + id + " (chunk " + i + ") does not open with the entry's key at that position");
+                    }
+                    long position = i * FileEntry.CHUNK_SIZE;
+                    int len = (int) Math.min(FileEntry.CHUNK_SIZE, size - position);
+                    ByteBuffer b = ByteBuffer.wrap(buf, 0, len);
+                    long at = position;
+                    while (b.hasRemaining()) at += out.write(b, at);
+                    progress.accept(len);
+                    if (unflushed.addAndGet(len) >= FLUSH_EVERY && flushing.compareAndSet(false, true)) {
+                        unflushed.set(0);
+                        flusher.set(Thread.ofVirtual().start(() -> {
+                            try {
+                                out.force(false);
+                            } catch (IOException e) {
+                                // the final fsync reports it
+                            } finally {
+                                flushing.set(false);
+                            }
+                        }));
+                    }
+                };
+            });
+        } finally {
+            Thread last = flusher.get();
+            if (last != null) last.join();
+        }
     }
 
     /** Temporary outputs for the same name left by processes that died mid-write. */

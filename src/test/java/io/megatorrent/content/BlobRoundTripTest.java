@@ -94,6 +94,30 @@ class BlobRoundTripTest {
     }
 
     @Test
+    void theEntrysNameNeverChoosesWhereReassemblyWrites() throws Exception {
+        BlobStore store = BlobStore.open(tmp.resolve("data"));
+        FileEntry honest = Ingest.bytes("payload".getBytes(StandardCharsets.UTF_8), "x", store);
+        Path inner = Files.createDirectories(tmp.resolve("a/b"));
+        for (String evil : new String[] {"../../escaped", "/tmp/escaped-abs", "..", "c/../../d"}) {
+            FileEntry entry = new FileEntry(evil, honest.size(), honest.blobIds(), honest.fileKey());
+            Path entryFile = Files.writeString(tmp.resolve("evil.json"), Json.write(entry.toJson()));
+            Path out = inner.resolve("out.bin");
+            Files.deleteIfExists(out);
+            Run r = cli("reassemble", "-e", entryFile.toString(), "-d", tmp.resolve("data").toString(), "-o", out.toString());
+            assertEquals(0, r.code(), r.err());
+            assertEquals("payload", Files.readString(out));
+            try (var files = Files.walk(tmp)) {
+                assertEquals(List.of(), files.filter(p -> p.getFileName().toString().contains("escaped")
+                        || p.getFileName().toString().equals("d")).toList());
+            }
+            try (var files = Files.list(inner)) {
+                assertEquals(List.of(out), files.toList());
+            }
+        }
+        assertFalse(Files.exists(Path.of("/tmp/escaped-abs")));
+    }
+
+    @Test
     void oneGibibyteOfRandomDataRoundTrips() throws Exception {
         long size = 1L << 30;
         Path input = BlobTestFiles.random(tmp.resolve("big.bin"), size, 1);

@@ -47,6 +47,7 @@ class ReassemblyKillTest {
             p.destroyForcibly();
             assertTrue(p.waitFor(30, TimeUnit.SECONDS));
             if (wasAlive) midJob++;
+            else assertEquals(0, p.exitValue(), "kill " + k + ": the child finished before the kill but failed: " + Files.readString(tmp.resolve("child.log")));
 
             boolean complete = Files.exists(out);
             if (complete) assertEquals(inputHash, BlobTestFiles.sha256(out), "kill " + k + ": output present but not correct");

@@ -110,13 +110,13 @@ public final class Conformance {
                 format = "suite " + suite;
                 Suite s = SUITES.get(suite);
                 if (s == null) tally.failAll(vectorCount(root, "vectors"), "unknown suite '" + suite + "'");
-                else s.run(suite, root, tally);
+                else checkEach(s, suite, root, tally);
             } else if (root.has("schema") && root.has("testGroups")) {
                 format = "wycheproof " + root.string("schema");
                 Wycheproof.run(root, tally);
             } else if (isCacophony(root)) {
                 format = "cacophony noise";
-                new NoiseSuite().run("noise", root, tally);
+                checkEach(new NoiseSuite(), "noise", root, tally);
             } else {
                 tally.failAll(1, "unknown vector format (no 'suite', Wycheproof 'schema' or cacophony 'vectors')");
             }
@@ -128,6 +128,14 @@ public final class Conformance {
             tally.failAll(1, "runner error: " + e);
         }
         return result(file, format, tally);
+    }
+
+    private static void checkEach(Suite suite, String name, JsonObject root, Tally tally) throws CodecException {
+        List<JsonObject> vectors = vectors(root);
+        for (int i = 0; i < vectors.size(); i++) {
+            JsonObject v = vectors.get(i);
+            tally.check(id(v, i), () -> suite.check(name, v));
+        }
     }
 
     private static FileResult result(Path file, String format, Tally tally) {
@@ -158,7 +166,7 @@ public final class Conformance {
 
     /** A vector's name for failure messages: its "name"/"comment" if any, else its index. */
     static String id(JsonObject v, int index) {
-        for (String key : List.of("name", "comment", "description")) {
+        for (String key : List.of("name", "comment", "description", "protocol_name")) {
             if (v.get(key).orElse(null) instanceof JsonValue.JsonString s && !s.value().isEmpty()) {
                 return "#" + index + " (" + s.value() + ")";
             }

@@ -2,7 +2,8 @@ package io.megatorrent.conformance;
 
 import io.megatorrent.codec.JsonValue.JsonObject;
 
-/** Runs the vectors of one file whose format it knows. */
+/** Checks the vectors of the suites it knows, one at a time. */
 interface Suite {
-    void run(String suiteName, JsonObject root, Tally tally) throws Exception;
+    /** Returns normally when {@code vector} passes; throws (any exception or AssertionError) when it fails. */
+    void check(String suiteName, JsonObject vector) throws Exception;
 }

@@ -1,5 +1,6 @@
 package io.megatorrent.cli;
 
+import io.megatorrent.testing.Cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -9,18 +10,14 @@ import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 
 class MainTest {
-    record Result(int code, String out, String err) {}
 
-    static Result run(String... argv) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int code = Main.run(argv, new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
-        return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    static Cli.Result run(String... argv) {
+        return Cli.run(argv);
     }
 
     @Test
     void helpListsCommandsAndExitCodes() {
-        Result r = run("--help");
+        Cli.Result r = run("--help");
         assertEquals(0, r.code());
         for (Command c : Main.commands()) assertTrue(r.out().contains(c.name()), c.name());
         assertTrue(r.out().contains("Exit codes"), r.out());
@@ -29,7 +26,7 @@ class MainTest {
     @Test
     void everyCommandHasHelp() {
         for (Command c : Main.commands()) {
-            Result r = run(c.name(), "--help");
+            Cli.Result r = run(c.name(), "--help");
             assertEquals(0, r.code(), c.name());
             assertTrue(r.out().startsWith("Usage: megatorrent " + c.name()), r.out());
             assertTrue(r.out().contains("Exit codes"), c.name());
@@ -38,14 +35,14 @@ class MainTest {
 
     @Test
     void versionNamesTheProtocol() {
-        Result r = run("--version");
+        Cli.Result r = run("--version");
         assertEquals(0, r.code());
         assertTrue(r.out().contains("protocol v6"), r.out());
     }
 
     @Test
     void unknownCommandOrFlagIsOneLineAndExit2() {
-        Result r = run("frobnicate");
+        Cli.Result r = run("frobnicate");
         assertEquals(ExitCodes.USAGE, r.code());
         assertEquals(1, r.err().strip().lines().count(), r.err());
         r = run("conformance", "--frob");

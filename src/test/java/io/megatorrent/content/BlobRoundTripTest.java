@@ -1,5 +1,6 @@
 package io.megatorrent.content;
 
+import io.megatorrent.testing.Cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -24,13 +25,9 @@ class BlobRoundTripTest {
     @TempDir
     Path tmp;
 
-    record Run(int code, String out, String err) {}
 
-    static Run cli(String... argv) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int code = Main.run(argv, new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
-        return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    static Cli.Result cli(String... argv) {
+        return Cli.run(argv);
     }
 
     @ParameterizedTest
@@ -38,7 +35,7 @@ class BlobRoundTripTest {
     void smallFilesRoundTripThroughTheCli(long size) throws Exception {
         Path input = BlobTestFiles.random(tmp.resolve("in.bin"), size, (int) size);
         Path data = tmp.resolve("data");
-        Run ingest = cli("ingest", "-i", input.toString(), "-d", data.toString(), "--json");
+        Cli.Result ingest = cli("ingest", "-i", input.toString(), "-d", data.toString(), "--json");
         assertEquals(0, ingest.code(), ingest.err());
         assertTrue(ingest.err().isEmpty(), "no progress bar without a terminal: " + ingest.err());
         FileEntry entry = FileEntry.fromJson(Json.parseObject(ingest.out().getBytes(StandardCharsets.UTF_8)));
@@ -50,7 +47,7 @@ class BlobRoundTripTest {
 
         Path entryFile = Files.writeString(tmp.resolve("entry.json"), ingest.out());
         Path out = tmp.resolve("out.bin");
-        Run re = cli("reassemble", "--entry", entryFile.toString(), "--data-dir", data.toString(), "--output", out.toString());
+        Cli.Result re = cli("reassemble", "--entry", entryFile.toString(), "--data-dir", data.toString(), "--output", out.toString());
         assertEquals(0, re.code(), re.err());
         assertEquals(size, Files.size(out));
         assertEquals(BlobTestFiles.sha256(input), BlobTestFiles.sha256(out));
@@ -60,11 +57,11 @@ class BlobRoundTripTest {
         }
 
         // An existing output is left alone without --force, replaced with it.
-        Run again = cli("reassemble", "-e", entryFile.toString(), "-d", data.toString(), "-o", out.toString());
+        Cli.Result again = cli("reassemble", "-e", entryFile.toString(), "-d", data.toString(), "-o", out.toString());
         assertEquals(3, again.code());
         assertTrue(again.err().contains("already exists"), again.err());
         Files.writeString(out, "something else");
-        Run forced = cli("reassemble", "-e", entryFile.toString(), "-d", data.toString(), "-o", out.toString(), "--force");
+        Cli.Result forced = cli("reassemble", "-e", entryFile.toString(), "-d", data.toString(), "-o", out.toString(), "--force");
         assertEquals(0, forced.code(), forced.err());
         assertEquals(BlobTestFiles.sha256(input), BlobTestFiles.sha256(out));
     }
@@ -103,7 +100,7 @@ class BlobRoundTripTest {
             Path entryFile = Files.writeString(tmp.resolve("evil.json"), Json.write(entry.toJson()));
             Path out = inner.resolve("out.bin");
             Files.deleteIfExists(out);
-            Run r = cli("reassemble", "-e", entryFile.toString(), "-d", tmp.resolve("data").toString(), "-o", out.toString());
+            Cli.Result r = cli("reassemble", "-e", entryFile.toString(), "-d", tmp.resolve("data").toString(), "-o", out.toString());
             assertEquals(0, r.code(), r.err());
             assertEquals("payload", Files.readString(out));
             try (var files = Files.walk(tmp)) {

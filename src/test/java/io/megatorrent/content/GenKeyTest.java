@@ -1,5 +1,6 @@
 package io.megatorrent.content;
 
+import io.megatorrent.testing.Cli;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -24,19 +25,15 @@ class GenKeyTest {
     @TempDir
     Path dir;
 
-    private record Run(int code, String out, String err) {}
 
-    private static Run run(String... argv) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int code = Main.run(argv, new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
-        return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    private static Cli.Result run(String... argv) {
+        return Cli.run(argv);
     }
 
     @Test
     void writesAnOwnerOnlyIdentityIntoTheDataFolder() throws Exception {
         Path data = dir.resolve("state");
-        Run r = run("gen-key", "-d", data.toString());
+        Cli.Result r = run("gen-key", "-d", data.toString());
         assertEquals(0, r.code(), r.err());
         Path file = data.resolve("identity.json");
         assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(file)));
@@ -58,13 +55,13 @@ class GenKeyTest {
         Path file = dir.resolve("me.json");
         assertEquals(0, run("gen-key", "-k", file.toString()).code());
         byte[] first = Files.readAllBytes(file);
-        Run again = run("gen-key", "-k", file.toString());
+        Cli.Result again = run("gen-key", "-k", file.toString());
         assertEquals(1, again.code());
         assertTrue(again.err().contains("already exists") && again.err().contains("--force"), again.err());
         assertEquals("", again.out());
         assertArrayEquals(first, Files.readAllBytes(file), "the existing key is untouched");
 
-        Run forced = run("gen-key", "-k", file.toString(), "--force");
+        Cli.Result forced = run("gen-key", "-k", file.toString(), "--force");
         assertEquals(0, forced.code(), forced.err());
         assertFalse(java.util.Arrays.equals(first, Files.readAllBytes(file)));
         assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(file)));
@@ -73,7 +70,7 @@ class GenKeyTest {
     @Test
     void readKeyMakesAPrivateChannel() throws Exception {
         Path file = dir.resolve("private.json");
-        Run r = run("gen-key", "-k", file.toString(), "--read-key");
+        Cli.Result r = run("gen-key", "-k", file.toString(), "--read-key");
         assertEquals(0, r.code(), r.err());
         JsonObject printed = Json.parseObject(r.out().getBytes(StandardCharsets.UTF_8));
         ChannelUri priv = ChannelUri.parse(printed.string("privateUri"));

@@ -1,5 +1,6 @@
 package io.megatorrent.node;
 
+import io.megatorrent.testing.Cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -20,20 +21,16 @@ import org.junit.jupiter.api.io.TempDir;
 /** `megatorrent demo` end to end, in process: a real swarm on loopback with small files. */
 @Timeout(60)
 class DemoTest {
-    record Result(int code, String out, String err) {}
 
-    static Result run(String... argv) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int code = Main.run(argv, new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
-        return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    static Cli.Result run(String... argv) {
+        return Cli.run(argv);
     }
 
     @Test
     void publicChannelWalksTheWholeProtocolAndCleansUp() throws Exception {
         run("demo", "--size", "1K", "--nodes", "2"); // warm up: class loading opens jar files once
         long fdsBefore = openFileDescriptors();
-        Result r = run("demo", "--size", "300K", "--nodes", "4");
+        Cli.Result r = run("demo", "--size", "300K", "--nodes", "4");
         assertEquals(0, r.code(), r.out() + r.err());
         String[] lines = r.out().strip().split("\n");
         assertEquals("demo passed", lines[lines.length - 1], r.out());
@@ -65,7 +62,7 @@ class DemoTest {
     @Test
     void privateChannelIsReadOnlyWithTheReadKey(@TempDir Path tmp) throws Exception {
         Path dir = tmp.resolve("run");
-        Result r = run("demo", "--private", "--size", "100K", "--nodes", "3", "-d", dir.toString());
+        Cli.Result r = run("demo", "--private", "--size", "100K", "--nodes", "3", "-d", dir.toString());
         assertEquals(0, r.code(), r.out() + r.err());
         assertTrue(r.out().strip().endsWith("demo passed"), r.out());
         assertTrue(r.out().contains("channel (private) megatorrent://"), r.out());
@@ -81,7 +78,7 @@ class DemoTest {
         assertTrue(Files.readString(dir.resolve("subscriber-1/downloads/demo/README.txt")).contains("Megatorrent v6 swarm"));
 
         // a folder that is not empty is refused, and nothing in it is touched
-        Result again = run("demo", "--size", "1K", "-d", dir.toString());
+        Cli.Result again = run("demo", "--size", "1K", "-d", dir.toString());
         assertEquals(ExitCodes.FAILED, again.code(), again.out() + again.err());
         assertTrue(again.out().contains("demo FAILED: ") && again.out().contains("is not empty"), again.out());
     }
@@ -90,12 +87,12 @@ class DemoTest {
     void selfCheckRunsTheVectorsFirst() {
         // one small suite keeps the test quick; the conformance tests run them all
         Path vectors = io.megatorrent.testing.Peers.projectDir().resolve("test-vectors").resolve("bencode.json");
-        Result r = run("demo", "--self-check", "--vectors", vectors.toString(), "--size", "1K", "--nodes", "2");
+        Cli.Result r = run("demo", "--self-check", "--vectors", vectors.toString(), "--size", "1K", "--nodes", "2");
         assertEquals(0, r.code(), r.out() + r.err());
         assertTrue(r.out().indexOf("self-check passed") < r.out().indexOf("megatorrent demo: a local swarm"), r.out());
         assertTrue(r.out().strip().endsWith("demo passed"), r.out());
 
-        Result missing = run("demo", "--self-check", "--vectors", vectors.resolve("nothing-here").toString());
+        Cli.Result missing = run("demo", "--self-check", "--vectors", vectors.resolve("nothing-here").toString());
         assertEquals(ExitCodes.IO, missing.code(), missing.out() + missing.err());
     }
 

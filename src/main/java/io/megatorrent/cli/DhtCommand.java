@@ -102,7 +102,8 @@ final class DhtCommand implements Command {
                 One-shot subcommands are BEP 43 read-only clients with a fresh node id that persist
                 nothing. With --bridge they open no UDP socket: every query travels over one Noise
                 connection to the bridge (with a fresh static key), which answers from its own node
-                or forwards to the node named; --bootstrap is then not needed. --value is stored as the bencoded byte string of its UTF-8 bytes.
+                or forwards to the node named; --bootstrap, --port and --bind do not apply.
+                --value is stored as the bencoded byte string of its UTF-8 bytes.
                 Exit 1 when a get finds nothing before the timeout, or a put or announce reached no node.
                 """;
 

@@ -86,7 +86,8 @@ public final class DhtClient {
     /**
      * Announces {@code port} for infohash at the bridge's own node, which stores it with the
      * address our stream comes from (bridges do not forward announce_peer, section 7).
-     * Returns 1 when stored, 0 when not.
+     * Returns 1 when stored, 0 when not. Two single queries, each bounded by the transport's own
+     * query timeout, so {@code timeout} (kept for the same shape as {@link DhtNode#announce}) is not needed.
      */
     public int announce(NodeId infohash, int port, Duration timeout) throws InterruptedException {
         if (port < 1 || port > 65535) throw new IllegalArgumentException("a bridged announce needs an explicit port 1..65535");

@@ -348,6 +348,55 @@ class BridgeTest {
         return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     }
 
+    /** UDP sockets this JVM holds open (Linux /proc): its socket fds whose inode is in /proc/net/udp or udp6. */
+    static long udpSocketsOpen() throws IOException {
+        java.util.Set<String> udpInodes = new java.util.HashSet<>();
+        for (String table : List.of("/proc/self/net/udp", "/proc/self/net/udp6")) {
+            Path f = Path.of(table);
+            if (!java.nio.file.Files.exists(f)) continue;
+            for (String line : java.nio.file.Files.readAllLines(f).subList(1, java.nio.file.Files.readAllLines(f).size())) {
+                String[] cols = line.trim().split("\\s+");
+                if (cols.length > 9) udpInodes.add(cols[9]);
+            }
+        }
+        long n = 0;
+        try (var fds = java.nio.file.Files.list(Path.of("/proc/self/fd"))) {
+            for (Path fd : (Iterable<Path>) fds::iterator) {
+                try {
+                    String link = java.nio.file.Files.readSymbolicLink(fd).toString();
+                    if (link.startsWith("socket:[") && udpInodes.contains(link.substring(8, link.length() - 1))) n++;
+                } catch (IOException e) {
+                    // the fd closed while we listed
+                }
+            }
+        }
+        return n;
+    }
+
+    /** While a `--bridge` command is waiting on its bridge, this JVM holds no more UDP sockets than before. */
+    @Test
+    void aBridgedCommandOpensNoUdpSocket() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(java.nio.file.Files.isDirectory(Path.of("/proc/self/fd")), "needs Linux /proc");
+        java.util.concurrent.CountDownLatch queried = new java.util.concurrent.CountDownLatch(1);
+        X25519.KeyPair key = X25519.generate();
+        // a bridge that reads the first query and never answers, so the command stays mid-flight
+        try (Listener silent = Listener.open(new InetSocketAddress(LOOPBACK, 0), key, Connection.Timeouts.DEFAULT, c -> {
+            Message m;
+            while ((m = c.receive()) != null) if (m instanceof Message.DhtQuery) queried.countDown();
+        })) {
+            long before = udpSocketsOpen();
+            assertTrue(before >= 5, "the fixture's DHT nodes are counted: " + before);
+            String bridge = Hex.encode(key.publicKey()) + "@127.0.0.1:" + silent.localAddress().getPort();
+            java.util.concurrent.atomic.AtomicInteger code = new java.util.concurrent.atomic.AtomicInteger(-1);
+            Thread cmd = Thread.ofVirtual().start(() -> code.set(run("dht", "get-immutable", "--target", "00".repeat(20), "--bridge", bridge).code()));
+            assertTrue(queried.await(10, java.util.concurrent.TimeUnit.SECONDS), "the command sent its first query");
+            assertEquals(before, udpSocketsOpen());
+            silent.close();
+            cmd.join(10_000);
+            assertNotEquals(0, code.get(), "no answer: the command fails");
+        }
+    }
+
     /** Last: the bridge node it starts joins the DHT and is gone afterwards, which would slow later lookups. */
     @Test
     @Order(Integer.MAX_VALUE)

@@ -10,7 +10,20 @@ import io.megatorrent.codec.JsonValue;
 import io.megatorrent.codec.JsonValue.JsonObject;
 import io.megatorrent.crypto.Ed25519;
 import io.megatorrent.dht.DhtNode;
+import io.megatorrent.dht.DhtClient;
 import io.megatorrent.dht.NodeId;
+import io.megatorrent.crypto.X25519;
+import io.megatorrent.node.BlobServer;
+import io.megatorrent.node.BridgeService;
+import io.megatorrent.node.BridgeTransport;
+import io.megatorrent.transport.Connection;
+import io.megatorrent.transport.Dialer;
+import io.megatorrent.transport.Listener;
+import io.megatorrent.transport.NodeKey;
+import io.megatorrent.transport.PeerTarget;
+import io.megatorrent.transport.TcpDialer;
+import io.megatorrent.transport.socks5.Socks5Credentials;
+import io.megatorrent.transport.socks5.Socks5Dialer;
 import java.io.PrintStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -34,6 +47,13 @@ final class DhtCommand implements Command {
     private static final Args.Option BIND = Args.Option.value("bind", "ADDR", "address to bind (default 0.0.0.0, all IPv4 addresses; an IPv6 address such as :: makes an IPv6 node)");
     private static final Args.Option TIMEOUT = Args.Option.value("timeout", "SECONDS", "give up after this long (default 30)");
     private static final List<Args.Option> COMMON = List.of(BOOTSTRAP, PORT, BIND, TIMEOUT);
+    private static final Args.Option BRIDGE = Args.Option.repeatable("bridge", "[KEY@]H:P",
+            "reach the DHT through this bridge over TCP (Noise; IK when its static KEY, 64 hex digits, is given); opens no UDP socket; repeatable: the first that answers is used");
+    private static final Args.Option SOCKS5 = Args.Option.value("socks5", "H:P", "connect to the bridge through this SOCKS5 proxy (Tor): the proxy resolves the bridge's name");
+    private static final Args.Option SOCKS5_USER = Args.Option.value("socks5-user", "USER", "SOCKS5 username (RFC 1929)");
+    private static final Args.Option SOCKS5_PASS = Args.Option.value("socks5-pass", "PASS", "SOCKS5 password (RFC 1929)");
+    /** Options of the one-shot clients: how the DHT is reached without UDP. */
+    private static final List<Args.Option> BRIDGED = List.of(BRIDGE, SOCKS5, SOCKS5_USER, SOCKS5_PASS);
 
     DhtCommand() {}
 
@@ -51,14 +71,21 @@ final class DhtCommand implements Command {
     public String help() {
         StringBuilder sb = new StringBuilder("Usage: megatorrent dht SUBCOMMAND [OPTIONS]\n\n").append(DESCRIPTION).append("\nCommon options:\n");
         for (Args.Option o : COMMON) sb.append(o.usage()).append('\n');
+        sb.append("\nOne-shot subcommands without UDP (anonymity mode, PROTOCOL_FINAL.md 7):\n");
+        for (Args.Option o : BRIDGED) sb.append(o.usage()).append('\n');
         return sb.append('\n').append(ExitCodes.HELP).toString();
     }
 
     private static final String DESCRIPTION = """
                 Subcommands (each prints one JSON object on stdout; logs go to stderr):
-                  node --port P [-d DIR] [--seconds S] [--rate-limit N]
+                  node --port P [-d DIR] [--seconds S] [--rate-limit N] [--bridge-port P]
                                                          run a full node; prints {"id","port"} once listening;
-                                                         id and routing table persist in DIR/dht
+                                                         id and routing table persist in DIR/dht; with
+                                                         --bridge-port it is also a DHT bridge: it answers
+                                                         MSG_DHT_QUERY over Noise on that TCP port (same
+                                                         address as --bind) and prints "bridgePort" and its
+                                                         static key "bridgeKey" (kept in DIR), so clients
+                                                         use --bridge KEY@HOST:PORT
                   put-mutable --seed HEX --value STRING [--salt STRING] [--seq N]
                                                          prints {"target","seq","stored"}; seq defaults to
                                                          one above the highest found
@@ -68,10 +95,15 @@ final class DhtCommand implements Command {
                   get-immutable --target HEX             prints {"value","v_hex"}
                   announce --infohash HEX [--announce-port N]
                                                          prints {"infohash","stored"}; without the port,
-                                                         implied_port (our UDP source port)
+                                                         implied_port (our UDP source port); with --bridge
+                                                         the port is required and only the bridge's own
+                                                         node stores it, with the address the bridge sees
                   get-peers --infohash HEX               prints {"peers":["ip:port",...]}
                 One-shot subcommands are BEP 43 read-only clients with a fresh node id that persist
-                nothing. --value is stored as the bencoded byte string of its UTF-8 bytes.
+                nothing. With --bridge they open no UDP socket: every query travels over one Noise
+                connection to the bridge (with a fresh static key), which answers from its own node
+                or forwards to the node named; --bootstrap, --port and --bind do not apply.
+                --value is stored as the bencoded byte string of its UTF-8 bytes.
                 Exit 1 when a get finds nothing before the timeout, or a put or announce reached no node.
                 """;
 
@@ -83,17 +115,18 @@ final class DhtCommand implements Command {
         String[] rest = Arrays.copyOfRange(argv, 1, argv.length);
         return switch (sub) {
             case "node" -> node(parse(rest, DataDir.with(List.of(Args.Option.value("seconds", "S", "stop after S seconds (default: run until killed)"),
-                    Args.Option.value("rate-limit", "N", "queries per second answered per IP, 0 = no limit (default 250; loopback exempt)")))), out, err);
-            case "put-mutable" -> putMutable(parse(rest, List.of(req("seed", "HEX", "Ed25519 seed, 64 hex digits"),
+                    Args.Option.value("rate-limit", "N", "queries per second answered per IP, 0 = no limit (default 250; loopback exempt)"),
+                    Args.Option.value("bridge-port", "P", "also serve DHT-over-TCP bridge clients on this TCP port (0: ephemeral)")))), out, err);
+            case "put-mutable" -> putMutable(oneShot(rest, List.of(req("seed", "HEX", "Ed25519 seed, 64 hex digits"),
                     req("value", "STRING", "the value"), Args.Option.value("salt", "STRING", "salt"),
                     Args.Option.value("seq", "N", "sequence number"))), out);
-            case "get-mutable" -> getMutable(parse(rest, List.of(req("pubkey", "HEX", "public key, 64 hex digits"),
+            case "get-mutable" -> getMutable(oneShot(rest, List.of(req("pubkey", "HEX", "public key, 64 hex digits"),
                     Args.Option.value("salt", "STRING", "salt"))), out);
-            case "put-immutable" -> putImmutable(parse(rest, List.of(req("value", "STRING", "the value"))), out);
-            case "get-immutable" -> getImmutable(parse(rest, List.of(req("target", "HEX", "target, 40 hex digits"))), out);
-            case "announce" -> announce(parse(rest, List.of(req("infohash", "HEX", "infohash, 40 hex digits"),
+            case "put-immutable" -> putImmutable(oneShot(rest, List.of(req("value", "STRING", "the value"))), out);
+            case "get-immutable" -> getImmutable(oneShot(rest, List.of(req("target", "HEX", "target, 40 hex digits"))), out);
+            case "announce" -> announce(oneShot(rest, List.of(req("infohash", "HEX", "infohash, 40 hex digits"),
                     Args.Option.value("announce-port", "N", "port to announce (default: implied port)"))), out);
-            case "get-peers" -> getPeers(parse(rest, List.of(req("infohash", "HEX", "infohash, 40 hex digits"))), out);
+            case "get-peers" -> getPeers(oneShot(rest, List.of(req("infohash", "HEX", "infohash, 40 hex digits"))), out);
             default -> throw new UsageException("unknown dht subcommand '" + sub + "'");
         };
     }
@@ -110,17 +143,35 @@ final class DhtCommand implements Command {
         return args;
     }
 
+    private static Args oneShot(String[] argv, List<Args.Option> specific) throws UsageException {
+        List<Args.Option> all = new ArrayList<>(BRIDGED);
+        all.addAll(specific);
+        return parse(argv, all);
+    }
+
     // ---- the full node ----
 
     private int node(Args args, PrintStream out, PrintStream err) throws Exception {
         long seconds = args.longValue("seconds", 0, 0, Long.MAX_VALUE / 1_000_000_000L);
         int rateLimit = (int) args.longValue("rate-limit", DhtNode.DEFAULT_RATE_LIMIT, 0, 1_000_000);
         DhtNode.Config config = config(args, false).withStateDir(DataDir.resolve(args).resolve("dht")).withRateLimit(rateLimit, false);
-        try (DhtNode node = DhtNode.start(config)) {
-            Thread hook = new Thread(node::close, "dht-shutdown");
+        Integer bridgePort = args.has("bridge-port") ? (int) args.longValue("bridge-port", 0, 0, 65535) : null;
+        try (DhtNode node = DhtNode.start(config); Listener bridge = bridgePort == null ? null : bridgeListener(node, args, bridgePort)) {
+            Thread hook = new Thread(() -> {
+                if (bridge != null) {
+                    try {
+                        bridge.close();
+                    } catch (java.io.IOException e) {
+                        // exiting anyway
+                    }
+                }
+                node.close();
+            }, "dht-shutdown");
             Runtime.getRuntime().addShutdownHook(hook);
             try {
-                out.println(Json.write(JsonObject.builder().put("id", node.id().toString()).put("port", node.localAddress().getPort()).build()));
+                JsonObject.Builder line = JsonObject.builder().put("id", node.id().toString()).put("port", node.localAddress().getPort());
+                if (bridge != null) line.put("bridgePort", bridge.localAddress().getPort()).put("bridgeKey", Hex.encode(bridgeKey(args).publicKey()));
+                out.println(Json.write(line.build()));
                 out.flush();
                 List<InetSocketAddress> bootstrap = bootstrap(args);
                 if (!bootstrap.isEmpty()) node.bootstrap(bootstrap, timeout(args));
@@ -138,6 +189,18 @@ final class DhtCommand implements Command {
         return ExitCodes.OK;
     }
 
+    /** The static key a bridge proves in the handshake, kept in the data folder (section 4.1). */
+    private static X25519.KeyPair bridgeKey(Args args) throws java.io.IOException {
+        return NodeKey.loadOrCreate(DataDir.resolve(args));
+    }
+
+    /** A listener on the node's bind address that answers only MSG_DHT_QUERY (it holds no blobs). */
+    private static Listener bridgeListener(DhtNode node, Args args, int port) throws Exception {
+        InetSocketAddress bind = new InetSocketAddress(InetAddress.getByName(args.get("bind").orElse("0.0.0.0")), port);
+        BlobServer server = new BlobServer(id -> null, () -> 0, new BridgeService(node, true));
+        return Listener.open(bind, bridgeKey(args), Connection.Timeouts.DEFAULT, server);
+    }
+
     // ---- one-shot clients ----
 
     private int putMutable(Args args, PrintStream out) throws Exception {
@@ -146,7 +209,7 @@ final class DhtCommand implements Command {
         if (salt.length > io.megatorrent.dht.Bep44.MAX_SALT_LENGTH) throw new UsageException("--salt is longer than 64 bytes");
         BValue value = value(args);
         Long seq = args.has("seq") ? args.longValue("seq", 0, 0, Long.MAX_VALUE) : null;
-        try (DhtNode node = client(args)) {
+        try (Dht node = client(args)) {
             DhtNode.PutResult r = node.putMutable(seed, salt, value, seq, timeout(args));
             out.println(Json.write(JsonObject.builder().put("target", r.target().toString()).put("seq", r.seq()).put("stored", r.stored()).build()));
             return r.stored() > 0 ? ExitCodes.OK : ExitCodes.FAILED;
@@ -156,7 +219,7 @@ final class DhtCommand implements Command {
     private int getMutable(Args args, PrintStream out) throws Exception {
         byte[] pub = hex(args.require("pubkey"), Ed25519.PUBLIC_KEY_LENGTH, "--pubkey");
         byte[] salt = args.get("salt").map(s -> s.getBytes(StandardCharsets.UTF_8)).orElse(new byte[0]);
-        try (DhtNode node = client(args)) {
+        try (Dht node = client(args)) {
             Optional<DhtNode.Item> item = node.getMutable(pub, salt, timeout(args));
             if (item.isEmpty()) return notFound(out);
             DhtNode.Item i = item.get();
@@ -169,7 +232,7 @@ final class DhtCommand implements Command {
 
     private int putImmutable(Args args, PrintStream out) throws Exception {
         BValue value = value(args);
-        try (DhtNode node = client(args)) {
+        try (Dht node = client(args)) {
             DhtNode.PutResult r = node.putImmutable(value, timeout(args));
             out.println(Json.write(JsonObject.builder().put("target", r.target().toString()).put("stored", r.stored()).build()));
             return r.stored() > 0 ? ExitCodes.OK : ExitCodes.FAILED;
@@ -178,7 +241,7 @@ final class DhtCommand implements Command {
 
     private int getImmutable(Args args, PrintStream out) throws Exception {
         NodeId target = new NodeId(hex(args.require("target"), NodeId.LENGTH, "--target"));
-        try (DhtNode node = client(args)) {
+        try (Dht node = client(args)) {
             Optional<DhtNode.Item> item = node.getImmutable(target, timeout(args));
             if (item.isEmpty()) return notFound(out);
             out.println(Json.write(JsonObject.builder().put("value", text(item.get().value()))
@@ -190,7 +253,8 @@ final class DhtCommand implements Command {
     private int announce(Args args, PrintStream out) throws Exception {
         NodeId infohash = new NodeId(hex(args.require("infohash"), NodeId.LENGTH, "--infohash"));
         int port = (int) args.longValue("announce-port", 0, 1, 65535);
-        try (DhtNode node = client(args)) {
+        if (port == 0 && args.has("bridge")) throw new UsageException("announce through a bridge needs --announce-port (implied_port is not available over TCP)");
+        try (Dht node = client(args)) {
             int stored = node.announce(infohash, port, timeout(args));
             out.println(Json.write(JsonObject.builder().put("infohash", infohash.toString()).put("stored", stored).build()));
             return stored > 0 ? ExitCodes.OK : ExitCodes.FAILED;
@@ -199,7 +263,7 @@ final class DhtCommand implements Command {
 
     private int getPeers(Args args, PrintStream out) throws Exception {
         NodeId infohash = new NodeId(hex(args.require("infohash"), NodeId.LENGTH, "--infohash"));
-        try (DhtNode node = client(args)) {
+        try (Dht node = client(args)) {
             List<InetSocketAddress> peers = node.getPeers(infohash, timeout(args));
             List<JsonValue> list = new ArrayList<>();
             for (InetSocketAddress p : peers) list.add(new JsonValue.JsonString(io.megatorrent.dht.NodeInfo.format(p)));
@@ -215,14 +279,150 @@ final class DhtCommand implements Command {
         return ExitCodes.FAILED;
     }
 
+    /** What a one-shot command needs of the DHT, over UDP or through a bridge. */
+    private interface Dht extends AutoCloseable {
+        DhtNode.PutResult putMutable(byte[] seed, byte[] salt, BValue value, Long seq, Duration timeout) throws InterruptedException;
+
+        Optional<DhtNode.Item> getMutable(byte[] publicKey, byte[] salt, Duration timeout) throws InterruptedException;
+
+        DhtNode.PutResult putImmutable(BValue value, Duration timeout) throws InterruptedException;
+
+        Optional<DhtNode.Item> getImmutable(NodeId target, Duration timeout) throws InterruptedException;
+
+        int announce(NodeId infohash, int port, Duration timeout) throws InterruptedException;
+
+        List<InetSocketAddress> getPeers(NodeId infohash, Duration timeout) throws InterruptedException;
+
+        @Override
+        void close();
+    }
+
+    private static Dht client(Args args) throws Exception {
+        return args.has("bridge") ? bridged(args) : udp(args);
+    }
+
+    /** Through a bridge: one Noise connection (direct or via SOCKS5), a fresh static key, no UDP socket. */
+    private static Dht bridged(Args args) throws Exception {
+        if (!args.all("bootstrap").isEmpty() || args.has("port") || args.has("bind"))
+            throw new UsageException("--bridge opens no UDP socket: --bootstrap, --port and --bind do not apply");
+        List<PeerTarget> bridges = new ArrayList<>();
+        for (String b : args.all("bridge")) {
+            try {
+                bridges.add(PeerTarget.parse(b));
+            } catch (IllegalArgumentException e) {
+                throw new UsageException("--bridge: " + e.getMessage());
+            }
+        }
+        Dialer dialer = new TcpDialer();
+        if (args.has("socks5")) {
+            InetSocketAddress proxy = socks5Proxy(args.require("socks5"));
+            if (args.has("socks5-user") != args.has("socks5-pass")) throw new UsageException("--socks5-user and --socks5-pass go together");
+            if (args.has("socks5-user")) {
+                try {
+                    dialer = Socks5Dialer.withCredentials(proxy, new Socks5Credentials(args.require("socks5-user"), args.require("socks5-pass")));
+                } catch (IllegalArgumentException e) {
+                    throw new UsageException("--socks5-user/--socks5-pass: " + e.getMessage());
+                }
+            } else {
+                dialer = Socks5Dialer.noAuth(proxy);
+            }
+        } else if (args.has("socks5-user") || args.has("socks5-pass")) {
+            throw new UsageException("--socks5-user and --socks5-pass need --socks5");
+        }
+        BridgeTransport transport = BridgeTransport.connectAny(dialer, bridges, X25519.generate(), BridgeTransport.DEFAULT_QUERY_TIMEOUT);
+        try {
+            DhtClient c = new DhtClient(transport);
+            c.bootstrap();
+            return new Dht() {
+                public DhtNode.PutResult putMutable(byte[] seed, byte[] salt, BValue value, Long seq, Duration t) throws InterruptedException {
+                    return c.putMutable(seed, salt, value, seq, t);
+                }
+
+                public Optional<DhtNode.Item> getMutable(byte[] pub, byte[] salt, Duration t) throws InterruptedException {
+                    return c.getMutable(pub, salt, t);
+                }
+
+                public DhtNode.PutResult putImmutable(BValue value, Duration t) throws InterruptedException {
+                    return c.putImmutable(value, t);
+                }
+
+                public Optional<DhtNode.Item> getImmutable(NodeId target, Duration t) throws InterruptedException {
+                    return c.getImmutable(target, t);
+                }
+
+                public int announce(NodeId infohash, int port, Duration t) throws InterruptedException {
+                    return c.announce(infohash, port, t);
+                }
+
+                public List<InetSocketAddress> getPeers(NodeId infohash, Duration t) throws InterruptedException {
+                    return c.getPeers(infohash, t);
+                }
+
+                public void close() {
+                    transport.close();
+                }
+            };
+        } catch (Exception e) {
+            transport.close();
+            throw e;
+        }
+    }
+
+    /** The proxy's own address must be an IP literal: resolving it would be a local DNS query. */
+    private static InetSocketAddress socks5Proxy(String hp) throws UsageException {
+        PeerTarget t;
+        try {
+            t = PeerTarget.parse(hp);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException("--socks5: " + e.getMessage());
+        }
+        String host = t.address().host();
+        if (t.staticKey() != null || t.address().port() == 0 || !(host.contains(":") || host.matches("[0-9.]+")))
+            throw new UsageException("--socks5 wants IP:PORT (an IP literal, so nothing is looked up locally), got '" + hp + "'");
+        try {
+            return new InetSocketAddress(InetAddress.getByName(host), t.address().port());
+        } catch (java.net.UnknownHostException e) {
+            throw new UsageException("--socks5: bad IP address '" + host + "'");
+        }
+    }
+
     /** A read-only client with a fresh id, bootstrapped, persisting nothing. */
-    private static DhtNode client(Args args) throws Exception {
+    private static Dht udp(Args args) throws Exception {
+        if (args.has("socks5")) throw new UsageException("--socks5 needs --bridge: the DHT's UDP cannot go through SOCKS5");
         DhtNode node = DhtNode.start(config(args, true).withId(NodeId.random()));
         try {
             List<InetSocketAddress> bootstrap = bootstrap(args);
             if (bootstrap.isEmpty()) throw new UsageException("a one-shot dht command needs at least one --bootstrap H:P");
             node.bootstrap(bootstrap, timeout(args));
-            return node;
+            return new Dht() {
+                public DhtNode.PutResult putMutable(byte[] seed, byte[] salt, BValue value, Long seq, Duration t) throws InterruptedException {
+                    return node.putMutable(seed, salt, value, seq, t);
+                }
+
+                public Optional<DhtNode.Item> getMutable(byte[] pub, byte[] salt, Duration t) throws InterruptedException {
+                    return node.getMutable(pub, salt, t);
+                }
+
+                public DhtNode.PutResult putImmutable(BValue value, Duration t) throws InterruptedException {
+                    return node.putImmutable(value, t);
+                }
+
+                public Optional<DhtNode.Item> getImmutable(NodeId target, Duration t) throws InterruptedException {
+                    return node.getImmutable(target, t);
+                }
+
+                public int announce(NodeId infohash, int port, Duration t) throws InterruptedException {
+                    return node.announce(infohash, port, t);
+                }
+
+                public List<InetSocketAddress> getPeers(NodeId infohash, Duration t) throws InterruptedException {
+                    return node.getPeers(infohash, t);
+                }
+
+                public void close() {
+                    node.close();
+                }
+            };
         } catch (Exception e) {
             node.close();
             throw e;

@@ -7,6 +7,7 @@ import io.megatorrent.codec.CodecException;
 import io.megatorrent.crypto.Ed25519;
 import io.megatorrent.dht.KrpcMessage.*;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketTimeoutException;
 import java.net.StandardSocketOptions;
@@ -205,6 +206,27 @@ public final class DhtNode implements KrpcTransport, AutoCloseable {
 
     @Override
     public Response query(InetSocketAddress to, Query query) throws KrpcException, IOException, InterruptedException {
+        return query(to, query, false);
+    }
+
+    /**
+     * A query sent on behalf of a bridged client (PROTOCOL_FINAL.md 7): always marked {@code ro=1},
+     * since the id in it is the client's and the address ours, and it leaves the routing table
+     * alone: the client chose the node, not us.
+     */
+    Response forward(InetSocketAddress to, Query query) throws KrpcException, IOException, InterruptedException {
+        return query(to, query, true);
+    }
+
+    boolean isIpv6() {
+        return ipv6;
+    }
+
+    boolean readOnly() {
+        return config.readOnly();
+    }
+
+    private Response query(InetSocketAddress to, Query query, boolean forwarded) throws KrpcException, IOException, InterruptedException {
         if (closed) throw new ClosedChannelException();
         if ((to.getAddress() instanceof java.net.Inet6Address) != ipv6)
             throw new IOException("cannot reach " + to + " from an " + (ipv6 ? "IPv6" : "IPv4") + " node");
@@ -215,19 +237,19 @@ public final class DhtNode implements KrpcTransport, AutoCloseable {
             Pending p = new Pending(to, query.method(), answer);
             do tid = nextTid.incrementAndGet() & 0xffff; while (pending.putIfAbsent(tid, p) != null);
             byte[] t = {(byte) (tid >> 8), (byte) tid};
-            send(new Krpc.Packet(t, query, VERSION, config.readOnly(), null), to);
+            send(new Krpc.Packet(t, query, VERSION, config.readOnly() || forwarded, null), to);
             Krpc.Packet reply;
             try {
                 reply = answer.get(config.queryTimeout().toNanos(), TimeUnit.NANOSECONDS);
             } catch (TimeoutException e) {
-                table.failed(to, System.nanoTime());
+                if (!forwarded) table.failed(to, System.nanoTime());
                 throw new SocketTimeoutException("no answer from " + to + " to " + query.method().wireName);
             } catch (ExecutionException e) {
                 throw new IOException(e.getCause());
             }
             if (reply.message() instanceof KrpcMessage.Error err) throw new KrpcException(err.code(), err.message());
             Response r = (Response) reply.message();
-            table.heardFrom(new NodeInfo(r.id(), to), true, System.nanoTime());
+            if (!forwarded) table.heardFrom(new NodeInfo(r.id(), to), true, System.nanoTime());
             return r;
         } finally {
             pending.remove(tid);
@@ -375,6 +397,32 @@ public final class DhtNode implements KrpcTransport, AutoCloseable {
                 yield new PutResponse(id);
             }
         };
+    }
+
+    /**
+     * The answer to a query from a bridged client (PROTOCOL_FINAL.md 7): tokens are bound to
+     * {@code tokenAddress} (the client's per-connection pseudo-address) and an announce_peer
+     * stores {@code peerAddress} (the address its stream came from, never one it names) with
+     * the query's explicit port. The client never enters the routing table.
+     */
+    KrpcMessage respondBridged(Query q, InetAddress tokenAddress, InetAddress peerAddress, long now) throws KrpcException {
+        KrpcMessage reply;
+        try {
+            if (q instanceof AnnouncePeer a) {
+                if (!tokens.valid(a.token(), tokenAddress, now)) throw KrpcException.protocol("bad token");
+                if (!peerStore.add(a.infohash(), new InetSocketAddress(peerAddress, a.port()), now))
+                    throw new KrpcException(KrpcException.SERVER, "peer storage full");
+                reply = new AnnouncePeerResponse(id);
+            } else {
+                // port 0: only announce_peer's implied_port reads it, and that case is handled above
+                reply = respond(q, new InetSocketAddress(tokenAddress, 0), now);
+            }
+        } catch (KrpcException e) {
+            errorsSent.incrementAndGet();
+            throw e;
+        }
+        queriesAnswered.incrementAndGet();
+        return reply;
     }
 
     private void reply(byte[] tid, KrpcMessage message, InetSocketAddress to) {

@@ -42,6 +42,7 @@ public final class BlobServer implements Listener.Handler {
 
     private final Source source;
     private final IntSupplier listenPort;
+    private final BridgeService bridge;
     private final Semaphore memory = new Semaphore(MAX_BLOBS_IN_MEMORY);
 
     /** Counters, for reports and tests. */
@@ -52,8 +53,14 @@ public final class BlobServer implements Listener.Handler {
 
     /** {@code listenPort}: the port advertised in MSG_HELLO (0: not listening). */
     public BlobServer(Source source, IntSupplier listenPort) {
+        this(source, listenPort, null);
+    }
+
+    /** {@code bridge}: answers MSG_DHT_QUERY (PROTOCOL_FINAL.md 7); null refuses them (code 5). */
+    public BlobServer(Source source, IntSupplier listenPort, BridgeService bridge) {
         this.source = source;
         this.listenPort = listenPort;
+        this.bridge = bridge;
     }
 
     @Override
@@ -61,7 +68,8 @@ public final class BlobServer implements Listener.Handler {
         connectionsServed.incrementAndGet();
         connection.send(new Message.Hello(Message.PROTOCOL_VERSION, listenPort.getAsInt(), List.of()));
         Semaphore slots = new Semaphore(MAX_REQUESTS_IN_PROGRESS);
-        try (ExecutorService answers = Executors.newVirtualThreadPerTaskExecutor()) {
+        try (BridgeService.Session dht = bridge == null ? null : bridge.open(connection);
+             ExecutorService answers = Executors.newVirtualThreadPerTaskExecutor()) {
             while (true) {
                 Message m;
                 try {
@@ -95,7 +103,10 @@ public final class BlobServer implements Listener.Handler {
                     }
                     case Message.FindPeers q -> refuse(connection, q);
                     case Message.Publish q -> refuse(connection, q);
-                    case Message.DhtQuery q -> refuse(connection, q);
+                    case Message.DhtQuery q -> {
+                        if (dht == null) refuse(connection, q);
+                        else dht.handle(q, answers);
+                    }
                     default -> {
                         // answers to requests we never sent, gossip and announcements: nothing to answer
                     }

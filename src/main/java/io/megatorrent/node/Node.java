@@ -79,7 +79,8 @@ public final class Node implements AutoCloseable {
         Listener listener = null;
         try {
             int[] port = {0};
-            BlobServer server = new BlobServer(blobs, () -> port[0]);
+            // every node is a DHT bridge for peers without UDP (PROTOCOL_FINAL.md 7); its streams are plain TCP
+            BlobServer server = new BlobServer(blobs, () -> port[0], new BridgeService(dht, true));
             listener = Listener.open(config.listenBind(), key, Connection.Timeouts.DEFAULT, server);
             port[0] = listener.localAddress().getPort();
             Node node = new Node(dir, dht, blobs, key, server, listener, new TcpDialer());

@@ -214,6 +214,15 @@ public final class Connection implements Closeable {
         return initiator;
     }
 
+    /** The IP address and port the stream comes from, or null when it has none (not a TCP stream, or closed). */
+    public java.net.InetSocketAddress remoteAddress() {
+        try {
+            return channel.getRemoteAddress() instanceof java.net.InetSocketAddress a && !a.isUnresolved() ? a : null;
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
     /** Where the peer is, for logs. */
     public String peer() {
         return peer;

@@ -1,0 +1,163 @@
+package io.megatorrent.dht;
+
+import io.megatorrent.codec.BValue;
+import io.megatorrent.codec.Bencode;
+import io.megatorrent.crypto.Ed25519;
+import io.megatorrent.dht.KrpcMessage.*;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.SocketTimeoutException;
+import java.net.UnknownHostException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+
+/**
+ * A DHT client without a UDP socket of its own: every query goes through a {@link KrpcTransport}
+ * that reaches a bridge (PROTOCOL_FINAL.md 7). The address {@link #BRIDGE_NODE} stands for the
+ * bridge's own DHT node (node_kind 0); any other address is a node the bridge forwards to. The
+ * lookups are the same {@link Lookup} the UDP node runs, seeded with what the bridge's node
+ * knows. Like a BEP 43 client it has a fresh random id, marks its queries read-only, holds no
+ * routing table and persists nothing. One-shot: make one per command.
+ */
+public final class DhtClient {
+    private static final System.Logger LOG = System.getLogger(DhtClient.class.getName());
+
+    /** "The bridge's own node": 0.0.0.0 port 0 is no DHT node's address (port 0 nodes are skipped). */
+    public static final InetSocketAddress BRIDGE_NODE;
+
+    static {
+        try {
+            BRIDGE_NODE = new InetSocketAddress(InetAddress.getByAddress(new byte[4]), 0);
+        } catch (UnknownHostException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    private final KrpcTransport transport;
+    private final NodeId id = NodeId.random();
+    private final List<NodeInfo> seeds = new ArrayList<>();
+    private NodeId bridgeId;
+
+    public DhtClient(KrpcTransport transport) {
+        this.transport = transport;
+    }
+
+    public NodeId id() {
+        return id;
+    }
+
+    /** The bridge node's DHT id once {@link #bootstrap} has reached it, else null. */
+    public NodeId bridgeId() {
+        return bridgeId;
+    }
+
+    /**
+     * Asks the bridge's node for the nodes closest to our id: they and the bridge's node seed
+     * every lookup. Fails when the bridge's node does not answer.
+     */
+    public void bootstrap() throws IOException, KrpcException, InterruptedException {
+        Response r = transport.query(BRIDGE_NODE, new FindNode(id, id));
+        if (!(r instanceof FindNodeResponse f)) throw new IOException("the bridge answered find_node with " + r.getClass().getSimpleName());
+        synchronized (seeds) {
+            seeds.clear();
+            bridgeId = r.id();
+            seeds.add(new NodeInfo(r.id(), BRIDGE_NODE));
+            for (NodeInfo n : f.nodes()) if (!n.id().equals(id) && !n.id().equals(r.id())) seeds.add(n);
+        }
+    }
+
+    private Lookup.Result lookup(NodeId target, Lookup.Kind kind, byte[] salt, boolean stopAtFirstItem, Duration timeout) throws InterruptedException {
+        List<NodeInfo> s;
+        synchronized (seeds) {
+            s = List.copyOf(seeds);
+        }
+        return new Lookup(transport, id, target, kind, salt, stopAtFirstItem).run(s, System.nanoTime() + timeout.toNanos());
+    }
+
+    public List<InetSocketAddress> getPeers(NodeId infohash, Duration timeout) throws InterruptedException {
+        return new ArrayList<>(lookup(infohash, Lookup.Kind.GET_PEERS, null, false, timeout).peers());
+    }
+
+    /**
+     * Announces {@code port} for infohash at the bridge's own node, which stores it with the
+     * address our stream comes from (bridges do not forward announce_peer, section 7).
+     * Returns 1 when stored, 0 when not. Two single queries, each bounded by the transport's own
+     * query timeout, so {@code timeout} (kept for the same shape as {@link DhtNode#announce}) is not needed.
+     */
+    public int announce(NodeId infohash, int port, Duration timeout) throws InterruptedException {
+        if (port < 1 || port > 65535) throw new IllegalArgumentException("a bridged announce needs an explicit port 1..65535");
+        try {
+            Response r = transport.query(BRIDGE_NODE, new GetPeers(id, infohash));
+            if (!(r instanceof GetPeersResponse g) || g.token() == null) return 0;
+            transport.query(BRIDGE_NODE, new AnnouncePeer(id, infohash, port, false, g.token()));
+            return 1;
+        } catch (KrpcException | IOException e) {
+            LOG.log(System.Logger.Level.INFO, "announce at the bridge failed: " + e.getMessage());
+            return 0;
+        }
+    }
+
+    public Optional<DhtNode.Item> getImmutable(NodeId target, Duration timeout) throws InterruptedException {
+        Lookup.Result r = lookup(target, Lookup.Kind.GET, null, true, timeout);
+        return Optional.ofNullable(r.item()).map(i -> new DhtNode.Item(i.value(), null, 0, null));
+    }
+
+    public Optional<DhtNode.Item> getMutable(byte[] publicKey, byte[] salt, Duration timeout) throws InterruptedException {
+        NodeId target = new NodeId(Bep44.mutableTarget(publicKey, salt));
+        Lookup.Result r = lookup(target, Lookup.Kind.GET, salt, false, timeout);
+        return Optional.ofNullable(r.item()).map(i -> new DhtNode.Item(i.value(), i.publicKey(), i.seq(), i.signature()));
+    }
+
+    public DhtNode.PutResult putImmutable(BValue value, Duration timeout) throws InterruptedException {
+        byte[] v = Bencode.encode(value);
+        if (v.length > Bep44.MAX_VALUE_LENGTH) throw new IllegalArgumentException("bencoded value is " + v.length + " bytes, more than " + Bep44.MAX_VALUE_LENGTH);
+        NodeId target = new NodeId(Bep44.immutableTarget(v));
+        Lookup.Result r = lookup(target, Lookup.Kind.GET, null, false, timeout);
+        return new DhtNode.PutResult(target, 0, store(r, token -> new Put(id, token, value, null, null, 0, null, null)));
+    }
+
+    /** Signs and puts a mutable item; seq null means one above the highest found (0 when none is found). */
+    public DhtNode.PutResult putMutable(byte[] seed, byte[] salt, BValue value, Long seq, Duration timeout) throws InterruptedException {
+        byte[] v = Bencode.encode(value);
+        if (v.length > Bep44.MAX_VALUE_LENGTH) throw new IllegalArgumentException("bencoded value is " + v.length + " bytes, more than " + Bep44.MAX_VALUE_LENGTH);
+        if (salt.length > Bep44.MAX_SALT_LENGTH) throw new IllegalArgumentException("salt is longer than " + Bep44.MAX_SALT_LENGTH + " bytes");
+        Ed25519.KeyPair key = Ed25519.fromSeed(seed);
+        NodeId target = new NodeId(Bep44.mutableTarget(key.publicKey(), salt));
+        Lookup.Result r = lookup(target, Lookup.Kind.GET, salt, false, timeout);
+        long useSeq = seq != null ? seq : r.item() == null ? 0 : r.item().seq() + 1;
+        byte[] sig = key.sign(Bep44.signedBuffer(salt, useSeq, v));
+        return new DhtNode.PutResult(target, useSeq, store(r, token -> new Put(id, token, value, key.publicKey(), salt, useSeq, sig, null)));
+    }
+
+    /** The store step (section 3.8), each query through the bridge, in parallel; a timeout is retried once. */
+    private int store(Lookup.Result r, Function<byte[], Query> queryForToken) throws InterruptedException {
+        AtomicInteger stored = new AtomicInteger();
+        List<Thread> threads = new ArrayList<>();
+        for (NodeInfo n : r.closest()) {
+            byte[] token = r.tokens().get(n.id());
+            if (token == null) continue;
+            threads.add(Thread.ofVirtual().name("dht-bridged-store").start(() -> {
+                Query q = queryForToken.apply(token);
+                try {
+                    try {
+                        transport.query(n.address(), q);
+                    } catch (SocketTimeoutException e) {
+                        transport.query(n.address(), q);
+                    }
+                    stored.incrementAndGet();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                } catch (Exception e) {
+                    LOG.log(System.Logger.Level.INFO, "store at " + n.address() + " failed: " + e.getMessage());
+                }
+            }));
+        }
+        for (Thread t : threads) t.join();
+        return stored.get();
+    }
+}

@@ -82,18 +82,18 @@ public final class ChaChaPoly {
         }
     }
 
+    /**
+     * The JDK refuses to encrypt twice in a row with the same key and nonce on one instance; that
+     * guard stays: a caller that needs the same (key, nonce) twice (test vectors) uses the static
+     * methods, which make a fresh instance.
+     */
     private void init(int mode, byte[] nonce) throws InvalidKeyException, InvalidAlgorithmParameterException {
         if (nonce.length != NONCE_LENGTH) throw new IllegalArgumentException("nonce must be 12 bytes, got " + nonce.length);
         try {
             cipher.init(mode, key, new IvParameterSpec(nonce));
         } catch (InvalidKeyException e) {
-            // The JDK refuses to encrypt twice in a row with the same key and nonce on one Cipher,
-            // even when the caller legitimately does (vectors, a retried frame): reset and retry.
-            if (mode != Cipher.ENCRYPT_MODE) throw e;
-            byte[] other = nonce.clone();
-            other[0] ^= 1;
-            cipher.init(mode, key, new IvParameterSpec(other));
-            cipher.init(mode, key, new IvParameterSpec(nonce));
+            if (mode == Cipher.ENCRYPT_MODE) throw new IllegalStateException("refusing to encrypt twice under one key and nonce", e);
+            throw e;
         }
     }
 

@@ -60,8 +60,10 @@ class CryptoTest {
         ChaChaPoly aead = new ChaChaPoly(key);
         byte[] sealed = aead.seal(nonce, "ad".getBytes(), "secret".getBytes());
         assertEquals(6 + 16, sealed.length);
-        // the JDK refuses a repeated key+nonce on one Cipher; the facade must still give the same bytes
-        assertArrayEquals(sealed, aead.seal(nonce, "ad".getBytes(), "secret".getBytes()));
+        // a repeated key+nonce on one instance is refused (the JDK's guard against nonce reuse)...
+        assertThrows(IllegalStateException.class, () -> aead.seal(nonce, "ad".getBytes(), "secret".getBytes()));
+        // ...while a fresh instance (as for test vectors) gives the same bytes
+        assertArrayEquals(sealed, ChaChaPoly.seal(key, nonce, "ad".getBytes(), "secret".getBytes()));
         assertArrayEquals("secret".getBytes(), aead.open(nonce, "ad".getBytes(), sealed));
         sealed[0] ^= 1;
         assertThrows(CryptoException.class, () -> aead.open(nonce, "ad".getBytes(), sealed));

@@ -37,8 +37,13 @@ public final class Connection implements Closeable {
     public static final byte PATTERN_IK = 0x02;
     /** Handshake messages carry empty payloads in v6, so none is longer than IK's first (1 + 96 bytes). */
     static final int MAX_HANDSHAKE_FRAME = 256;
-    /** Receive buffer: one full frame; larger reads bypass it. */
+    /**
+     * Receive buffer: one full frame; larger reads bypass it. Allocated only once the handshake
+     * has succeeded, like the frame buffers, so an unauthenticated peer costs a few hundred bytes.
+     */
     static final int READ_BUFFER = 1 << 16;
+    /** Write watchdogs running now: each must end when its connection closes. */
+    private static final AtomicInteger RUNNING_WATCHDOGS = new AtomicInteger();
 
     /** How long a handshake may take in total, and how long a connection may stay silent (or leave our writes unread). */
     public record Timeouts(Duration handshake, Duration idle) {
@@ -71,7 +76,26 @@ public final class Connection implements Closeable {
         this.remoteStatic = transport.remoteStatic();
         this.sealer = new Framing.Sealer(transport.send());
         this.opener = new Framing.Opener(transport.receive());
+        RUNNING_WATCHDOGS.incrementAndGet();
         this.watchdog = Thread.ofVirtual().name("transport-write-watchdog").start(this::watchWrites);
+    }
+
+    /**
+     * The connection over a stream whose handshake just succeeded. Everything that can fail
+     * happens before the constructor starts the watchdog, so a failure leaves no thread behind.
+     */
+    static Connection establish(SocketChannel channel, String peer, boolean initiator, Noise.Transport transport, Timeouts timeouts)
+            throws IOException {
+        channel.socket().setSoTimeout(millis(timeouts.idle()));
+        // Buffered so a frame's 2-byte length is not a system call of its own. The handshake read
+        // exactly its frames, unbuffered, so nothing the peer sent after them is lost.
+        InputStream in = new BufferedInputStream(channel.socket().getInputStream(), READ_BUFFER);
+        return new Connection(channel, in, peer, initiator, transport, timeouts.idle());
+    }
+
+    /** Write watchdogs running in this JVM (tests check that none outlives its connection). */
+    static int runningWatchdogs() {
+        return RUNNING_WATCHDOGS.get();
     }
 
     /**
@@ -80,17 +104,21 @@ public final class Connection implements Closeable {
      */
     private void watchWrites() {
         long period = Math.max(10_000_000L, Math.min(idleNanos / 4, 5_000_000_000L));
-        while (!closed) {
-            try {
-                Thread.sleep(Duration.ofNanos(period));
-            } catch (InterruptedException e) {
-                return;
+        try {
+            while (!closed) {
+                try {
+                    Thread.sleep(Duration.ofNanos(period));
+                } catch (InterruptedException e) {
+                    return;
+                }
+                long since = writeProgress;
+                if (since != 0 && System.nanoTime() - since > idleNanos && !closed) {
+                    LOG.log(Level.DEBUG, "dropping {0}: it has not read what we sent for {1} ms", peer, idleNanos / 1_000_000);
+                    close();
+                }
             }
-            long since = writeProgress;
-            if (since != 0 && System.nanoTime() - since > idleNanos && !closed) {
-                LOG.log(Level.DEBUG, "dropping {0}: it has not read what we sent for {1} ms", peer, idleNanos / 1_000_000);
-                close();
-            }
+        } finally {
+            RUNNING_WATCHDOGS.decrementAndGet();
         }
     }
 
@@ -109,15 +137,12 @@ public final class Connection implements Closeable {
             Timeouts timeouts, String peerName) throws IOException {
         boolean ik = expectedRemoteStatic != null;
         try {
-            InputStream in = prepare(channel);
-            long deadline = System.nanoTime() + timeouts.handshake().toNanos();
+            InputStream in = handshakeInput(channel, timeouts);
             Noise.HandshakeState hs = new Noise.HandshakeState(ik ? IK : XX, true, PROLOGUE, localStatic, null, expectedRemoteStatic);
             writeFully(channel, firstHandshakeFrame(ik, hs.writeMessage(new byte[0])));
-            requireEmpty(hs.readMessage(readHandshake(channel, in, deadline)));
+            requireEmpty(hs.readMessage(Framing.readHandshakeFrame(in, MAX_HANDSHAKE_FRAME)));
             if (!ik) writeFully(channel, Framing.handshakeFrame(hs.writeMessage(new byte[0])));
-            Connection c = new Connection(channel, in, peerName, true, hs.split(), timeouts.idle());
-            channel.socket().setSoTimeout(millis(timeouts.idle()));
-            return c;
+            return establish(channel, peerName, true, hs.split(), timeouts);
         } catch (CryptoException | IOException | RuntimeException e) {
             closeQuietly(channel);
             String reason = e instanceof SocketTimeoutException ? "handshake timed out" : e.getMessage();
@@ -134,18 +159,15 @@ public final class Connection implements Closeable {
     public static Connection accept(SocketChannel channel, X25519.KeyPair localStatic, Timeouts timeouts) throws IOException {
         String peerName = describe(channel);
         try {
-            InputStream in = prepare(channel);
-            long deadline = System.nanoTime() + timeouts.handshake().toNanos();
-            byte[] first = readHandshake(channel, in, deadline);
+            InputStream in = handshakeInput(channel, timeouts);
+            byte[] first = Framing.readHandshakeFrame(in, MAX_HANDSHAKE_FRAME);
             Noise.Protocol protocol = patternOf(first);
             boolean ik = protocol == IK;
             Noise.HandshakeState hs = new Noise.HandshakeState(protocol, false, PROLOGUE, localStatic, null, null);
             requireEmpty(hs.readMessage(java.util.Arrays.copyOfRange(first, 1, first.length)));
             writeFully(channel, Framing.handshakeFrame(hs.writeMessage(new byte[0])));
-            if (!ik) requireEmpty(hs.readMessage(readHandshake(channel, in, deadline)));
-            Connection c = new Connection(channel, in, peerName, false, hs.split(), timeouts.idle());
-            channel.socket().setSoTimeout(millis(timeouts.idle()));
-            return c;
+            if (!ik) requireEmpty(hs.readMessage(Framing.readHandshakeFrame(in, MAX_HANDSHAKE_FRAME)));
+            return establish(channel, peerName, false, hs.split(), timeouts);
         } catch (CryptoException | IOException | RuntimeException e) {
             closeQuietly(channel);
             String reason = e instanceof SocketTimeoutException ? "handshake timed out" : e.getMessage();
@@ -174,18 +196,41 @@ public final class Connection implements Closeable {
         };
     }
 
-    private static InputStream prepare(SocketChannel channel) throws IOException {
+    /** The handshake's reads: unbuffered (they take exactly the handshake frames), all under one deadline from now. */
+    private static InputStream handshakeInput(SocketChannel channel, Timeouts timeouts) throws IOException {
         channel.configureBlocking(true);
-        // Buffered so a frame's 2-byte length is not a system call of its own; the same stream
-        // serves the handshake and the transport, so nothing read ahead is lost.
-        return new BufferedInputStream(channel.socket().getInputStream(), READ_BUFFER);
+        return new DeadlineInput(channel.socket(), System.nanoTime() + timeouts.handshake().toNanos());
     }
 
-    private static byte[] readHandshake(SocketChannel channel, InputStream in, long deadline) throws IOException {
-        long left = deadline - System.nanoTime();
-        if (left <= 0) throw new SocketTimeoutException("handshake timed out");
-        channel.socket().setSoTimeout((int) Math.max(1, left / 1_000_000));
-        return Framing.readHandshakeFrame(in, MAX_HANDSHAKE_FRAME);
+    /**
+     * Reads that all end by one absolute deadline: each read may wait only for what is left of
+     * it, so a peer that drips a byte now and then cannot stretch the handshake past it.
+     */
+    static final class DeadlineInput extends InputStream {
+        private final java.net.Socket socket;
+        private final InputStream in;
+        private final long deadline;
+
+        DeadlineInput(java.net.Socket socket, long deadlineNanos) throws IOException {
+            this.socket = socket;
+            this.in = socket.getInputStream();
+            this.deadline = deadlineNanos;
+        }
+
+        @Override
+        public int read() throws IOException {
+            byte[] one = new byte[1];
+            int n = read(one, 0, 1);
+            return n < 0 ? -1 : one[0] & 0xFF;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) throw new SocketTimeoutException("handshake timed out");
+            socket.setSoTimeout((int) Math.min(Integer.MAX_VALUE, Math.max(1, (left + 999_999) / 1_000_000)));
+            return in.read(b, off, len);
+        }
     }
 
     private static void requireEmpty(byte[] payload) throws ProtocolException {

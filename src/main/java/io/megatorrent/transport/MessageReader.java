@@ -148,11 +148,7 @@ final class MessageReader {
         switch (kind) {
             case Message.PEER_IPV4, Message.PEER_IPV6 -> {
                 byte[] ip = bytes("peer_ip", kind == Message.PEER_IPV4 ? 4 : 16);
-                try {
-                    host = InetAddress.getByAddress(ip).getHostAddress();
-                } catch (UnknownHostException e) {
-                    throw new ProtocolException("peer_ip", at + 1, "bad address");
-                }
+                host = address("peer_ip", at + 1, ip).getHostAddress();
             }
             case Message.PEER_NAME -> {
                 int nameAt = pos;

@@ -53,6 +53,18 @@ class MessageTest {
     }
 
     @Test
+    void peersRefuseIpv4MappedIpv6() throws Exception {
+        byte[] wire = Message.encode(new Message.Peers(3, List.of(new Message.PeerEntry(new PeerAddress("::1", 2), null))));
+        int ipAt = Message.HEADER_LENGTH + 2 + 1; // header, peer count, peer_kind
+        assertEquals(Message.PEER_IPV6, wire[ipAt - 1]);
+        byte[] mapped = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, (byte) 0xFF, (byte) 0xFF, 1, 2, 3, 4};
+        System.arraycopy(mapped, 0, wire, ipAt, 16);
+        ProtocolException e = assertThrows(ProtocolException.class, () -> Message.decode(wire), "spec 4.5: ::ffff:a.b.c.d must be sent as IPv4");
+        assertEquals("peer_ip", e.field());
+        assertEquals(ipAt, e.offset());
+    }
+
+    @Test
     void errorsNameFieldAndOffset() {
         byte[] bad = {0x02, 0, 0, 0, 1, 1, 2};
         ProtocolException e = assertThrows(ProtocolException.class, () -> Message.decode(bad));

@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * A SAM STREAM session: our I2P destination, alive as long as its control connection is open.
@@ -39,7 +40,13 @@ public final class SamSession implements Closeable {
     private final String nickname;
     private final SamConnection control;
     private final String destination;
-    private final Object controlLock = new Object();
+    /**
+     * One request at a time on the control connection. A ReentrantLock, not synchronized: the
+     * holder blocks on socket I/O, which must not pin a virtual thread's carrier (JDK 21).
+     */
+    private final ReentrantLock controlLock = new ReentrantLock();
+    /** Guards {@link #acceptLoop}. */
+    private final ReentrantLock acceptLock = new ReentrantLock();
     private volatile boolean closed;
     private Thread acceptLoop;
     private volatile SamConnection pendingAccept;
@@ -85,9 +92,12 @@ public final class SamSession implements Closeable {
 
     /** NAMING LOOKUP NAME=ME on the session's own connection: the destination the bridge holds for us. */
     public String lookupMe() throws IOException {
-        synchronized (controlLock) {
+        controlLock.lock();
+        try {
             ensureOpen();
             return SamBridge.lookup(control, "ME", System.nanoTime() + LOOKUP_ME_TIMEOUT.toNanos());
+        } finally {
+            controlLock.unlock();
         }
     }
 
@@ -122,10 +132,15 @@ public final class SamSession implements Closeable {
      * allows no more), each accepted stream handed to {@code handler} on a virtual thread of its
      * own. Runs until {@link #close()}.
      */
-    public synchronized void startAccepting(SamAcceptHandler handler) {
-        ensureOpenUnchecked();
-        if (acceptLoop != null) throw new IllegalStateException("session " + nickname + " is already accepting");
-        acceptLoop = Thread.ofVirtual().name("sam-accept-" + nickname).start(() -> acceptLoop(handler));
+    public void startAccepting(SamAcceptHandler handler) {
+        acceptLock.lock();
+        try {
+            ensureOpenUnchecked();
+            if (acceptLoop != null) throw new IllegalStateException("session " + nickname + " is already accepting");
+            acceptLoop = Thread.ofVirtual().name("sam-accept-" + nickname).start(() -> acceptLoop(handler));
+        } finally {
+            acceptLock.unlock();
+        }
     }
 
     private void acceptLoop(SamAcceptHandler handler) {
@@ -211,8 +226,11 @@ public final class SamSession implements Closeable {
         SamConnection pending = pendingAccept;
         if (pending != null) pending.close();
         Thread loop;
-        synchronized (this) {
+        acceptLock.lock();
+        try {
             loop = acceptLoop;
+        } finally {
+            acceptLock.unlock();
         }
         control.close();
         if (loop != null) {

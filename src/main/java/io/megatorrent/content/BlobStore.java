@@ -8,10 +8,12 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.util.ArrayList;
@@ -21,6 +23,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
 
 /**
  * A content-addressed folder of blobs (PROTOCOL_FINAL.md 6.3): {@code DIR/blobs/ab/abcdef...}
@@ -41,25 +44,52 @@ public final class BlobStore {
     private static final SecureRandom RANDOM = new SecureRandom();
     private static final long PID = ProcessHandle.current().pid();
 
+    /** Rereads of a blob whose file was replaced (healed by a concurrent put) while it was read. */
+    static final int READ_ATTEMPTS = 3;
+
     private final Path root;
     private final Path quarantine;
+    /** Shard folders known to exist with their entry in {@code blobs/} made durable. */
     private final Set<String> shardsMade = ConcurrentHashMap.newKeySet();
+    /** Sees every folder fsync (tests: which folders were made durable). */
+    private final Consumer<Path> syncObserver;
+    /** Test hook for the quarantine race: called with "check" and "move" just before each step. */
+    volatile Consumer<String> quarantineHook = step -> {};
 
-    private BlobStore(Path root, Path quarantine) {
+    private BlobStore(Path root, Path quarantine, Consumer<Path> syncObserver) {
         this.root = root;
         this.quarantine = quarantine;
+        this.syncObserver = syncObserver;
     }
 
     /** Opens (creating if needed) the store of a data folder. */
     public static BlobStore open(Path dataDir) throws IOException {
+        return open(dataDir, folder -> {});
+    }
+
+    static BlobStore open(Path dataDir, Consumer<Path> syncObserver) throws IOException {
         Path dir = dataDir.toAbsolutePath();
         Path root = dir.resolve(BLOBS_FOLDER);
+        BlobStore store = new BlobStore(root, dir.resolve(QUARANTINE_FOLDER), syncObserver);
+        store.createDurably(root);
+        return store;
+    }
+
+    /**
+     * Creates {@code folder} and any missing parents, fsyncing the parent of each folder made,
+     * so that none of them (and so no blob in them) can vanish in a power loss after a write
+     * was reported done.
+     */
+    private void createDurably(Path folder) throws IOException {
+        if (Files.isDirectory(folder)) return;
+        java.util.ArrayDeque<Path> missing = new java.util.ArrayDeque<>();
+        for (Path p = folder; p != null && !Files.isDirectory(p); p = p.getParent()) missing.push(p);
         try {
-            Files.createDirectories(root);
+            Files.createDirectories(folder);
         } catch (FileAlreadyExistsException e) {
-            throw new IOException("cannot open blob store: " + root + " exists and is not a folder");
+            throw new IOException("cannot open blob store: " + e.getFile() + " exists and is not a folder");
         }
-        return new BlobStore(root, dir.resolve(QUARANTINE_FOLDER));
+        for (Path made : missing) syncDir(made.getParent()); // outermost first
     }
 
     public Path root() {
@@ -114,7 +144,15 @@ public final class BlobStore {
         // verified, which also heals a copy that was corrupted on disk since.
         String shardName = shard.getFileName().toString();
         if (!shardsMade.contains(shardName)) {
-            Files.createDirectories(shard); // racing workers may both create it: that is fine
+            // Racing workers may both create it and both fsync blobs/: that is fine. Each fsyncs
+            // blobs/ itself before writing, so no put returns before the shard's entry is durable
+            // (whoever created it: another worker, another process, a run that crashed).
+            try {
+                Files.createDirectory(shard);
+            } catch (FileAlreadyExistsException e) {
+                if (!Files.isDirectory(shard)) throw new IOException("cannot store blob " + id + ": " + shard + " is not a folder");
+            }
+            syncDir(root);
             shardsMade.add(shardName);
         }
         Path temp = shard.resolve("." + id + "." + PID + "-" + HexFormat.of().toHexDigits(RANDOM.nextLong()) + TEMP_SUFFIX);
@@ -132,7 +170,7 @@ public final class BlobStore {
         } finally {
             if (!moved) Files.deleteIfExists(temp);
         }
-        if (foldersToSync == null) syncFolder(shard);
+        if (foldersToSync == null) syncDir(shard);
         else foldersToSync.add(shard);
     }
 
@@ -143,11 +181,16 @@ public final class BlobStore {
     void syncFolders(Collection<Path> folders) throws IOException {
         List<Path> list = List.copyOf(folders);
         try {
-            ParallelChunks.run(list.size(), () -> i -> syncFolder(list.get((int) i)));
+            ParallelChunks.run(list.size(), () -> i -> syncDir(list.get((int) i)));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new java.io.InterruptedIOException("interrupted while syncing the blob folders");
         }
+    }
+
+    private void syncDir(Path folder) throws IOException {
+        syncObserver.accept(folder);
+        syncFolder(folder);
     }
 
     static void syncFolder(Path folder) throws IOException {
@@ -176,33 +219,93 @@ public final class BlobStore {
     public void read(String id, byte[] into, MessageDigest sha256) throws IOException {
         Path p = path(id);
         if (into.length < Blob.BLOB_SIZE) throw new IllegalArgumentException("buffer smaller than a blob");
-        try (FileChannel ch = FileChannel.open(p, StandardOpenOption.READ)) {
-            long size = ch.size();
-            if (size != Blob.BLOB_SIZE) {
-                throw quarantine(id, p, "is " + size + " bytes, not " + Blob.BLOB_SIZE);
+        for (int attempt = 1; ; attempt++) {
+            Object readKey;
+            String problem = null;
+            try (FileChannel ch = FileChannel.open(p, StandardOpenOption.READ)) {
+                readKey = fileKey(p); // the file just opened, unless renamed over since: the move checks again
+                long size = ch.size();
+                if (size != Blob.BLOB_SIZE) {
+                    problem = "is " + size + " bytes, not " + Blob.BLOB_SIZE;
+                } else {
+                    ByteBuffer b = ByteBuffer.wrap(into, 0, Blob.BLOB_SIZE);
+                    while (b.hasRemaining() && problem == null) {
+                        if (ch.read(b) < 0) problem = "shrank while being read";
+                    }
+                }
+            } catch (NoSuchFileException e) {
+                throw new MissingBlobException(id, "blob " + id + " is not in the store (" + root + ")");
             }
-            ByteBuffer b = ByteBuffer.wrap(into, 0, Blob.BLOB_SIZE);
-            while (b.hasRemaining()) {
-                if (ch.read(b) < 0) throw quarantine(id, p, "shrank while being read");
+            if (problem == null) {
+                String actual = Blob.id(into, sha256);
+                if (actual.equals(id)) return;
+                problem = "hashes to " + actual;
             }
-        } catch (NoSuchFileException e) {
-            throw new MissingBlobException(id, "blob " + id + " is not in the store (" + root + ")");
+            CorruptBlobException corrupt = quarantine(id, p, readKey, problem);
+            if (corrupt != null) throw corrupt;
+            // A concurrent put renamed another copy into place since the read: read that one.
+            if (attempt == READ_ATTEMPTS) {
+                throw new CorruptBlobException(id, null, "blob " + id + " was replaced " + attempt + " times while being read (last copy read " + problem + ")");
+            }
         }
-        String actual = Blob.id(into, sha256);
-        if (!actual.equals(id)) throw quarantine(id, p, "hashes to " + actual);
     }
 
-    private CorruptBlobException quarantine(String id, Path file, String reason) throws IOException {
+    /**
+     * Moves the copy of {@code id} that was read (file key {@code readKey}) to quarantine. A put
+     * may have renamed a good copy to the same path since the read; quarantine must not move that
+     * one away: returns null, leaving (or putting back) the copy at the path, when the file there
+     * is not the one read or, once moved, turns out to be a good blob.
+     */
+    private CorruptBlobException quarantine(String id, Path file, Object readKey, String reason) throws IOException {
+        quarantineHook.accept("check");
+        Object now;
+        try {
+            now = fileKey(file);
+        } catch (NoSuchFileException e) {
+            return corrupt(id, null, reason); // another reader quarantined it first
+        }
+        if (readKey != null && now != null && !readKey.equals(now)) return null;
         Files.createDirectories(quarantine);
         Path to = quarantine.resolve(id + "." + System.currentTimeMillis() + "-" + HexFormat.of().toHexDigits(RANDOM.nextInt()));
+        quarantineHook.accept("move");
         try {
             Files.move(file, to, StandardCopyOption.ATOMIC_MOVE);
         } catch (NoSuchFileException alreadyMoved) {
-            to = null; // another reader quarantined it first
+            return corrupt(id, null, reason);
         }
+        // Between the check and the move a put may still have renamed a good copy into place:
+        // what was moved must be a bad blob, else it goes back (a put's copy is always good, so
+        // replacing whatever is at the path now loses nothing).
+        if (isGood(to, id)) {
+            Files.move(to, file, StandardCopyOption.ATOMIC_MOVE);
+            return null;
+        }
+        return corrupt(id, to, reason);
+    }
+
+    private static CorruptBlobException corrupt(String id, Path to, String reason) {
         String message = "blob " + id + " is corrupt (" + reason + ")" + (to == null ? "" : ", moved to " + to);
         LOG.log(System.Logger.Level.INFO, message); // the caller reports it (exception or verify report)
         return new CorruptBlobException(id, to, message);
+    }
+
+    /** Whether {@code file} holds exactly blob {@code id}. */
+    private static boolean isGood(Path file, String id) throws IOException {
+        byte[] bytes;
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            if (ch.size() != Blob.BLOB_SIZE) return false;
+            bytes = new byte[Blob.BLOB_SIZE];
+            ByteBuffer b = ByteBuffer.wrap(bytes);
+            while (b.hasRemaining()) {
+                if (ch.read(b) < 0) return false;
+            }
+        }
+        return Blob.id(bytes, Hashes.sha256()).equals(id);
+    }
+
+    /** The file system's identity of the file at {@code file} (null where it has none). */
+    private static Object fileKey(Path file) throws IOException {
+        return Files.readAttributes(file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).fileKey();
     }
 
     /** Ids of every blob in the store, sorted. */

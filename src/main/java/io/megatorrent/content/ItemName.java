@@ -28,8 +28,9 @@ public final class ItemName {
     /**
      * Checks one name; the exception names {@code field} and says what is wrong.
      * Rejected: empty names and components ("a//b", "/a", "a/"), "." and "..", backslashes,
-     * C0/C1 control characters and DEL (so NUL), unpaired surrogates, and names or components
-     * over the limits above.
+     * C0/C1 control characters and DEL (so NUL), unpaired surrogates, names or components
+     * over the limits above, and the component {@value Reassembly#TEMP_FOLDER} in any case (where
+     * a writer keeps its temporaries: no item may land there).
      */
     public static void check(String name, String field) throws ManifestException {
         if (name.isEmpty()) throw new ManifestException(field, "name is empty");
@@ -60,6 +61,9 @@ public final class ItemName {
             if (c.isEmpty()) throw new ManifestException(field, "empty path component (\"//\" or trailing '/')");
             if (c.equals("..")) throw new ManifestException(field, "path component '..'");
             if (c.equals(".")) throw new ManifestException(field, "path component '.'");
+            if (c.equalsIgnoreCase(Reassembly.TEMP_FOLDER)) {
+                throw new ManifestException(field, "path component '" + c + "' is reserved for temporary files");
+            }
             int cb = c.getBytes(StandardCharsets.UTF_8).length;
             if (cb > MAX_COMPONENT_BYTES) {
                 throw new ManifestException(field, "path component is " + cb + " bytes, limit " + MAX_COMPONENT_BYTES);

@@ -10,9 +10,12 @@ import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.util.HexFormat;
@@ -20,16 +23,31 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.LongConsumer;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Rebuilds a file from its entry and the blob store: every blob read verified (hash), opened
- * (tag) and truncated to the entry's size, written at its offset into a temporary file beside
- * the output, which is fsynced and only then given the output's name. The output path is used
- * as given; the entry's name (untrusted) never chooses where anything is written.
+ * (tag) and truncated to the entry's size, written at its offset into a temporary file in
+ * {@link #TEMP_FOLDER} beside the output, which is fsynced and only then given the output's
+ * name. The output path is used as given; the entry's name (untrusted) never chooses where
+ * anything is written.
  */
 public final class Reassembly {
-    /** Temporary output: {@code .<name>.<pid>-<random>.part} in the output's folder. */
+    /**
+     * Folder, in the output's folder, that holds the temporaries: the same file system, so the
+     * final link or rename is atomic, and a name {@link ItemName} reserves, so no item of a
+     * manifest (nor a user's file beside it) can land where stale temporaries are removed.
+     */
+    public static final String TEMP_FOLDER = ".megatorrent-tmp";
+    /**
+     * Temporary output: {@code <pid>-<16 hex digits>.part}; short and independent of the output's
+     * name, so a name of the full 255 bytes a component may have still leaves room.
+     */
     static final String TEMP_SUFFIX = ".part";
+    private static final Pattern TEMP_NAME = Pattern.compile("([0-9]{1,19})-[0-9a-f]{16}" + Pattern.quote(TEMP_SUFFIX));
+    /** Attempts to create the temporary while other reassemblies remove the empty folder. */
+    private static final int TEMP_ATTEMPTS = 5;
     /** Bytes written between background flushes of the output. */
     static final long FLUSH_EVERY = 64L << 20;
 
@@ -53,12 +71,12 @@ public final class Reassembly {
         if (!replace && Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
             throw new FileAlreadyExistsException(out.toString(), null, "already exists (use --force to replace it)");
         }
-        String base = target.getFileName().toString();
-        removeStaleTemporaries(folder, base);
-        Path temp = folder.resolve("." + base + "." + PID + "-" + HexFormat.of().toHexDigits(RANDOM.nextLong()) + TEMP_SUFFIX);
+        Path tempFolder = folder.resolve(TEMP_FOLDER);
+        Path temp = tempFolder.resolve(PID + "-" + HexFormat.of().toHexDigits(RANDOM.nextLong()) + TEMP_SUFFIX);
+        FileChannel ch = createTemporary(tempFolder, temp);
         boolean done = false;
         try {
-            try (FileChannel ch = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            try (ch) {
                 write(entry, store, ch, progress);
                 ch.force(true);
             }
@@ -85,6 +103,7 @@ public final class Reassembly {
             done = true;
         } finally {
             if (!done) Files.deleteIfExists(temp);
+            removeIfEmpty(tempFolder);
         }
         BlobStore.syncFolder(folder);
     }
@@ -138,26 +157,62 @@ public final class Reassembly {
         }
     }
 
-    /** Temporary outputs for the same name left by processes that died mid-write. */
-    private static void removeStaleTemporaries(Path folder, String base) throws IOException {
-        String prefix = "." + base + ".";
-        DirectoryStream.Filter<Path> ours = f -> {
-            String n = f.getFileName().toString();
-            return n.startsWith(prefix) && n.endsWith(TEMP_SUFFIX) && n.length() > prefix.length() + TEMP_SUFFIX.length();
-        };
-        try (DirectoryStream<Path> files = Files.newDirectoryStream(folder, ours)) {
-            for (Path f : files) {
-                String rest = f.getFileName().toString().substring(prefix.length());
-                rest = rest.substring(0, rest.length() - TEMP_SUFFIX.length());
-                int dash = rest.indexOf('-');
-                if (dash <= 0 || rest.indexOf('.') >= 0) continue;
-                try {
-                    long pid = Long.parseLong(rest.substring(0, dash));
-                    if (!ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) Files.deleteIfExists(f);
-                } catch (NumberFormatException e) {
-                    // not one of ours
+    /**
+     * Creates {@code temp} in {@code tempFolder} (made 0700 where the file system has POSIX
+     * permissions), after removing the temporaries of reassemblies that died mid-write. Another
+     * reassembly finishing in the same folder may remove the folder in between: then again.
+     */
+    private static FileChannel createTemporary(Path tempFolder, Path temp) throws IOException {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                Files.createDirectory(tempFolder, privateFolder(tempFolder));
+            } catch (FileAlreadyExistsException e) {
+                if (!Files.isDirectory(tempFolder, LinkOption.NOFOLLOW_LINKS)) {
+                    throw new IOException("cannot reassemble: " + tempFolder + " exists and is not a folder");
                 }
             }
+            try {
+                removeStaleTemporaries(tempFolder);
+                return FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
+            } catch (NoSuchFileException e) {
+                if (attempt == TEMP_ATTEMPTS) throw e;
+            }
         }
+    }
+
+    private static FileAttribute<?>[] privateFolder(Path folder) {
+        if (!folder.getFileSystem().supportedFileAttributeViews().contains("posix")) return new FileAttribute<?>[0];
+        return new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------"))};
+    }
+
+    /** Drops the temporary folder once no reassembly uses it, so a finished download leaves none. */
+    private static void removeIfEmpty(Path tempFolder) {
+        try {
+            Files.deleteIfExists(tempFolder);
+        } catch (IOException e) {
+            // another reassembly's temporary (or a stale one) is still in it: it stays
+        }
+    }
+
+    /**
+     * Removes temporaries left by processes that died mid-write. Only files named exactly as
+     * this class names them, only in the temporary folder, only when their writer is gone.
+     */
+    static int removeStaleTemporaries(Path tempFolder) throws IOException {
+        int removed = 0;
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(tempFolder)) {
+            for (Path f : files) {
+                Matcher m = TEMP_NAME.matcher(f.getFileName().toString());
+                if (!m.matches()) continue;
+                long pid;
+                try {
+                    pid = Long.parseLong(m.group(1));
+                } catch (NumberFormatException e) {
+                    continue; // beyond a long: not one of ours
+                }
+                if (!ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false) && Files.deleteIfExists(f)) removed++;
+            }
+        }
+        return removed;
     }
 }

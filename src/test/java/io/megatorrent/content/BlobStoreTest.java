@@ -75,6 +75,75 @@ class BlobStoreTest {
     }
 
     @Test
+    void newFoldersAreMadeDurableInTheirParents() throws Exception {
+        List<Path> synced = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+        Path data = tmp.resolve("new").resolve("data");
+        BlobStore store = BlobStore.open(data, synced::add);
+        assertEquals(List.of(tmp, tmp.resolve("new"), data), synced, "each folder made has its entry fsynced, outermost first");
+        synced.clear();
+        String id = store.put(randomBlob(11));
+        Path shard = store.path(id).getParent();
+        assertEquals(List.of(store.root(), shard), synced, "a new shard's entry in blobs/ is durable before the blob's in the shard");
+        synced.clear();
+        store.put(randomBlob(11));
+        assertEquals(List.of(shard), synced, "blobs/ is fsynced once per shard, not per blob");
+        synced.clear();
+        BlobStore.open(data, synced::add);
+        assertEquals(List.of(), synced, "opening an existing store creates nothing");
+    }
+
+    @Test
+    void batchIngestMakesNewShardsDurable() throws Exception {
+        List<Path> synced = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+        BlobStore store = BlobStore.open(tmp, synced::add);
+        synced.clear();
+        FileEntry entry = Ingest.bytes(new byte[3 * BlobTestFiles.MIB], "f", store);
+        for (String id : entry.blobIds()) {
+            assertTrue(synced.contains(store.path(id).getParent()));
+            assertTrue(synced.indexOf(store.root()) < synced.indexOf(store.path(id).getParent()));
+        }
+        assertTrue(synced.contains(store.root()));
+    }
+
+    /**
+     * A reader that found a corrupt copy while a put renamed a healed copy into place must not
+     * quarantine the healed copy: the put lands just before the path check, or between the check
+     * and the move.
+     */
+    @Test
+    void quarantineNeverMovesAwayACopyHealedDuringTheRead() throws Exception {
+        for (String step : List.of("check", "move")) {
+            Path dir = Files.createDirectories(tmp.resolve(step));
+            BlobStore store = BlobStore.open(dir);
+            byte[] blob = randomBlob(12);
+            String id = store.put(blob);
+            flipByte(store.path(id), 999);
+            java.util.concurrent.atomic.AtomicInteger heals = new java.util.concurrent.atomic.AtomicInteger();
+            store.quarantineHook = s -> {
+                if (s.equals(step) && heals.getAndIncrement() == 0) {
+                    try {
+                        store.put(id, blob);
+                    } catch (IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
+                }
+            };
+            byte[] read = new byte[Blob.BLOB_SIZE];
+            store.read(id, read);
+            assertArrayEquals(blob, read, step + ": the reader gets the healed copy");
+            assertEquals(1, heals.get());
+            assertTrue(store.has(id), step + ": the healed copy stays in the store");
+            store.quarantineHook = s -> {};
+            assertArrayEquals(blob, store.read(id));
+            if (Files.exists(store.quarantineFolder())) {
+                try (var q = Files.list(store.quarantineFolder())) {
+                    assertEquals(List.of(), q.toList(), step + ": nothing good is quarantined");
+                }
+            }
+        }
+    }
+
+    @Test
     void verifyAllFindsTruncatedAndFlippedBlobsAndRemovesDeadWritersTemporaries() throws Exception {
         BlobStore store = BlobStore.open(tmp);
         String good = store.put(randomBlob(5));

@@ -37,6 +37,9 @@ public final class DhtBridge {
 
         /** The named node did not answer in time, or could not be sent to. */
         record NoAnswer(String why) implements Outcome {}
+
+        /** Not sent: the node has {@link DhtNode#MAX_FORWARDED_PENDING} forwarded queries waiting already. */
+        record Busy(String why) implements Outcome {}
     }
 
     /**
@@ -77,6 +80,11 @@ public final class DhtBridge {
 
     public DhtNode node() {
         return node;
+    }
+
+    /** The key per-source limits count a client under: its IPv4 address, or its IPv6 /64. */
+    public static InetAddress sourceKey(InetAddress address) {
+        return Addresses.limitKey(address);
     }
 
     /** A client whose stream came from {@code peerAddress} (null when it has no IP address). */
@@ -124,6 +132,8 @@ public final class DhtBridge {
             reply = node.forward(to, p.query);
         } catch (KrpcException e) {
             reply = new KrpcMessage.Error(e.code(), e.text());
+        } catch (DhtNode.BusyException e) {
+            return new Outcome.Busy(e.getMessage());
         } catch (IOException e) {
             return new Outcome.NoAnswer(e.getMessage() == null ? e.toString() : e.getMessage());
         }

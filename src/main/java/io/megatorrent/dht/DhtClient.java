@@ -138,9 +138,8 @@ public final class DhtClient {
     private int store(Lookup.Result r, Function<byte[], Query> queryForToken) throws InterruptedException {
         AtomicInteger stored = new AtomicInteger();
         List<Thread> threads = new ArrayList<>();
-        for (NodeInfo n : r.closest()) {
+        for (NodeInfo n : r.storeNodes()) {
             byte[] token = r.tokens().get(n.id());
-            if (token == null) continue;
             threads.add(Thread.ofVirtual().name("dht-bridged-store").start(() -> {
                 Query q = queryForToken.apply(token);
                 try {

@@ -45,8 +45,17 @@ public final class DhtNode implements KrpcTransport, AutoCloseable {
     public static final Duration DEFAULT_QUERY_TIMEOUT = Duration.ofSeconds(2);
     /** Queries per second per IP answered by default (loopback exempt by default). */
     public static final int DEFAULT_RATE_LIMIT = 250;
-    /** Queries of ours waiting for answers at once; beyond it query() waits for a free slot. */
+    /**
+     * Queries of ours waiting for answers at once; beyond it query() waits for a free slot, up
+     * to the query timeout, then fails.
+     */
     static final int MAX_PENDING = 4096;
+    /**
+     * Queries forwarded for bridged clients waiting at once (PROTOCOL_FINAL.md 7.4), counted
+     * apart from ours so that bridge clients can never take the node's own query slots; a
+     * forward beyond it is refused at once (busy).
+     */
+    public static final int MAX_FORWARDED_PENDING = 1024;
     /** How often buckets are checked for refresh and questionable nodes pinged. */
     static final long MAINTENANCE_NANOS = 60L * 1_000_000_000L;
     /** A bucket not changed for this long is refreshed (BEP 5: 15 minutes). */
@@ -104,8 +113,12 @@ public final class DhtNode implements KrpcTransport, AutoCloseable {
     private final RateLimiter rateLimiter;
     private final ConcurrentHashMap<Integer, Pending> pending = new ConcurrentHashMap<>();
     private final java.util.concurrent.Semaphore pendingSlots = new java.util.concurrent.Semaphore(MAX_PENDING);
-    private final AtomicInteger nextTid = new AtomicInteger(new Random().nextInt());
+    private final java.util.concurrent.Semaphore forwardSlots = new java.util.concurrent.Semaphore(MAX_FORWARDED_PENDING);
+    /** Transaction ids are random, so an off-path sender cannot guess the next one and forge its answer. */
+    private final java.security.SecureRandom tidRandom = new java.security.SecureRandom();
     private final Random random = new Random();
+    /** Held while the state file is written: the maintenance thread and close() may both save. */
+    private final Object saveLock = new Object();
     private final Thread receiver;
     private final Thread maintenance;
     private volatile boolean closed;
@@ -120,7 +133,7 @@ public final class DhtNode implements KrpcTransport, AutoCloseable {
         this.ipv6 = config.bind().getAddress() instanceof java.net.Inet6Address;
         this.id = id;
         long now = System.nanoTime();
-        this.table = new RoutingTable(id, now, config.enforceBep42());
+        this.table = new RoutingTable(id, now, config.enforceBep42(), ipv6);
         for (NodeInfo n : savedNodes) table.heardFrom(n, false, now);
         this.tokens = new Tokens(now);
         this.rateLimiter = new RateLimiter(config.rateLimitPerIp(), config.rateLimitLoopback());
@@ -137,11 +150,18 @@ public final class DhtNode implements KrpcTransport, AutoCloseable {
             if (Files.exists(file)) {
                 try {
                     BDict state = Bencode.decodeDict(Files.readAllBytes(file));
-                    if (id == null) id = new NodeId(state.requireBytes("id"));
-                    saved = new ArrayList<>(NodeInfo.parseCompactNodes(state.bytes("nodes").orElse(new byte[0]), "nodes"));
-                    saved.addAll(NodeInfo.parseCompactNodes6(state.bytes("nodes6").orElse(new byte[0]), "nodes6"));
+                    NodeId savedId = new NodeId(state.requireBytes("id"));
+                    // the node of one family loads the saved nodes of that family only (BEP 32)
+                    boolean v6 = config.bind().getAddress() instanceof java.net.Inet6Address;
+                    saved = v6 ? NodeInfo.parseCompactNodes6(state.bytes("nodes6").orElse(new byte[0]), "nodes6")
+                            : NodeInfo.parseCompactNodes(state.bytes("nodes").orElse(new byte[0]), "nodes");
+                    if (id == null) id = savedId;
                 } catch (CodecException | KrpcException | IllegalArgumentException e) {
-                    throw new IOException("unreadable DHT state " + file + ": " + e.getMessage(), e);
+                    // a damaged state file costs the saved table, not the start: keep it for a look, start afresh
+                    Path aside = file.resolveSibling(STATE_FILE + ".corrupt-" + System.currentTimeMillis());
+                    LOG.log(System.Logger.Level.WARNING, "unreadable DHT state " + file + " (" + e.getMessage() + "): moved to " + aside + ", starting with an empty table");
+                    Files.move(file, aside, StandardCopyOption.REPLACE_EXISTING);
+                    saved = List.of();
                 }
             }
         }
@@ -226,18 +246,44 @@ public final class DhtNode implements KrpcTransport, AutoCloseable {
         return config.readOnly();
     }
 
+    /** A forwarded query refused because {@link #MAX_FORWARDED_PENDING} are waiting already. */
+    static final class BusyException extends IOException {
+        BusyException(String message) {
+            super(message);
+        }
+    }
+
     private Response query(InetSocketAddress to, Query query, boolean forwarded) throws KrpcException, IOException, InterruptedException {
         if (closed) throw new ClosedChannelException();
-        if ((to.getAddress() instanceof java.net.Inet6Address) != ipv6)
+        if ((to.getAddress() instanceof java.net.Inet6Address) != ipv6) {
+            if (!forwarded) table.failed(to, System.nanoTime());
             throw new IOException("cannot reach " + to + " from an " + (ipv6 ? "IPv6" : "IPv4") + " node");
-        pendingSlots.acquire();
-        int tid = 0;
+        }
+        java.util.concurrent.Semaphore slots = forwarded ? forwardSlots : pendingSlots;
+        if (forwarded) {
+            if (!slots.tryAcquire())
+                throw new BusyException(MAX_FORWARDED_PENDING + " forwarded queries are waiting for answers already");
+        } else if (!slots.tryAcquire(config.queryTimeout().toNanos(), TimeUnit.NANOSECONDS)) {
+            throw new SocketTimeoutException("no query slot free within " + config.queryTimeout().toMillis() + " ms (" + MAX_PENDING + " queries waiting)");
+        }
+        int tid = -1;
         try {
             CompletableFuture<Krpc.Packet> answer = new CompletableFuture<>();
             Pending p = new Pending(to, query.method(), answer);
-            do tid = nextTid.incrementAndGet() & 0xffff; while (pending.putIfAbsent(tid, p) != null);
+            // a random id, drawn again while it collides with a pending one (at most 4,096 + 1,024 of 65,536)
+            int candidate;
+            do candidate = tidRandom.nextInt(1 << 16); while (pending.putIfAbsent(candidate, p) != null);
+            tid = candidate;
             byte[] t = {(byte) (tid >> 8), (byte) tid};
-            send(new Krpc.Packet(t, query, VERSION, config.readOnly() || forwarded, null), to);
+            try {
+                send(new Krpc.Packet(t, query, VERSION, config.readOnly() || forwarded, null), to);
+            } catch (ClosedChannelException e) {
+                throw e;
+            } catch (IOException e) {
+                // unsendable (no route, wrong family...): as good as unanswered
+                if (!forwarded) table.failed(to, System.nanoTime());
+                throw e;
+            }
             Krpc.Packet reply;
             try {
                 reply = answer.get(config.queryTimeout().toNanos(), TimeUnit.NANOSECONDS);
@@ -252,8 +298,8 @@ public final class DhtNode implements KrpcTransport, AutoCloseable {
             if (!forwarded) table.heardFrom(new NodeInfo(r.id(), to), true, System.nanoTime());
             return r;
         } finally {
-            pending.remove(tid);
-            pendingSlots.release();
+            if (tid >= 0) pending.remove(tid);
+            slots.release();
         }
     }
 
@@ -292,7 +338,9 @@ public final class DhtNode implements KrpcTransport, AutoCloseable {
             }
             if (from == null) continue;
             buf.flip();
-            if (buf.remaining() > Krpc.MAX_DATAGRAM_LENGTH || buf.remaining() == 0 || from.getPort() == 0) {
+            // an IPv6 socket also receives IPv4 datagrams (dual stack): this node is one family's (BEP 32)
+            if (buf.remaining() > Krpc.MAX_DATAGRAM_LENGTH || buf.remaining() == 0 || from.getPort() == 0
+                    || !ofOwnFamily(from)) {
                 packetsDropped.incrementAndGet();
                 continue;
             }
@@ -306,6 +354,16 @@ public final class DhtNode implements KrpcTransport, AutoCloseable {
                 LOG.log(System.Logger.Level.WARNING, "packet from " + from + " caused " + e, e);
             }
         }
+    }
+
+    /** Whether a datagram's source is of this node's family: only those are handled. */
+    boolean ofOwnFamily(InetSocketAddress from) {
+        return Addresses.sameFamily(from.getAddress(), ipv6);
+    }
+
+    /** Forwarded queries waiting for answers now: for tests. */
+    int forwardedWaiting() {
+        return MAX_FORWARDED_PENDING - forwardSlots.availablePermits();
     }
 
     private void handle(byte[] data, InetSocketAddress from) {
@@ -393,7 +451,7 @@ public final class DhtNode implements KrpcTransport, AutoCloseable {
             }
             case Put p -> {
                 if (!tokens.valid(p.token(), from.getAddress(), now)) throw KrpcException.protocol("bad token");
-                itemStore.put(p, now);
+                itemStore.put(p, from.getAddress(), now);
                 yield new PutResponse(id);
             }
         };
@@ -413,6 +471,12 @@ public final class DhtNode implements KrpcTransport, AutoCloseable {
                 if (!peerStore.add(a.infohash(), new InetSocketAddress(peerAddress, a.port()), now))
                     throw new KrpcException(KrpcException.SERVER, "peer storage full");
                 reply = new AnnouncePeerResponse(id);
+            } else if (q instanceof Put p) {
+                // the per-source item quota counts the stream's address when there is one: the
+                // token pseudo-address is new on every connection
+                if (!tokens.valid(p.token(), tokenAddress, now)) throw KrpcException.protocol("bad token");
+                itemStore.put(p, peerAddress != null ? peerAddress : tokenAddress, now);
+                reply = new PutResponse(id);
             } else {
                 // port 0: only announce_peer's implied_port reads it, and that case is handled above
                 reply = respond(q, new InetSocketAddress(tokenAddress, 0), now);
@@ -446,7 +510,9 @@ public final class DhtNode implements KrpcTransport, AutoCloseable {
                 try {
                     Response r = queryWithRetry(a, new FindNode(id, id));
                     if (r instanceof FindNodeResponse f)
-                        for (NodeInfo n : f.nodes()) if (!n.id().equals(id)) table.heardFrom(n, false, System.nanoTime());
+                        for (NodeInfo n : f.nodes())
+                            if (!n.id().equals(id) && Addresses.contactAllowed(n.address(), a.getAddress(), boundAddress()))
+                                table.heardFrom(n, false, System.nanoTime());
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                 } catch (Exception e) {
@@ -467,7 +533,11 @@ public final class DhtNode implements KrpcTransport, AutoCloseable {
 
     Lookup.Result lookup(NodeId target, Lookup.Kind kind, byte[] salt, boolean stopAtFirstItem, long deadline) throws InterruptedException {
         List<NodeInfo> seeds = table.closest(target, RoutingTable.K * 2, System.nanoTime());
-        return new Lookup(this, id, target, kind, salt, stopAtFirstItem).run(seeds, deadline);
+        return new Lookup(this, id, target, kind, salt, stopAtFirstItem, boundAddress()).run(seeds, deadline);
+    }
+
+    private InetAddress boundAddress() {
+        return config.bind().getAddress();
     }
 
     /** The lookup's outcome for callers outside the package. */
@@ -527,13 +597,12 @@ public final class DhtNode implements KrpcTransport, AutoCloseable {
         return new PutResult(target, useSeq, store(r, token -> new Put(id, token, value, key.publicKey(), salt, useSeq, sig, null)));
     }
 
-    /** The store step: sends the query to each of the K closest nodes that gave a token, in parallel. */
+    /** The store step (3.8): sends the query to each of the K closest nodes that answered with a token, in parallel. */
     private int store(Lookup.Result r, java.util.function.Function<byte[], Query> queryForToken) throws InterruptedException {
         AtomicInteger stored = new AtomicInteger();
         List<Thread> threads = new ArrayList<>();
-        for (NodeInfo n : r.closest()) {
+        for (NodeInfo n : r.storeNodes()) {
             byte[] token = r.tokens().get(n.id());
-            if (token == null) continue;
             threads.add(Thread.ofVirtual().name("dht-store").start(() -> {
                 try {
                     queryWithRetry(n.address(), queryForToken.apply(token));
@@ -560,7 +629,7 @@ public final class DhtNode implements KrpcTransport, AutoCloseable {
                 itemStore.expire(now);
                 for (NodeInfo n : table.questionable(now, RoutingTable.K)) {
                     try {
-                        query(n.address(), new Ping(id));
+                        queryWithRetry(n.address(), new Ping(id)); // 3.8: pings are retried once
                     } catch (KrpcException | IOException e) {
                         // query() already counted the failure
                     }
@@ -573,9 +642,19 @@ public final class DhtNode implements KrpcTransport, AutoCloseable {
         }
     }
 
-    /** Writes id and table to the state folder (atomically: a temp file renamed over the old one). */
+    /**
+     * Writes id and table to the state folder (atomically: a temp file of a unique name renamed
+     * over the old one), one save at a time.
+     */
     public void saveState() {
         if (config.stateDir() == null || config.readOnly()) return;
+        synchronized (saveLock) {
+            writeState();
+        }
+    }
+
+    private void writeState() {
+        Path tmp = null;
         try {
             Files.createDirectories(config.stateDir());
             byte[] state = Bencode.encode(BDict.builder()
@@ -583,11 +662,20 @@ public final class DhtNode implements KrpcTransport, AutoCloseable {
                     .put("nodes", NodeInfo.compactNodes(table.all()))
                     .put("nodes6", NodeInfo.compactNodes6(table.all()))
                     .build());
-            Path tmp = config.stateDir().resolve(STATE_FILE + ".tmp");
+            tmp = Files.createTempFile(config.stateDir(), STATE_FILE + ".", ".tmp");
             Files.write(tmp, state);
             Files.move(tmp, config.stateDir().resolve(STATE_FILE), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            tmp = null;
         } catch (IOException e) {
             LOG.log(System.Logger.Level.WARNING, "could not save DHT state: " + e.getMessage());
+        } finally {
+            if (tmp != null) {
+                try {
+                    Files.deleteIfExists(tmp);
+                } catch (IOException e) {
+                    // a stray .tmp is never read back
+                }
+            }
         }
     }
 
@@ -596,6 +684,14 @@ public final class DhtNode implements KrpcTransport, AutoCloseable {
         if (closed) return;
         closed = true;
         maintenance.interrupt();
+        if (maintenance.isAlive() && Thread.currentThread() != maintenance) {
+            try {
+                // its save, if one is running, ends before ours starts (saveLock), and it may take a moment
+                maintenance.join(config.queryTimeout().toMillis() * 2 + 1000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
         saveState();
         try {
             channel.close();

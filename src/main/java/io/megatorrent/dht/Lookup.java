@@ -34,9 +34,10 @@ final class Lookup {
 
     /**
      * closest: the K closest nodes that answered, closest first; tokens by node id from those
-     * that gave one; hops: lookup rounds to reach the closest node (seeds are hop 1).
+     * that gave one; storeNodes: the K closest nodes that answered with a token (the store
+     * step's targets); hops: lookup rounds to reach the closest node (seeds are hop 1).
      */
-    record Result(List<NodeInfo> closest, Map<NodeId, byte[]> tokens, Set<InetSocketAddress> peers, FoundItem item, int hops, int queries) {}
+    record Result(List<NodeInfo> closest, List<NodeInfo> storeNodes, Map<NodeId, byte[]> tokens, Set<InetSocketAddress> peers, FoundItem item, int hops, int queries) {}
 
     private enum State { NEW, IN_FLIGHT, ANSWERED, FAILED }
 
@@ -59,6 +60,7 @@ final class Lookup {
     private final Kind kind;
     private final byte[] salt; // for mutable GET: the item's salt; null: immutable
     private final boolean stopAtFirstItem;
+    private final java.net.InetAddress ownBound; // null: not known (a bridged client)
 
     private final TreeSet<Candidate> candidates;
     private final Map<NodeId, Candidate> byId = new HashMap<>();
@@ -68,6 +70,12 @@ final class Lookup {
     private int queries;
 
     Lookup(KrpcTransport transport, NodeId ownId, NodeId target, Kind kind, byte[] salt, boolean stopAtFirstItem) {
+        this(transport, ownId, target, kind, salt, stopAtFirstItem, null);
+    }
+
+    /** ownBound: the address our socket is bound to; loopback or local contacts of its scope are followed. */
+    Lookup(KrpcTransport transport, NodeId ownId, NodeId target, Kind kind, byte[] salt, boolean stopAtFirstItem, java.net.InetAddress ownBound) {
+        this.ownBound = ownBound;
         this.transport = transport;
         this.ownId = ownId;
         this.target = target;
@@ -112,14 +120,16 @@ final class Lookup {
             handle(o);
         }
         List<NodeInfo> closest = new ArrayList<>(K);
+        List<NodeInfo> storeNodes = new ArrayList<>(K);
         int hops = 0;
         for (Candidate c : candidates) {
             if (c.state != State.ANSWERED) continue;
             if (closest.isEmpty()) hops = c.hop;
-            closest.add(c.node);
-            if (closest.size() == K) break;
+            if (closest.size() < K) closest.add(c.node);
+            if (storeNodes.size() < K && tokens.containsKey(c.node.id())) storeNodes.add(c.node);
+            if (closest.size() == K && storeNodes.size() == K) break;
         }
-        return new Result(closest, tokens, peers, item, hops, queries);
+        return new Result(closest, storeNodes, tokens, peers, item, hops, queries);
     }
 
     private Query query() {
@@ -175,14 +185,12 @@ final class Lookup {
             return;
         }
         if (!r.id().equals(c.node.id())) {
-            // the node at that address answers under another id (it changed, or we were told a
-            // wrong one): it counts where its real id puts it, unless that id is already known
+            // 3.8: an answer under another id than the one the node was learned under is a
+            // failure, and nothing in it is used: a node must not pick where it sits in our
+            // lookup. (A node that changed its id, as libtorrent does once it learns its external
+            // address, is found again under its new id through the other nodes.)
             c.state = State.FAILED;
-            if (r.id().equals(ownId) || byId.containsKey(r.id())) return;
-            Candidate real = new Candidate(new NodeInfo(r.id(), c.node.address()), c.hop);
-            byId.put(r.id(), real);
-            candidates.add(real);
-            c = real;
+            return;
         }
         c.state = State.ANSWERED;
         List<NodeInfo> nodes = switch (r) {
@@ -199,7 +207,9 @@ final class Lookup {
             }
             default -> List.of();
         };
-        for (NodeInfo n : nodes) offer(n, c.hop + 1);
+        java.net.InetAddress responder = c.node.address().getAddress();
+        for (NodeInfo n : nodes)
+            if (Addresses.contactAllowed(n.address(), responder, ownBound)) offer(n, c.hop + 1);
     }
 
     private void accept(GetResponse g) {

@@ -1,22 +1,28 @@
 package io.megatorrent.dht;
 
 import java.net.InetAddress;
-import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
  * Per-IP token bucket on incoming queries. Loopback addresses are exempt unless told otherwise
- * (every test peer shares 127.0.0.1). The table of IPs is capped: past the cap it is cleared,
- * which at worst lets a flood through for one refill.
+ * (every test peer shares 127.0.0.1). IPv6 sources are counted per /64. The table is capped
+ * and evicts the least recently seen source, so a flood of new addresses never resets the
+ * buckets of the busy ones.
  */
 final class RateLimiter {
-    /** Distinct IPs tracked before the table is reset. */
+    /** Distinct IPv4 addresses / IPv6 /64s tracked; beyond it the least recently seen one is forgotten. */
     static final int MAX_TRACKED_IPS = 10_000;
 
     private final double perSecond;
     private final double burst;
     private final boolean limitLoopback;
-    private final Map<InetAddress, double[]> buckets = new HashMap<>(); // {tokens, last nanos}
+    private final Map<InetAddress, double[]> buckets = new LinkedHashMap<>(1024, 0.75f, true) { // {tokens, last nanos}
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<InetAddress, double[]> eldest) {
+            return size() > MAX_TRACKED_IPS;
+        }
+    };
 
     RateLimiter(int perSecond, boolean limitLoopback) {
         this.perSecond = perSecond;
@@ -27,11 +33,11 @@ final class RateLimiter {
     synchronized boolean allow(InetAddress ip, long now) {
         if (perSecond <= 0) return true;
         if (!limitLoopback && ip.isLoopbackAddress()) return true;
-        double[] b = buckets.get(ip);
+        InetAddress key = Addresses.limitKey(ip);
+        double[] b = buckets.get(key);
         if (b == null) {
-            if (buckets.size() >= MAX_TRACKED_IPS) buckets.clear();
             b = new double[] {burst, now};
-            buckets.put(ip, b);
+            buckets.put(key, b);
         }
         b[0] = Math.min(burst, b[0] + (now - b[1]) / 1e9 * perSecond);
         b[1] = now;

@@ -55,15 +55,25 @@ final class RoutingTable {
     private final java.util.Map<InetSocketAddress, NodeId> byAddress = new java.util.HashMap<>();
 
     private final boolean enforceBep42;
+    /** The address family of the node's socket: nodes of the other family are unreachable and stay out. */
+    private final boolean ipv6;
 
     RoutingTable(NodeId own, long now) {
-        this(own, now, false);
+        this(own, now, false, false);
     }
 
-    /** With enforceBep42, nodes whose id BEP 42 forbids for their (public IPv4) address stay out. */
     RoutingTable(NodeId own, long now, boolean enforceBep42) {
+        this(own, now, enforceBep42, false);
+    }
+
+    /**
+     * With enforceBep42, nodes whose id BEP 42 forbids for their (public IPv4) address stay out;
+     * ipv6: the table of an IPv6 node (BEP 32), which holds IPv6 nodes only, else IPv4 only.
+     */
+    RoutingTable(NodeId own, long now, boolean enforceBep42, boolean ipv6) {
         this.own = own;
         this.enforceBep42 = enforceBep42;
+        this.ipv6 = ipv6;
         Bucket b = new Bucket();
         b.lastChanged = now;
         buckets.add(b);
@@ -80,6 +90,7 @@ final class RoutingTable {
     synchronized boolean heardFrom(NodeInfo node, boolean replied, long now) {
         int cpl = own.commonPrefixLength(node.id());
         if (cpl == NodeId.BITS) return false;
+        if (!Addresses.sameFamily(node.address().getAddress(), ipv6)) return false;
         if (enforceBep42 && !Bep42.valid(node.id(), node.address().getAddress())) return false;
         NodeId known = byAddress.get(node.address());
         if (known != null && !known.equals(node.id())) {
@@ -171,13 +182,16 @@ final class RoutingTable {
                 Entry e = bucket.nodes.get(i);
                 if (!e.node.address().equals(address)) continue;
                 e.failures++;
-                if (e.state(now) == State.BAD && !bucket.replacements.isEmpty()) {
+                if (e.state(now) != State.BAD) return;
+                // a replacement whose address got an entry meanwhile is stale: drop it, try the next
+                while (!bucket.replacements.isEmpty()) {
                     Entry promoted = bucket.replacements.removeFirst();
-                    if (byAddress.containsKey(promoted.node.address())) return;
+                    if (byAddress.containsKey(promoted.node.address())) continue;
                     byAddress.remove(e.node.address());
                     byAddress.put(promoted.node.address(), promoted.node.id());
                     bucket.nodes.set(i, promoted);
                     bucket.lastChanged = now;
+                    return;
                 }
                 return;
             }

@@ -28,10 +28,17 @@ public final class BridgeService {
     public static final int RATE_BURST = 100;
     /** Connections that may use the bridge at once; the queries of others are answered busy. */
     public static final int MAX_CLIENTS = 256;
+    /**
+     * Connections from one source (IPv4 address, IPv6 /64) that may use the bridge at once, so
+     * one host cannot take every client slot; the queries of more are answered busy. Streams
+     * relayed by a local proxy (no client address) are not counted per source.
+     */
+    public static final int MAX_CLIENTS_PER_SOURCE = 8;
 
     private final DhtBridge bridge;
     private final boolean streamAddressIsPeer;
     private final Semaphore clients = new Semaphore(MAX_CLIENTS);
+    private final java.util.Map<java.net.InetAddress, Integer> clientsPerSource = new java.util.HashMap<>();
 
     /** Counters, for reports and tests. */
     public final AtomicLong answered = new AtomicLong();
@@ -56,6 +63,7 @@ public final class BridgeService {
         private final Connection connection;
         private final AtomicInteger inFlight = new AtomicInteger();
         private DhtBridge.Client client; // made at the first query, when a client slot is taken
+        private java.net.InetAddress source; // the per-source slot it holds, if any
         private double tokens = RATE_BURST;
         private long refilledAt = System.nanoTime();
 
@@ -69,11 +77,18 @@ public final class BridgeService {
          */
         public void handle(Message.DhtQuery q, ExecutorService answers) throws IOException {
             if (client == null) {
+                InetSocketAddress from = streamAddressIsPeer ? connection.remoteAddress() : null;
+                java.net.InetAddress key = from == null ? null : DhtBridge.sourceKey(from.getAddress());
+                if (key != null && !takeSourceSlot(key)) {
+                    busy(q, "the bridge serves " + MAX_CLIENTS_PER_SOURCE + " connections from this address already");
+                    return;
+                }
                 if (!clients.tryAcquire()) {
+                    if (key != null) releaseSourceSlot(key);
                     busy(q, "the bridge serves " + MAX_CLIENTS + " connections already");
                     return;
                 }
-                InetSocketAddress from = streamAddressIsPeer ? connection.remoteAddress() : null;
+                source = key;
                 client = bridge.newClient(from == null ? null : from.getAddress());
             }
             if (!takeToken()) {
@@ -123,6 +138,7 @@ public final class BridgeService {
                     case DhtBridge.Outcome.Refused r -> new Message.Error(q.requestId(), Message.Error.REFUSED, clip(r.why()));
                     case DhtBridge.Outcome.BadQuery b -> new Message.Error(q.requestId(), Message.Error.BAD_MESSAGE, clip(b.why()));
                     case DhtBridge.Outcome.NoAnswer n -> new Message.Error(q.requestId(), Message.Error.NOT_FOUND, clip(n.why()));
+                    case DhtBridge.Outcome.Busy b -> new Message.Error(q.requestId(), Message.Error.BUSY, clip(b.why()));
                 };
             } catch (InterruptedException e) {
                 return; // the connection is closing
@@ -141,8 +157,34 @@ public final class BridgeService {
 
         @Override
         public void close() {
-            if (client != null) clients.release();
+            if (client != null) {
+                clients.release();
+                if (source != null) releaseSourceSlot(source);
+            }
             client = null;
+            source = null;
+        }
+    }
+
+    private boolean takeSourceSlot(java.net.InetAddress key) {
+        synchronized (clientsPerSource) {
+            int n = clientsPerSource.getOrDefault(key, 0);
+            if (n >= MAX_CLIENTS_PER_SOURCE) return false;
+            clientsPerSource.put(key, n + 1);
+            return true;
+        }
+    }
+
+    private void releaseSourceSlot(java.net.InetAddress key) {
+        synchronized (clientsPerSource) {
+            clientsPerSource.computeIfPresent(key, (k, n) -> n <= 1 ? null : n - 1);
+        }
+    }
+
+    /** Connections from the source of {@code address} that hold a client slot: for tests. */
+    int clientsFrom(java.net.InetAddress address) {
+        synchronized (clientsPerSource) {
+            return clientsPerSource.getOrDefault(DhtBridge.sourceKey(address), 0);
         }
     }
 

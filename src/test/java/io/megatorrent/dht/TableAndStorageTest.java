@@ -95,7 +95,7 @@ class TableAndStorageTest {
     void peersExpireAndAreCapped() {
         PeerStore store = new PeerStore();
         NodeId ih = NodeId.random();
-        for (int i = 0; i < 300; i++) store.add(ih, new InetSocketAddress("10.0.0.1", 1000 + i), 0);
+        for (int i = 0; i < 300; i++) store.add(ih, new InetSocketAddress("10.0." + (i / 100) + "." + (i % 100), 1000 + i), 0);
         assertEquals(PeerStore.MAX_PEERS_PER_INFOHASH, store.peerCount());
         assertEquals(PeerStore.MAX_PEERS_PER_RESPONSE, store.get(ih, 1).size());
         assertEquals(0, store.get(ih, 31 * MIN).size());

@@ -23,8 +23,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * keeps ONE connection per peer ({@link BlobFetcher}) and sends every request for that peer
  * on it, spreads the blobs of one download over all the peers that hold them, and falls back
  * to the next peer when one refuses, fails or sends a corrupt blob. Blobs already in the store
- * are not fetched again. One virtual thread per blob; the fetchers' windows bound what is in
- * flight.
+ * are not fetched again. At most {@link #MAX_CONCURRENT_FETCHES} blobs are fetched at once
+ * over all downloads, each by a virtual thread; dead connections are dropped when they end.
  */
 public final class BlobDownloader implements Closeable {
     private static final System.Logger LOG = System.getLogger(BlobDownloader.class.getName());
@@ -34,6 +34,14 @@ public final class BlobDownloader implements Closeable {
      * would dial the same dead peer again (each attempt up to the handshake timeout).
      */
     public static final java.time.Duration UNREACHABLE_BACKOFF = java.time.Duration.ofSeconds(60);
+
+    /**
+     * Blobs being fetched at once, over all downloads of this downloader (every file of a
+     * manifest downloads at once). Each holds at most one received 1 MiB blob until it is
+     * stored, so this caps that memory (32 MiB) however many files, blobs or peers there are;
+     * the per-connection window ({@link BlobFetcher#MAX_IN_FLIGHT}) spreads it over peers.
+     */
+    public static final int MAX_CONCURRENT_FETCHES = 32;
 
     /** Who holds a blob (an address to dial), e.g. a DHT get_peers lookup on its short id. */
     @FunctionalInterface
@@ -52,6 +60,10 @@ public final class BlobDownloader implements Closeable {
     /** Peers whose dial failed, until when they are not dialled again (nanoTime). */
     private final ConcurrentHashMap<InetSocketAddress, Long> unreachableUntil = new ConcurrentHashMap<>();
     private volatile boolean closed;
+    private final java.util.concurrent.Semaphore fetchSlots = new java.util.concurrent.Semaphore(MAX_CONCURRENT_FETCHES);
+    /** Blobs being fetched now, and the most there ever were (for tests). */
+    final java.util.concurrent.atomic.AtomicInteger fetchesInProgress = new java.util.concurrent.atomic.AtomicInteger();
+    final java.util.concurrent.atomic.AtomicInteger maxFetchesInProgress = new java.util.concurrent.atomic.AtomicInteger();
 
     /** Counters over the downloader's life, for reports. */
     public final AtomicLong blobsFetched = new AtomicLong();
@@ -81,17 +93,27 @@ public final class BlobDownloader implements Closeable {
         AtomicLong held = new AtomicLong();
         AtomicLong bytes = new AtomicLong();
         List<Future<?>> tasks = new ArrayList<>();
-        try (ExecutorService perBlob = Executors.newVirtualThreadPerTaskExecutor()) {
-            for (String id : ids) {
-                tasks.add(perBlob.submit(() -> {
-                    if (blobs.has(id)) {
-                        blobs.index(id);
-                        held.incrementAndGet();
-                        return null;
+        // A bounded set of workers takes the blobs in turn: threads do not grow with the file.
+        java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger();
+        int workers = Math.min(MAX_CONCURRENT_FETCHES, ids.size());
+        try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+            for (int k = 0; k < workers; k++) {
+                tasks.add(pool.submit(() -> {
+                    for (int i = next.getAndIncrement(); i < ids.size(); i = next.getAndIncrement()) {
+                        String id = ids.get(i);
+                        if (blobs.has(id)) {
+                            blobs.index(id);
+                            held.incrementAndGet();
+                            continue;
+                        }
+                        InetSocketAddress from = fetchBounded(id);
+                        if (from == null) {
+                            held.incrementAndGet(); // another download fetched it meanwhile
+                            continue;
+                        }
+                        byPeer.computeIfAbsent(from, x -> new AtomicLong()).incrementAndGet();
+                        bytes.addAndGet(io.megatorrent.content.Blob.BLOB_SIZE);
                     }
-                    InetSocketAddress from = fetchOne(id);
-                    byPeer.computeIfAbsent(from, k -> new AtomicLong()).incrementAndGet();
-                    bytes.addAndGet(io.megatorrent.content.Blob.BLOB_SIZE);
                     return null;
                 }));
             }
@@ -99,7 +121,8 @@ public final class BlobDownloader implements Closeable {
                 try {
                     t.get();
                 } catch (ExecutionException e) {
-                    perBlob.shutdownNow();
+                    next.set(ids.size());
+                    pool.shutdownNow();
                     if (e.getCause() instanceof IOException io) throw io;
                     if (e.getCause() instanceof InterruptedException ie) throw ie;
                     throw new IOException(e.getCause());
@@ -110,6 +133,20 @@ public final class BlobDownloader implements Closeable {
         byPeer.forEach((k, v) -> counts.put(k, v.get()));
         long fetched = counts.values().stream().mapToLong(Long::longValue).sum();
         return new Result(ids.size(), (int) held.get(), (int) fetched, bytes.get(), counts);
+    }
+
+    /** {@link #fetchOne} within the global bound; null when the blob arrived meanwhile. */
+    private InetSocketAddress fetchBounded(String blobId) throws IOException, InterruptedException {
+        fetchSlots.acquire();
+        try {
+            int now = fetchesInProgress.incrementAndGet();
+            maxFetchesInProgress.accumulateAndGet(now, Math::max);
+            if (blobs.has(blobId)) return null;
+            return fetchOne(blobId);
+        } finally {
+            fetchesInProgress.decrementAndGet();
+            fetchSlots.release();
+        }
     }
 
     /**
@@ -158,11 +195,20 @@ public final class BlobDownloader implements Closeable {
                 try {
                     BlobFetcher f = BlobFetcher.connect(dialer, new PeerAddress(peer.getAddress().getHostAddress(), peer.getPort()), localStatic, ourListenPort);
                     connectionsOpened.incrementAndGet();
+                    if (java.util.Arrays.equals(f.remoteStatic(), localStatic.publicKey())) {
+                        f.close();
+                        // an address of this node (the DHT names it as a holder): never dial it again
+                        throw new SelfException("peer " + peer + " is this node (it has our static key)");
+                    }
+                    f.whenEnded(() -> fetchers.remove(peer, mine));
                     mine.complete(f);
                     if (closed) f.close();
                     return f;
                 } catch (IOException | RuntimeException e) {
-                    unreachableUntil.put(peer, System.nanoTime() + UNREACHABLE_BACKOFF.toNanos());
+                    long now = System.nanoTime();
+                    // forget peers whose back-off is over, so the map holds only recent failures
+                    unreachableUntil.values().removeIf(t -> t - now <= 0);
+                    unreachableUntil.put(peer, e instanceof SelfException ? now + Long.MAX_VALUE / 2 : now + UNREACHABLE_BACKOFF.toNanos());
                     mine.completeExceptionally(e);
                     fetchers.remove(peer, mine);
                     throw e;
@@ -177,6 +223,25 @@ public final class BlobDownloader implements Closeable {
             if (f.isOpen()) return f;
             fetchers.remove(peer, existing); // the connection died: the next caller dials again
         }
+    }
+
+    /** A dial reached this node itself. */
+    static final class SelfException extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        SelfException(String message) {
+            super(message);
+        }
+    }
+
+    /** Connections kept (open, or being made) now: for tests. */
+    int fetcherCount() {
+        return fetchers.size();
+    }
+
+    /** Peers in the unreachable back-off now: for tests. */
+    int unreachableCount() {
+        return unreachableUntil.size();
     }
 
     /** Blobs fetched from each peer over the downloader's life. */

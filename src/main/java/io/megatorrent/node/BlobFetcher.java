@@ -59,6 +59,7 @@ public final class BlobFetcher implements Closeable {
     private final Thread reader;
     private volatile IOException failure;
     private volatile int peerListenPort = -1;
+    private final CompletableFuture<Void> ended = new CompletableFuture<>();
 
     /** Counters, for reports and tests. */
     public final AtomicInteger maxInFlight = new AtomicInteger();
@@ -93,6 +94,19 @@ public final class BlobFetcher implements Closeable {
     /** The listen port the peer announced in its MSG_HELLO, or -1 before it arrived. */
     public int peerListenPort() {
         return peerListenPort;
+    }
+
+    /** The peer's authenticated Noise static key. */
+    byte[] remoteStatic() {
+        return connection.remoteStatic();
+    }
+
+    /**
+     * Runs {@code action} once the reader has stopped (at once if it has): the owner drops the
+     * fetcher then, so a dead connection's buffers are not kept.
+     */
+    void whenEnded(Runnable action) {
+        ended.thenRun(action);
     }
 
     public boolean isOpen() {
@@ -169,6 +183,7 @@ public final class BlobFetcher implements Closeable {
         failure = reason;
         connection.close();
         for (CompletableFuture<Message> f : pending.values()) f.completeExceptionally(reason);
+        ended.complete(null);
         if (!closing) LOG.log(Level.DEBUG, "fetcher for {0} stopped: {1}", peer(), reason.getMessage());
     }
 

@@ -6,6 +6,8 @@ import io.megatorrent.transport.Message;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
@@ -15,23 +17,25 @@ import java.util.function.IntSupplier;
 /**
  * Serves blobs to peers over authenticated connections: the {@link Listener.Handler} of a
  * node. It greets with MSG_HELLO, then answers each MSG_REQUEST with MSG_DATA or MSG_ERROR
- * (code 2 for a blob it does not hold), several at once on one connection, each on its own
- * virtual thread; answers go out in whatever order they are ready, matched by request id.
+ * (code 2 for a blob it does not hold). Each connection has one writer that takes its
+ * requests in order and reads a blob only when it is about to send it, so a connection holds
+ * at most one blob in memory, and a peer that stops reading stalls only its own connection
+ * (until the idle watchdog closes it), never another peer's answers.
  */
 public final class BlobServer implements Listener.Handler {
     private static final System.Logger LOG = System.getLogger(BlobServer.class.getName());
 
     /**
-     * Requests of one connection being answered at once. Each holds a blob (1 MiB) in memory;
-     * past it the connection's reader waits, so a peer cannot make us hold more.
+     * Requests of one connection queued for its writer (a few bytes each). Past it the
+     * connection's reader waits, so a peer cannot make us queue more.
      */
-    public static final int MAX_REQUESTS_IN_PROGRESS = 16;
+    public static final int MAX_REQUESTS_QUEUED = 16;
     /**
-     * Blobs held in memory for answers across all connections. A peer that stops reading keeps
-     * its answers (and their memory) stuck in send; this caps what all such peers together can
-     * pin (64 MiB) while the per-connection bound keeps one peer from taking every slot.
+     * Blob reads from the store at once across all connections: bounds disk work and the
+     * memory of reads in progress. A permit is held only while reading, never while a blob
+     * waits to be sent, so a slow peer cannot hold one.
      */
-    public static final int MAX_BLOBS_IN_MEMORY = 64;
+    public static final int MAX_CONCURRENT_READS = 16;
 
     /** Where blobs come from, by short id (PROTOCOL_FINAL.md 6.9). */
     @FunctionalInterface
@@ -43,7 +47,9 @@ public final class BlobServer implements Listener.Handler {
     private final Source source;
     private final IntSupplier listenPort;
     private final BridgeService bridge;
-    private final Semaphore memory = new Semaphore(MAX_BLOBS_IN_MEMORY);
+    private final Semaphore reads = new Semaphore(MAX_CONCURRENT_READS);
+    /** The end of a connection's request queue. */
+    private static final Message.Request END = new Message.Request(1, new byte[BlobKeys.SHORT_ID_LENGTH]);
 
     /** Counters, for reports and tests. */
     public final AtomicLong blobsServed = new AtomicLong();
@@ -67,53 +73,78 @@ public final class BlobServer implements Listener.Handler {
     public void handle(Connection connection) throws IOException, InterruptedException {
         connectionsServed.incrementAndGet();
         connection.send(new Message.Hello(Message.PROTOCOL_VERSION, listenPort.getAsInt(), List.of()));
-        Semaphore slots = new Semaphore(MAX_REQUESTS_IN_PROGRESS);
+        BlockingQueue<Message.Request> requests = new ArrayBlockingQueue<>(MAX_REQUESTS_QUEUED);
         try (BridgeService.Session dht = bridge == null ? null : bridge.open(connection);
              ExecutorService answers = Executors.newVirtualThreadPerTaskExecutor()) {
-            while (true) {
-                Message m;
+            answers.submit(() -> writer(connection, requests));
+            try {
+                readLoop(connection, requests, dht, answers);
+            } finally {
                 try {
-                    m = connection.receive();
-                } catch (IOException e) {
-                    LOG.log(Level.DEBUG, "connection from {0} ended: {1}", connection.peer(), e.getMessage());
-                    return;
-                }
-                if (m == null) return;
-                switch (m) {
-                    case Message.Request r -> {
-                        slots.acquire();
-                        answers.submit(() -> {
-                            try {
-                                answer(connection, r);
-                            } finally {
-                                slots.release();
-                            }
-                        });
-                    }
-                    case Message.Hello h -> {
-                        if (h.version() != Message.PROTOCOL_VERSION) {
-                            connection.send(new Message.Error(0, Message.Error.UNSUPPORTED_VERSION,
-                                    "this node speaks protocol " + Message.PROTOCOL_VERSION + ", not " + h.version()));
-                            return;
-                        }
-                    }
-                    case Message.Error e when e.requestId() == 0 -> {
-                        LOG.log(Level.DEBUG, "{0} is closing: {1} {2}", connection.peer(), e.code(), e.text());
-                        return;
-                    }
-                    case Message.FindPeers q -> refuse(connection, q);
-                    case Message.Publish q -> refuse(connection, q);
-                    case Message.DhtQuery q -> {
-                        if (dht == null) refuse(connection, q);
-                        else dht.handle(q, answers);
-                    }
-                    default -> {
-                        // answers to requests we never sent, gossip and announcements: nothing to answer
-                    }
+                    requests.put(END); // the writer answers what is queued, then stops
+                } catch (InterruptedException e) {
+                    // closing (the listener interrupts us): the writer stops now, not after its queue
+                    answers.shutdownNow();
+                    Thread.currentThread().interrupt();
                 }
             }
         } finally {
             connection.close(); // answers were all sent or failed: the executor waited for them
+        }
+    }
+
+    private void readLoop(Connection connection, BlockingQueue<Message.Request> requests, BridgeService.Session dht, ExecutorService answers)
+            throws IOException, InterruptedException {
+        while (true) {
+            Message m;
+            try {
+                m = connection.receive();
+            } catch (IOException e) {
+                LOG.log(Level.DEBUG, "connection from {0} ended: {1}", connection.peer(), e.getMessage());
+                return;
+            }
+            if (m == null) return;
+            switch (m) {
+                case Message.Request r -> requests.put(r);
+                case Message.Hello h -> {
+                    if (h.version() != Message.PROTOCOL_VERSION) {
+                        connection.send(new Message.Error(0, Message.Error.UNSUPPORTED_VERSION,
+                                "this node speaks protocol " + Message.PROTOCOL_VERSION + ", not " + h.version()));
+                        return;
+                    }
+                }
+                case Message.Error e when e.requestId() == 0 -> {
+                    LOG.log(Level.DEBUG, "{0} is closing: {1} {2}", connection.peer(), e.code(), e.text());
+                    return;
+                }
+                case Message.FindPeers q -> refuse(connection, q);
+                case Message.Publish q -> refuse(connection, q);
+                case Message.DhtQuery q -> {
+                    if (dht == null) refuse(connection, q);
+                    else dht.handle(q, answers);
+                }
+                default -> {
+                    // answers to requests we never sent, gossip and announcements: nothing to answer
+                }
+            }
+        }
+    }
+
+    /**
+     * Answers the connection's requests one at a time, in order. After a failed send it keeps
+     * taking requests (dropping them) so the reader never waits on a full queue for nothing.
+     */
+    private void writer(Connection connection, BlockingQueue<Message.Request> requests) {
+        boolean failed = false;
+        while (true) {
+            Message.Request r;
+            try {
+                r = requests.take();
+            } catch (InterruptedException e) {
+                return; // shutting down
+            }
+            if (r == END) return;
+            if (!failed) failed = !answer(connection, r);
         }
     }
 
@@ -122,32 +153,33 @@ public final class BlobServer implements Listener.Handler {
         connection.send(new Message.Error(request.requestId(), Message.Error.REFUSED, "not served by this node"));
     }
 
-    private void answer(Connection connection, Message.Request r) {
-        try {
-            memory.acquire();
-        } catch (InterruptedException e) {
-            return; // shutting down
-        }
+    /** Reads and sends one answer; false when the connection failed. */
+    private boolean answer(Connection connection, Message.Request r) {
         try {
             byte[] blob;
+            reads.acquire();
             try {
                 blob = source.read(r.blobId());
             } catch (IOException e) {
                 LOG.log(Level.WARNING, "reading blob " + BlobKeys.shortHex(r.blobId()) + " failed: " + e.getMessage());
                 blob = null;
+            } finally {
+                reads.release();
             }
             if (blob == null) {
                 requestsRefused.incrementAndGet();
                 connection.send(new Message.Error(r.requestId(), Message.Error.NOT_FOUND, "blob " + BlobKeys.shortHex(r.blobId()) + " is not held here"));
-                return;
+                return true;
             }
             connection.send(new Message.Data(r.requestId(), blob));
             blobsServed.incrementAndGet();
             bytesServed.addAndGet(blob.length);
+            return true;
+        } catch (InterruptedException e) {
+            return false; // shutting down
         } catch (IOException e) {
             LOG.log(Level.DEBUG, "answer to {0} not sent: {1}", connection.peer(), e.getMessage());
-        } finally {
-            memory.release();
+            return false;
         }
     }
 }

@@ -54,6 +54,9 @@ public final class Node implements AutoCloseable {
     private final InetSocketAddress listenAddress;
     private final BlobDownloader downloader;
     private final Semaphore lookups = new Semaphore(MAX_CONCURRENT_LOOKUPS);
+    private final ChannelSeqs channelSeqs;
+    /** Addresses of this host's interfaces, to tell ourselves apart when listening on the wildcard address. */
+    private final java.util.Set<java.net.InetAddress> localAddresses;
     private volatile Thread reannouncer;
     /** Rounds of re-announcing done, for reports and tests. */
     public final java.util.concurrent.atomic.AtomicLong reannounceRounds = new java.util.concurrent.atomic.AtomicLong();
@@ -67,6 +70,8 @@ public final class Node implements AutoCloseable {
         this.server = server;
         this.listener = listener;
         this.listenAddress = listener.localAddress();
+        this.channelSeqs = new ChannelSeqs(dataDir);
+        this.localAddresses = listenAddress.getAddress().isAnyLocalAddress() ? interfaceAddresses() : java.util.Set.of();
         this.downloader = new BlobDownloader(blobs, this::peersFor, dialer, staticKey, listenAddress.getPort());
     }
 
@@ -113,6 +118,11 @@ public final class Node implements AutoCloseable {
         return downloader;
     }
 
+    /** The newest pointer sequence accepted per channel, kept in the data folder. */
+    ChannelSeqs channelSeqs() {
+        return channelSeqs;
+    }
+
     /** Where peers reach this node's blob server (TCP, Noise). */
     public InetSocketAddress listenAddress() {
         return listenAddress;
@@ -138,9 +148,31 @@ public final class Node implements AutoCloseable {
     }
 
     private boolean isSelf(InetSocketAddress peer) {
-        if (peer.getPort() != listenAddress.getPort()) return false;
-        return peer.getAddress().equals(listenAddress.getAddress()) || listenAddress.getAddress().isAnyLocalAddress()
-                || (peer.getAddress().isLoopbackAddress() && listenAddress.getAddress().isLoopbackAddress());
+        return isSelf(peer, listenAddress, localAddresses);
+    }
+
+    /**
+     * Whether {@code peer} is the listener at {@code listen}: the same port on the same address,
+     * or, for a wildcard listener, on one of this host's interface addresses. Another node on
+     * the same port elsewhere (another loopback address, another host) is not us. This only
+     * saves a dial: the downloader also refuses a connection whose static key is ours.
+     */
+    static boolean isSelf(InetSocketAddress peer, InetSocketAddress listen, java.util.Set<java.net.InetAddress> interfaceAddresses) {
+        if (peer.getPort() != listen.getPort() || peer.getAddress() == null) return false;
+        if (peer.getAddress().equals(listen.getAddress())) return true;
+        return listen.getAddress().isAnyLocalAddress() && interfaceAddresses.contains(peer.getAddress());
+    }
+
+    private static java.util.Set<java.net.InetAddress> interfaceAddresses() {
+        java.util.Set<java.net.InetAddress> all = new java.util.HashSet<>();
+        try {
+            for (java.net.NetworkInterface ni : java.util.Collections.list(java.net.NetworkInterface.getNetworkInterfaces())) {
+                all.addAll(java.util.Collections.list(ni.getInetAddresses()));
+            }
+        } catch (java.net.SocketException e) {
+            // no interface list: the static-key check in the downloader still catches a dial to ourselves
+        }
+        return java.util.Set.copyOf(all);
     }
 
     /**

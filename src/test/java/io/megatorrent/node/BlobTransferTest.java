@@ -93,16 +93,15 @@ class BlobTransferTest {
         int n = BlobFetcher.MAX_IN_FLIGHT;
         Map<String, byte[]> blobs = randomBlobs(n, 1);
         BlobServer.Source plain = sourceOf(blobs);
-        // The server holds back every answer until all n requests have arrived: with fewer than n
-        // in flight on the connection, the latch would never open and no blob would come back.
-        CountDownLatch allArrived = new CountDownLatch(n);
+        // The server holds back its first answer until the fetcher has all n requests
+        // outstanding: with fewer than n in flight on the connection, the gate would never open.
+        CountDownLatch gate = new CountDownLatch(1);
         AtomicInteger reading = new AtomicInteger();
         AtomicInteger maxReading = new AtomicInteger();
         Served s = serve(shortId -> {
             maxReading.accumulateAndGet(reading.incrementAndGet(), Math::max);
-            allArrived.countDown();
             try {
-                if (!allArrived.await(20, TimeUnit.SECONDS)) throw new IOException("requests did not arrive together");
+                if (!gate.await(20, TimeUnit.SECONDS)) throw new IOException("requests did not arrive together");
                 return plain.read(shortId);
             } catch (InterruptedException e) {
                 throw new IOException(e);
@@ -118,10 +117,14 @@ class BlobTransferTest {
                 f.fetchInto(id, into);
                 return null;
             }));
+            long deadline = System.nanoTime() + 20_000_000_000L;
+            while (f.maxInFlight.get() < n && System.nanoTime() < deadline) Thread.sleep(5);
+            gate.countDown();
         }
         for (Future<?> t : tasks) t.get();
-        assertEquals(n, maxReading.get(), "requests answered concurrently by the server");
         assertEquals(n, f.maxInFlight.get());
+        // one writer per connection reads a blob only when it is about to send it
+        assertEquals(1, maxReading.get(), "the server holds one blob of a connection at a time");
         assertEquals(1, s.server().connectionsServed.get(), "one connection for all requests");
         assertEquals(n, s.server().blobsServed.get());
         for (Map.Entry<String, byte[]> e : blobs.entrySet()) {
@@ -218,20 +221,29 @@ class BlobTransferTest {
 
     @Test
     void aPeerThatDropsTheConnectionFailsEveryPendingRequestAtOnce(@TempDir Path tmp) throws Exception {
-        CountDownLatch asked = new CountDownLatch(3);
         List<Listener> self = new ArrayList<>();
+        java.util.concurrent.atomic.AtomicReference<BlobFetcher> client = new java.util.concurrent.atomic.AtomicReference<>();
         Served s = serve(shortId -> {
-            asked.countDown();
             try {
-                asked.await(10, TimeUnit.SECONDS);
-                self.get(0).close(); // the server goes away with three requests unanswered
+                long deadline = System.nanoTime() + 10_000_000_000L;
+                while ((client.get() == null || client.get().maxInFlight.get() < 3) && System.nanoTime() < deadline) Thread.sleep(5);
             } catch (InterruptedException e) {
                 throw new IOException(e);
             }
+            // the server goes away with three requests unanswered (closed from another thread:
+            // closing waits for the handlers, this one included)
+            Thread.ofVirtual().start(() -> {
+                try {
+                    self.get(0).close();
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            });
             return null;
         });
         self.add(s.listener());
         BlobFetcher f = fetcher(s.address());
+        client.set(f);
         LocalBlobs into = LocalBlobs.open(tmp);
         long start = System.nanoTime();
         List<Future<Throwable>> tasks = new ArrayList<>();

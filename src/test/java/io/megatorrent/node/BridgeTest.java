@@ -354,7 +354,8 @@ class BridgeTest {
         for (String table : List.of("/proc/self/net/udp", "/proc/self/net/udp6")) {
             Path f = Path.of(table);
             if (!java.nio.file.Files.exists(f)) continue;
-            for (String line : java.nio.file.Files.readAllLines(f).subList(1, java.nio.file.Files.readAllLines(f).size())) {
+            List<String> lines = java.nio.file.Files.readAllLines(f); // read once: other processes change the table meanwhile
+            for (String line : lines.subList(Math.min(1, lines.size()), lines.size())) {
                 String[] cols = line.trim().split("\\s+");
                 if (cols.length > 9) udpInodes.add(cols[9]);
             }

@@ -20,6 +20,12 @@ final class ParallelChunks {
      */
     static final int WORKERS = Math.max(4, Math.min(16, 4 * Runtime.getRuntime().availableProcessors()));
 
+    /** Workers for {@code count} tasks: never more than tasks, so a 1-chunk job holds one buffer. */
+    static int workers(long count, int maxWorkers) {
+        if (maxWorkers < 1) throw new IllegalArgumentException("maxWorkers < 1");
+        return (int) Math.max(0, Math.min(maxWorkers, count));
+    }
+
     interface Worker {
         void process(long index) throws Exception;
     }
@@ -27,8 +33,13 @@ final class ParallelChunks {
     private ParallelChunks() {}
 
     static void run(long count, Supplier<Worker> workerFactory) throws IOException, InterruptedException {
+        run(count, WORKERS, workerFactory);
+    }
+
+    /** Runs on {@link #workers workers(count, maxWorkers)} workers, each made by the factory on its own thread. */
+    static void run(long count, int maxWorkers, Supplier<Worker> workerFactory) throws IOException, InterruptedException {
         if (count <= 0) return;
-        int n = (int) Math.min(WORKERS, count);
+        int n = workers(count, maxWorkers);
         AtomicLong next = new AtomicLong();
         AtomicReference<Throwable> failure = new AtomicReference<>();
         List<Thread> threads = new ArrayList<>(n);

@@ -667,7 +667,8 @@ public final class DhtNode implements KrpcTransport, AutoCloseable {
             Files.move(tmp, config.stateDir().resolve(STATE_FILE), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
             tmp = null;
         } catch (IOException e) {
-            LOG.log(System.Logger.Level.WARNING, "could not save DHT state: " + e.getMessage());
+            // the maintenance thread's save is cut short when close() interrupts it: close() saves again
+            LOG.log(closed ? System.Logger.Level.DEBUG : System.Logger.Level.WARNING, "could not save DHT state: " + e.getMessage());
         } finally {
             if (tmp != null) {
                 try {

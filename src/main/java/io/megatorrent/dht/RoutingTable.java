@@ -91,6 +91,7 @@ final class RoutingTable {
         int cpl = own.commonPrefixLength(node.id());
         if (cpl == NodeId.BITS) return false;
         if (!Addresses.sameFamily(node.address().getAddress(), ipv6)) return false;
+        if (node.address().getPort() == 0 || Addresses.scope(node.address().getAddress()) == Addresses.Scope.UNUSABLE) return false;
         if (enforceBep42 && !Bep42.valid(node.id(), node.address().getAddress())) return false;
         NodeId known = byAddress.get(node.address());
         if (known != null && !known.equals(node.id())) {

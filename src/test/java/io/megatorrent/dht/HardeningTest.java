@@ -122,6 +122,9 @@ class HardeningTest {
         assertFalse(v4.heardFrom(n6, true, 1));
         assertTrue(v6.heardFrom(n6, true, 1));
         assertFalse(v6.heardFrom(n4, true, 1));
+        for (String unusable : List.of("0.0.0.0", "255.255.255.255", "224.0.0.1", "0.1.2.3"))
+            assertFalse(v4.heardFrom(new NodeInfo(NodeId.random(), at(unusable, 7000)), true, 1), unusable);
+        assertFalse(v4.heardFrom(new NodeInfo(NodeId.random(), at("127.0.0.1", 0)), true, 1), "port 0");
         assertEquals(List.of(n4), v4.all());
         assertEquals(List.of(n6), v6.all());
     }
@@ -334,6 +337,31 @@ class HardeningTest {
             assertEquals(other.id(), bridgeNode.ping(other.localAddress()).id(), "the node's own queries still go out");
             for (Thread t : waiting) t.join();
             assertEquals(0, bridgeNode.forwardedWaiting());
+        }
+    }
+
+    @Test
+    void aQueryWaitsForASlotAtMostItsTimeout() throws Exception {
+        try (DatagramChannel silent = DatagramChannel.open().bind(LOOPBACK);
+             DhtNode node = DhtNode.start(DhtNode.Config.of(LOOPBACK).withQueryTimeout(Duration.ofSeconds(4)))) {
+            InetSocketAddress to = (InetSocketAddress) silent.getLocalAddress();
+            List<Thread> waiting = new ArrayList<>();
+            for (int i = 0; i < DhtNode.MAX_PENDING; i++)
+                waiting.add(Thread.ofVirtual().start(() -> {
+                    try {
+                        node.query(to, new Ping(node.id()));
+                    } catch (Exception e) {
+                        // unanswered, as meant
+                    }
+                }));
+            long deadline = System.nanoTime() + 3_000_000_000L;
+            while (!node.footprint().startsWith("pending=" + DhtNode.MAX_PENDING + " ") && System.nanoTime() < deadline) Thread.sleep(5);
+            assertTrue(node.footprint().startsWith("pending=" + DhtNode.MAX_PENDING + " "), node.footprint());
+            // all slots held: one more query gives up (within its timeout, or the answer's) instead of blocking for good
+            java.net.SocketTimeoutException e = assertThrows(java.net.SocketTimeoutException.class, () -> node.query(to, new Ping(node.id())));
+            assertTrue(e.getMessage().contains("no query slot") || e.getMessage().contains("no answer"), e.getMessage());
+            for (Thread t : waiting) t.join();
+            assertTrue(node.footprint().startsWith("pending=0 "), node.footprint());
         }
     }
 

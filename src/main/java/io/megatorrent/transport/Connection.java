@@ -4,7 +4,6 @@ import io.megatorrent.codec.Hex;
 import io.megatorrent.crypto.CryptoException;
 import io.megatorrent.crypto.HashFunction;
 import io.megatorrent.crypto.X25519;
-import java.io.BufferedInputStream;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
@@ -37,11 +36,7 @@ public final class Connection implements Closeable {
     public static final byte PATTERN_IK = 0x02;
     /** Handshake messages carry empty payloads in v6, so none is longer than IK's first (1 + 96 bytes). */
     static final int MAX_HANDSHAKE_FRAME = 256;
-    /**
-     * Receive buffer: one full frame; larger reads bypass it. Allocated only once the handshake
-     * has succeeded, like the frame buffers, so an unauthenticated peer costs a few hundred bytes.
-     */
-    static final int READ_BUFFER = 1 << 16;
+    private static final byte[] NOTHING = new byte[0];
     /** Write watchdogs running now: each must end when its connection closes. */
     private static final AtomicInteger RUNNING_WATCHDOGS = new AtomicInteger();
 
@@ -87,9 +82,11 @@ public final class Connection implements Closeable {
     static Connection establish(SocketChannel channel, String peer, boolean initiator, Noise.Transport transport, Timeouts timeouts)
             throws IOException {
         channel.socket().setSoTimeout(millis(timeouts.idle()));
-        // Buffered so a frame's 2-byte length is not a system call of its own. The handshake read
-        // exactly its frames, unbuffered, so nothing the peer sent after them is lost.
-        InputStream in = new BufferedInputStream(channel.socket().getInputStream(), READ_BUFFER);
+        // Unbuffered: the Opener reads ahead into its own buffer and decrypts frames in place.
+        // The handshake read exactly its frames, so nothing the peer sent after them is lost.
+        // The Opener's and Sealer's buffers (about 256 KiB) are allocated only now, once the
+        // handshake has succeeded: an unauthenticated peer costs a few hundred bytes.
+        InputStream in = channel.socket().getInputStream();
         return new Connection(channel, in, peer, initiator, transport, timeouts.idle());
     }
 
@@ -284,11 +281,20 @@ public final class Connection implements Closeable {
 
     /** Sends one message; safe to call from several threads (messages are never interleaved). */
     public void send(Message message) throws IOException {
-        byte[] bytes = Message.encode(message);
+        // A MSG_DATA's blob is sealed where it lies rather than copied into an encoded message.
+        byte[] head;
+        byte[] body;
+        if (message instanceof Message.Data d) {
+            head = ByteBuffer.allocate(Message.HEADER_LENGTH).put(Message.DATA).putInt(d.requestId()).array();
+            body = d.blob();
+        } else {
+            head = Message.encode(message);
+            body = NOTHING;
+        }
         writeLock.lock();
         try {
             if (closed) throw new IOException("connection to " + peer + " is closed");
-            sealer.write(bytes, (buf, off, len) -> {
+            sealer.write(head, body, (buf, off, len) -> {
                 ByteBuffer b = ByteBuffer.wrap(buf, off, len);
                 while (b.hasRemaining()) {
                     writeProgress = System.nanoTime();
@@ -311,12 +317,9 @@ public final class Connection implements Closeable {
      */
     public Message receive() throws IOException {
         try {
-            byte[] bytes = opener.read(in);
-            if (bytes == null) {
-                close();
-                return null;
-            }
-            return Message.decode(bytes);
+            Message m = opener.readMessage(in);
+            if (m == null) close();
+            return m;
         } catch (ProtocolException e) {
             LOG.log(Level.DEBUG, "dropping {0}: {1}", peer, e.getMessage());
             close();

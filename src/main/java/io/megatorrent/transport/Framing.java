@@ -27,6 +27,8 @@ public final class Framing {
      */
     public static final long REKEY_INTERVAL = 1L << 16;
 
+    private static final byte[] NOTHING = new byte[0];
+
     private Framing() {}
 
     /** Where sealed frames go. */
@@ -67,29 +69,47 @@ public final class Framing {
         }
 
         public void write(byte[] message, FrameSink sink) throws IOException {
-            int length = message.length;
-            if (length < Message.HEADER_LENGTH || length > Message.MAX_MESSAGE_LENGTH) {
-                throw new IllegalArgumentException("message length " + length + " outside 5.." + Message.MAX_MESSAGE_LENGTH);
+            write(message, NOTHING, sink);
+        }
+
+        /**
+         * Seals the message {@code head || body} without joining the two: a frame that lies
+         * wholly inside {@code body} (most of a MSG_DATA) is encrypted straight from it.
+         */
+        public void write(byte[] head, byte[] body, FrameSink sink) throws IOException {
+            long total = (long) head.length + body.length;
+            if (total < Message.HEADER_LENGTH || total > Message.MAX_MESSAGE_LENGTH) {
+                throw new IllegalArgumentException("message length " + total + " outside 5.." + Message.MAX_MESSAGE_LENGTH);
             }
-            plain[0] = (byte) (length >>> 24);
-            plain[1] = (byte) (length >>> 16);
-            plain[2] = (byte) (length >>> 8);
-            plain[3] = (byte) length;
-            int fill = MESSAGE_LENGTH_PREFIX;
-            int sent = 0;
-            while (sent < length) {
-                int n = Math.min(length - sent, MAX_FRAME_PLAINTEXT - fill);
-                System.arraycopy(message, sent, plain, fill, n);
-                sent += n;
-                seal(plain, fill + n, sink);
-                fill = 0;
+            int length = (int) total;
+            int streamLength = MESSAGE_LENGTH_PREFIX + length;
+            int bodyStart = MESSAGE_LENGTH_PREFIX + head.length; // where body begins in prefix || head || body
+            for (int at = 0; at < streamLength; at += MAX_FRAME_PLAINTEXT) {
+                int n = Math.min(streamLength - at, MAX_FRAME_PLAINTEXT);
+                if (at >= bodyStart) {
+                    seal(body, at - bodyStart, n, sink);
+                    continue;
+                }
+                int fill = 0;
+                if (at == 0) {
+                    plain[0] = (byte) (length >>> 24);
+                    plain[1] = (byte) (length >>> 16);
+                    plain[2] = (byte) (length >>> 8);
+                    plain[3] = (byte) length;
+                    fill = MESSAGE_LENGTH_PREFIX;
+                }
+                int fromHead = Math.min(head.length - (at + fill - MESSAGE_LENGTH_PREFIX), n - fill);
+                System.arraycopy(head, at + fill - MESSAGE_LENGTH_PREFIX, plain, fill, fromHead);
+                fill += fromHead;
+                System.arraycopy(body, 0, plain, fill, n - fill);
+                seal(plain, 0, n, sink);
             }
         }
 
-        private void seal(byte[] plaintext, int length, FrameSink sink) throws IOException {
+        private void seal(byte[] plaintext, int offset, int length, FrameSink sink) throws IOException {
             int ct;
             try {
-                ct = cipher.encryptWithAd(null, plaintext, 0, length, frame, FRAME_LENGTH_PREFIX);
+                ct = cipher.encryptWithAd(null, plaintext, offset, length, frame, FRAME_LENGTH_PREFIX);
             } catch (CryptoException e) {
                 throw new IOException("cannot send: " + e.getMessage(), e);
             }
@@ -111,10 +131,22 @@ public final class Framing {
         }
     }
 
-    /** Opens frames and reassembles protocol messages with one direction's cipher. Not thread-safe. */
+    /**
+     * Opens frames and reassembles protocol messages with one direction's cipher. Not thread-safe.
+     * It reads ahead into a buffer of its own (so give it an unbuffered stream, and the same
+     * stream on every call) and decrypts each frame where it lies, straight into the message
+     * when the frame is the length the layout expects.
+     */
     public static final class Opener {
+        /** Two whole frames: one always fits, with room to read ahead. */
+        static final int INPUT_BUFFER = 2 * (FRAME_LENGTH_PREFIX + Noise.MAX_MESSAGE_LENGTH);
         private final Noise.CipherState cipher;
-        private final byte[] frame = new byte[Noise.MAX_MESSAGE_LENGTH];
+        private final byte[] input = new byte[INPUT_BUFFER];
+        /** Unread bytes are input[head, tail). */
+        private int head;
+        private int tail;
+        /** The stream read ahead from, while bytes of it are buffered. */
+        private InputStream source;
         private final byte[] plain = new byte[MAX_FRAME_PLAINTEXT];
         /** Bytes of the stream consumed so far, for error offsets. */
         private long position;
@@ -125,10 +157,31 @@ public final class Framing {
 
         /** The next message's bytes, or null when the stream ends cleanly between messages. */
         public byte[] read(InputStream in) throws IOException {
+            byte[][] parts = readParts(in);
+            if (parts == null) return null;
+            if (parts[1] == null) return parts[0];
+            byte[] joined = java.util.Arrays.copyOf(parts[0], parts[0].length + parts[1].length);
+            System.arraycopy(parts[1], 0, joined, parts[0].length, parts[1].length);
+            return joined;
+        }
+
+        /** The next message, decoded; null when the stream ends cleanly between messages. */
+        Message readMessage(InputStream in) throws IOException {
+            byte[][] parts = readParts(in);
+            if (parts == null) return null;
+            return parts[1] == null ? Message.decode(parts[0]) : Message.decodeData(parts[0], parts[1]);
+        }
+
+        /**
+         * The next message as {header, blob} for a MSG_DATA with a blob, else as {message, null}:
+         * a blob is decrypted into an array of its own, so decoding it copies nothing.
+         */
+        private byte[][] readParts(InputStream in) throws IOException {
+            if (head < tail && in != source) throw new IllegalStateException("bytes read ahead from another stream are still buffered");
+            source = in;
             long start = position;
-            int first = in.read();
-            if (first < 0) return null;
-            int plainLength = openFrame(in, first);
+            if (!fill(in, 1)) return null;
+            int plainLength = openFrame(in, plain, 0, -1);
             if (plainLength < MESSAGE_LENGTH_PREFIX) {
                 throw new ProtocolException("message length", start, "first frame of a message holds " + plainLength + " bytes, fewer than 4");
             }
@@ -139,19 +192,24 @@ public final class Framing {
             }
             int length = (int) declared;
             requireFrameLength(plainLength, Math.min(MESSAGE_LENGTH_PREFIX + length, MAX_FRAME_PLAINTEXT), start);
-            byte[] message = new byte[length];
+            // The first frame holds the whole 5-byte header (65515 message bytes, or all of a shorter message).
+            boolean data = length > Message.HEADER_LENGTH && plain[MESSAGE_LENGTH_PREFIX] == Message.DATA;
+            int split = data ? Message.HEADER_LENGTH : length; // message[0, split) -> header, the rest -> blob
+            byte[] header = new byte[split];
+            byte[] blob = data ? new byte[length - split] : null;
             int got = plainLength - MESSAGE_LENGTH_PREFIX;
-            System.arraycopy(plain, MESSAGE_LENGTH_PREFIX, message, 0, got);
+            System.arraycopy(plain, MESSAGE_LENGTH_PREFIX, header, 0, Math.min(got, split));
+            if (data) System.arraycopy(plain, MESSAGE_LENGTH_PREFIX + split, blob, 0, got - split);
+            byte[] rest = data ? blob : header;
             while (got < length) {
                 long frameStart = position;
-                int b = in.read();
-                if (b < 0) throw new ProtocolException("frame", frameStart, "stream ended inside a message");
-                int n = openFrame(in, b);
-                requireFrameLength(n, Math.min(length - got, MAX_FRAME_PLAINTEXT), frameStart);
-                System.arraycopy(plain, 0, message, got, n);
+                if (!fill(in, 1)) throw new ProtocolException("frame", frameStart, "stream ended inside a message");
+                int expected = Math.min(length - got, MAX_FRAME_PLAINTEXT);
+                int n = openFrame(in, rest, got - (data ? split : 0), expected);
+                requireFrameLength(n, expected, frameStart);
                 got += n;
             }
-            return message;
+            return new byte[][] {header, blob};
         }
 
         private static void requireFrameLength(int actual, int expected, long at) throws ProtocolException {
@@ -160,34 +218,50 @@ public final class Framing {
             }
         }
 
-        /** Reads and decrypts one frame whose first length byte is {@code high}; returns its plaintext length. */
-        private int openFrame(InputStream in, int high) throws IOException {
+        /**
+         * Reads and decrypts one frame; returns its plaintext length. The plaintext goes to
+         * {@code out} at {@code outOff} when it is {@code expected} bytes long (or expected is -1),
+         * else to the scratch buffer, for the caller to refuse.
+         */
+        private int openFrame(InputStream in, byte[] out, int outOff, int expected) throws IOException {
             long at = position;
-            int low = in.read();
-            if (low < 0) throw new ProtocolException("frame length", at, "stream ended inside a frame length");
-            int length = (high << 8) | low;
+            if (!fill(in, FRAME_LENGTH_PREFIX)) throw new ProtocolException("frame length", at, "stream ended inside a frame length");
+            int length = ((input[head] & 0xFF) << 8) | (input[head + 1] & 0xFF);
+            head += FRAME_LENGTH_PREFIX;
             position += FRAME_LENGTH_PREFIX;
             if (length <= Noise.TAG_LENGTH) {
                 throw new ProtocolException("frame length", at, length + " bytes cannot hold a tag and a non-empty plaintext");
             }
-            readInto(in, frame, length, at);
+            if (!fill(in, length)) {
+                throw new ProtocolException("frame", at, "stream ended inside a frame (" + (tail - head) + " of " + length + " bytes)");
+            }
+            int frameAt = head;
+            head += length;
             position += length;
+            boolean direct = expected < 0 || length - Noise.TAG_LENGTH == expected;
             try {
-                int n = cipher.decryptWithAd(null, frame, 0, length, plain, 0);
+                int n = cipher.decryptWithAd(null, input, frameAt, length, direct ? out : plain, direct ? outOff : 0);
                 rekeyIfDue(cipher);
                 return n;
             } catch (CryptoException e) {
                 throw new ProtocolException("frame", at, e.getMessage(), e);
             }
         }
-    }
 
-    private static void readInto(InputStream in, byte[] buf, int length, long at) throws IOException {
-        int got = 0;
-        while (got < length) {
-            int n = in.read(buf, got, length - got);
-            if (n < 0) throw new ProtocolException("frame", at, "stream ended inside a frame (" + got + " of " + length + " bytes)");
-            got += n;
+        /** Makes at least {@code need} unread bytes available; false when the stream ends first. */
+        private boolean fill(InputStream in, int need) throws IOException {
+            if (tail - head >= need) return true;
+            if (input.length - head < need) { // move the unread bytes to the front to make room
+                System.arraycopy(input, head, input, 0, tail - head);
+                tail -= head;
+                head = 0;
+            }
+            while (tail - head < need) {
+                int n = in.read(input, tail, input.length - tail);
+                if (n < 0) return false;
+                tail += n;
+            }
+            return true;
         }
     }
 

@@ -374,6 +374,18 @@ public sealed interface Message {
     // ---------------------------------------------------------------- decoding
 
     /** Reads one message from exactly {@code bytes}; the offsets in errors are within it. */
+    /**
+     * A MSG_DATA given as its 5-byte header and its blob (what {@link #decode} would read from
+     * {@code header || blob}); the blob is kept, not copied.
+     */
+    static Message decodeData(byte[] header, byte[] blob) throws ProtocolException {
+        MessageReader r = new MessageReader(header);
+        if (header.length != HEADER_LENGTH || r.u8("type") != DATA) throw new IllegalArgumentException("not a MSG_DATA header");
+        int id = r.requireId(r.u32("request_id"), true);
+        if (blob.length < 1) throw new ProtocolException("blob", HEADER_LENGTH, "empty blob");
+        return new Data(id, blob);
+    }
+
     public static Message decode(byte[] bytes) throws ProtocolException {
         if (bytes.length < HEADER_LENGTH) throw new ProtocolException("header", 0, "message shorter than 5 bytes");
         if (bytes.length > MAX_MESSAGE_LENGTH) throw new ProtocolException("length", 0, "message longer than " + MAX_MESSAGE_LENGTH);

@@ -144,16 +144,21 @@ public final class BlobStore {
         // verified, which also heals a copy that was corrupted on disk since.
         String shardName = shard.getFileName().toString();
         if (!shardsMade.contains(shardName)) {
-            // Racing workers may both create it and both fsync blobs/: that is fine. Each fsyncs
-            // blobs/ itself before writing, so no put returns before the shard's entry is durable
-            // (whoever created it: another worker, another process, a run that crashed).
+            // Racing workers may both create it and both fsync blobs/: that is fine. No put
+            // returns before the shard's entry in blobs/ is durable, whoever created it (another
+            // worker, another process, a run that crashed): a single put fsyncs blobs/ now; a
+            // batch adds it to the folders it fsyncs at the end (once, not once per shard).
             try {
                 Files.createDirectory(shard);
             } catch (FileAlreadyExistsException e) {
                 if (!Files.isDirectory(shard)) throw new IOException("cannot store blob " + id + ": " + shard + " is not a folder");
             }
-            syncDir(root);
-            shardsMade.add(shardName);
+            if (foldersToSync == null) {
+                syncDir(root);
+                shardsMade.add(shardName);
+            } else {
+                foldersToSync.add(root);
+            }
         }
         Path temp = shard.resolve("." + id + "." + PID + "-" + HexFormat.of().toHexDigits(RANDOM.nextLong()) + TEMP_SUFFIX);
         boolean moved = false;
@@ -185,6 +190,11 @@ public final class BlobStore {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new java.io.InterruptedIOException("interrupted while syncing the blob folders");
+        }
+        if (list.contains(root)) {
+            for (Path f : list) {
+                if (root.equals(f.getParent())) shardsMade.add(f.getFileName().toString());
+            }
         }
     }
 

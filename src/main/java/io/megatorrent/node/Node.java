@@ -80,7 +80,7 @@ public final class Node implements AutoCloseable {
         Path dir = config.dataDir().toAbsolutePath();
         X25519.KeyPair key = NodeKey.loadOrCreate(dir);
         LocalBlobs blobs = LocalBlobs.open(dir);
-        DhtNode dht = DhtNode.start(DhtNode.Config.of(config.dhtBind()).withStateDir(dir));
+        DhtNode dht = DhtNode.start(DhtNode.Config.of(config.dhtBind()).withStateDir(dir.resolve("dht")));
         Listener listener = null;
         try {
             int[] port = {0};

@@ -13,7 +13,6 @@ import io.megatorrent.content.ManifestCollection;
 import io.megatorrent.content.ManifestException;
 import io.megatorrent.content.Blob;
 import io.megatorrent.crypto.X25519;
-import io.megatorrent.dht.DhtNode;
 import io.megatorrent.transport.Connection;
 import io.megatorrent.transport.Listener;
 import io.megatorrent.transport.Message;
@@ -41,49 +40,23 @@ import org.junit.jupiter.api.io.TempDir;
 /** The node layer's bounds: memory and threads that must not grow with a manifest or with peers. */
 @Timeout(120)
 class NodeLimitsTest {
-    private final List<AutoCloseable> open = new ArrayList<>();
+    private final TestSwarm swarm = new TestSwarm();
 
     @AfterEach
     void closeAll() throws Exception {
-        for (int i = open.size() - 1; i >= 0; i--) open.get(i).close();
-    }
-
-    private List<InetSocketAddress> swarm(int n) throws Exception {
-        List<DhtNode> nodes = new ArrayList<>();
-        for (int i = 0; i < n; i++) {
-            DhtNode d = DhtNode.start(DhtNode.Config.of(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0)));
-            open.add(d);
-            nodes.add(d);
-        }
-        List<InetSocketAddress> addresses = nodes.stream().map(DhtNode::localAddress).toList();
-        for (DhtNode d : nodes) d.bootstrap(addresses.stream().filter(a -> !a.equals(d.localAddress())).toList(), Node.BOOTSTRAP_TIMEOUT);
-        return addresses;
-    }
-
-    private Node node(Path dir, List<InetSocketAddress> bootstrap) throws Exception {
-        InetSocketAddress any = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
-        Node n = Node.start(new Node.Config(dir, any, any, bootstrap));
-        open.add(n);
-        return n;
-    }
-
-    private static Path file(Path dir, String name, int size, int seed) throws IOException {
-        byte[] b = new byte[size];
-        new java.util.Random(seed).nextBytes(b);
-        Files.createDirectories(dir);
-        return Files.write(dir.resolve(name), b);
+        swarm.close();
     }
 
     @Test
     void manyTinyFilesSharingBlobsAreWrittenWithBoundedConcurrency(@TempDir Path tmp) throws Exception {
-        List<InetSocketAddress> dht = swarm(3);
-        Node pubNode = node(tmp.resolve("pub"), dht);
+        List<InetSocketAddress> dht = swarm.dht(3);
+        Node pubNode = swarm.node(tmp.resolve("pub"), dht);
         Publisher publisher = new Publisher(pubNode, ChannelIdentity.generate(false, new SecureRandom()));
         int distinct = 40;
         List<FileEntry> originals = new ArrayList<>();
         List<String> blobIds = new ArrayList<>();
         for (int i = 0; i < distinct; i++) {
-            FileEntry e = publisher.ingest(file(tmp.resolve("in"), "t" + i, 7 + i, i), "t" + i);
+            FileEntry e = publisher.ingest(TestSwarm.file(tmp.resolve("in"), "t" + i, 7 + i, i), "t" + i);
             originals.add(e);
             blobIds.addAll(e.blobIds());
         }
@@ -96,7 +69,7 @@ class NodeLimitsTest {
             FileEntry e = originals.get(i % distinct);
             listed.add(new FileEntry("d" + (i % 10) + "/f" + i + ".bin", e.size(), e.blobIds(), e.fileKey()));
         }
-        Node subNode = node(tmp.resolve("sub"), dht);
+        Node subNode = swarm.node(tmp.resolve("sub"), dht);
         Subscriber subscriber = new Subscriber(subNode);
         List<Subscriber.Written> written = subscriber.download(List.of(new ManifestCollection("c", listed)), tmp.resolve("out"));
 
@@ -115,15 +88,15 @@ class NodeLimitsTest {
 
     @Test
     void blobFetchesAreBoundedOverAllDownloadsAndDeadConnectionsAreDropped(@TempDir Path tmp) throws Exception {
-        Node pubNode = node(tmp.resolve("pub"), List.of());
+        Node pubNode = swarm.node(tmp.resolve("pub"), List.of());
         Publisher publisher = new Publisher(pubNode, ChannelIdentity.generate(false, new SecureRandom()));
         int n = 80;
         List<String> blobIds = new ArrayList<>();
-        for (int i = 0; i < n; i++) blobIds.addAll(publisher.ingest(file(tmp.resolve("in"), "t" + i, 5 + i, i), "t" + i).blobIds());
+        for (int i = 0; i < n; i++) blobIds.addAll(publisher.ingest(TestSwarm.file(tmp.resolve("in"), "t" + i, 5 + i, i), "t" + i).blobIds());
 
         // the holder is named directly (no DHT): this is about the downloader's own bounds
         BlobDownloader d = new BlobDownloader(LocalBlobs.open(tmp.resolve("sub")), id -> List.of(pubNode.listenAddress()), new TcpDialer(), X25519.generate(), 0);
-        open.add(d);
+        swarm.add(d);
         // two downloads at once share the one bound
         CompletableFuture<BlobDownloader.Result> first = CompletableFuture.supplyAsync(() -> download(d, blobIds.subList(0, n / 2)));
         BlobDownloader.Result second = download(d, blobIds.subList(n / 2, n));
@@ -136,7 +109,7 @@ class NodeLimitsTest {
 
         // the peer goes away: its fetcher (and the connection's buffers) is dropped
         pubNode.close();
-        open.remove(pubNode);
+        swarm.remove(pubNode);
         long deadline = System.nanoTime() + 10_000_000_000L;
         while (d.fetcherCount() > 0 && System.nanoTime() < deadline) Thread.sleep(20);
         assertEquals(0, d.fetcherCount(), "the dead connection is no longer kept");
@@ -157,7 +130,7 @@ class NodeLimitsTest {
         new java.util.Random(5).nextBytes(blob);
         BlobServer server = new BlobServer(shortId -> blob, () -> 0);
         Listener listener = Listener.open(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), X25519.generate(), Connection.Timeouts.DEFAULT, server);
-        open.add(listener);
+        swarm.add(listener);
         PeerAddress at = new PeerAddress("127.0.0.1", listener.localAddress().getPort());
         byte[] shortId = new byte[BlobKeys.SHORT_ID_LENGTH];
 
@@ -166,7 +139,7 @@ class NodeLimitsTest {
         int silent = 6;
         for (int p = 0; p < silent; p++) {
             Connection c = Connection.connect(new TcpDialer(), new PeerTarget(null, at), X25519.generate(), Connection.Timeouts.DEFAULT);
-            open.add(c);
+            swarm.add(c);
             for (int i = 1; i <= 40; i++) c.send(new Message.Request(i, shortId));
         }
         // let the server fill their socket buffers and block on them
@@ -187,10 +160,10 @@ class NodeLimitsTest {
 
     @Test
     void aRestartedSubscriberStillRefusesAnOlderPointer(@TempDir Path tmp) throws Exception {
-        List<InetSocketAddress> dht = swarm(3);
-        Node pubNode = node(tmp.resolve("pub"), dht);
+        List<InetSocketAddress> dht = swarm.dht(3);
+        Node pubNode = swarm.node(tmp.resolve("pub"), dht);
         Publisher publisher = new Publisher(pubNode, ChannelIdentity.generate(false, new SecureRandom()));
-        FileEntry a = publisher.ingest(file(tmp.resolve("in"), "a", 100, 1), "a.bin");
+        FileEntry a = publisher.ingest(TestSwarm.file(tmp.resolve("in"), "a", 100, 1), "a.bin");
         List<ManifestCollection> c = List.of(new ManifestCollection("c", List.of(a)));
         Publisher.Published p1 = publisher.publish(c, 1);
         publisher.announce(Publisher.blobsOf(p1.publication(), c));
@@ -198,12 +171,12 @@ class NodeLimitsTest {
         publisher.announce(Publisher.blobsOf(p2.publication(), c));
         ChannelUri uri = ChannelUri.parse(publisher.identity().uri().format());
 
-        Node subNode = node(tmp.resolve("sub"), dht);
+        Node subNode = swarm.node(tmp.resolve("sub"), dht);
         assertEquals(2, new Subscriber(subNode).resolve(uri, p2.item()).manifest().seq());
         subNode.close();
-        open.remove(subNode);
+        swarm.remove(subNode);
 
-        Node again = node(tmp.resolve("sub"), dht);
+        Node again = swarm.node(tmp.resolve("sub"), dht);
         Subscriber restarted = new Subscriber(again);
         ManifestException e = assertThrows(ManifestException.class, () -> restarted.resolve(uri, p1.item()));
         assertEquals("seq", e.field());
@@ -250,8 +223,8 @@ class NodeLimitsTest {
 
     @Test
     void aDialThatReachesOurOwnKeyIsRefused(@TempDir Path tmp) throws Exception {
-        Node n = node(tmp.resolve("n"), List.of());
-        FileEntry e = new Publisher(n, ChannelIdentity.generate(false, new SecureRandom())).ingest(file(tmp, "f", 10, 3), "f");
+        Node n = swarm.node(tmp.resolve("n"), List.of());
+        FileEntry e = new Publisher(n, ChannelIdentity.generate(false, new SecureRandom())).ingest(TestSwarm.file(tmp, "f", 10, 3), "f");
         LocalBlobs empty = LocalBlobs.open(tmp.resolve("empty"));
         // a downloader with the node's own key, told the node's address holds the blob
         try (BlobDownloader d = new BlobDownloader(empty, id -> List.of(n.listenAddress()), new TcpDialer(), NodeKey.loadOrCreate(tmp.resolve("n")), 0)) {

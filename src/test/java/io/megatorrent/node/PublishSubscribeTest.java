@@ -13,16 +13,13 @@ import io.megatorrent.content.ManifestException;
 import io.megatorrent.content.ManifestResolver;
 import io.megatorrent.content.SignedPointer;
 import io.megatorrent.crypto.X25519;
-import io.megatorrent.dht.DhtNode;
 import io.megatorrent.transport.PeerAddress;
 import io.megatorrent.transport.TcpDialer;
 import java.io.IOException;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
-import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -32,55 +29,29 @@ import org.junit.jupiter.api.io.TempDir;
 /** Publisher and Subscriber on real nodes: sequences, replays, restarts. */
 @Timeout(60)
 class PublishSubscribeTest {
-    private final List<AutoCloseable> open = new ArrayList<>();
+    private final TestSwarm swarm = new TestSwarm();
 
     @AfterEach
     void closeAll() throws Exception {
-        for (int i = open.size() - 1; i >= 0; i--) open.get(i).close();
-    }
-
-    private List<InetSocketAddress> swarm(int n) throws Exception {
-        List<DhtNode> nodes = new ArrayList<>();
-        for (int i = 0; i < n; i++) {
-            DhtNode d = DhtNode.start(DhtNode.Config.of(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0)));
-            open.add(d);
-            nodes.add(d);
-        }
-        List<InetSocketAddress> addresses = nodes.stream().map(DhtNode::localAddress).toList();
-        for (DhtNode d : nodes) d.bootstrap(addresses.stream().filter(a -> !a.equals(d.localAddress())).toList(), Node.BOOTSTRAP_TIMEOUT);
-        return addresses;
-    }
-
-    private Node node(Path dir, List<InetSocketAddress> bootstrap) throws Exception {
-        InetSocketAddress any = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
-        Node n = Node.start(new Node.Config(dir, any, any, bootstrap));
-        open.add(n);
-        return n;
-    }
-
-    private static Path file(Path dir, String name, int size, int seed) throws IOException {
-        byte[] b = new byte[size];
-        new java.util.Random(seed).nextBytes(b);
-        Files.createDirectories(dir);
-        return Files.write(dir.resolve(name), b);
+        swarm.close();
     }
 
     @Test
     void newerSequenceIsFoundAndAnOlderOneIsRefusedAsAReplay(@TempDir Path tmp) throws Exception {
-        List<InetSocketAddress> dht = swarm(3);
-        Node pubNode = node(tmp.resolve("pub"), dht);
+        List<InetSocketAddress> dht = swarm.dht(3);
+        Node pubNode = swarm.node(tmp.resolve("pub"), dht);
         Publisher publisher = new Publisher(pubNode, ChannelIdentity.generate(false, new SecureRandom()));
-        FileEntry a = publisher.ingest(file(tmp.resolve("in"), "a", 5000, 1), "a.bin");
+        FileEntry a = publisher.ingest(TestSwarm.file(tmp.resolve("in"), "a", 5000, 1), "a.bin");
         List<ManifestCollection> first = List.of(new ManifestCollection("c", List.of(a)));
         Publisher.Published p1 = publisher.publish(first, 1);
         publisher.announce(Publisher.blobsOf(p1.publication(), first));
 
-        FileEntry b = publisher.ingest(file(tmp.resolve("in"), "b", 3 * 1024 * 1024 + 5, 2), "sub/b.bin");
+        FileEntry b = publisher.ingest(TestSwarm.file(tmp.resolve("in"), "b", 3 * 1024 * 1024 + 5, 2), "sub/b.bin");
         List<ManifestCollection> second = List.of(new ManifestCollection("c", List.of(a, b)));
         Publisher.Published p2 = publisher.publish(second, 2);
         publisher.announce(Publisher.blobsOf(p2.publication(), second));
 
-        Node subNode = node(tmp.resolve("sub"), dht);
+        Node subNode = swarm.node(tmp.resolve("sub"), dht);
         Subscriber subscriber = new Subscriber(subNode);
         ChannelUri uri = ChannelUri.parse(publisher.identity().uri().format());
         SignedPointer item = subscriber.pointer(uri);
@@ -117,10 +88,10 @@ class PublishSubscribeTest {
 
     @Test
     void reannouncingMakesHeldBlobsFindableAndStopsWithTheNode(@TempDir Path tmp) throws Exception {
-        List<InetSocketAddress> dht = swarm(3);
-        Node holder = node(tmp.resolve("holder"), dht);
-        FileEntry e = new Publisher(holder, ChannelIdentity.generate(false, new SecureRandom())).ingest(file(tmp, "f", 10, 4), "f");
-        Node seeker = node(tmp.resolve("seeker"), dht);
+        List<InetSocketAddress> dht = swarm.dht(3);
+        Node holder = swarm.node(tmp.resolve("holder"), dht);
+        FileEntry e = new Publisher(holder, ChannelIdentity.generate(false, new SecureRandom())).ingest(TestSwarm.file(tmp, "f", 10, 4), "f");
+        Node seeker = swarm.node(tmp.resolve("seeker"), dht);
         String id = e.blobIds().get(0);
         assertTrue(seeker.peersFor(id).isEmpty(), "nothing announced yet");
         holder.startReannouncing(java.time.Duration.ofMillis(50));
@@ -129,7 +100,7 @@ class PublishSubscribeTest {
         assertTrue(holder.reannounceRounds.get() >= 1);
         assertEquals(List.of(holder.listenAddress()), seeker.peersFor(id));
         holder.close();
-        open.remove(holder);
+        swarm.remove(holder);
         long rounds = holder.reannounceRounds.get();
         Thread.sleep(200);
         assertEquals(rounds, holder.reannounceRounds.get(), "no round after close");
@@ -137,14 +108,14 @@ class PublishSubscribeTest {
 
     @Test
     void restartedNodeKeepsItsKeysAndServesWhatItHeld(@TempDir Path tmp) throws Exception {
-        Node first = node(tmp.resolve("n"), List.of());
+        Node first = swarm.node(tmp.resolve("n"), List.of());
         byte[] key = first.staticPublicKey();
-        FileEntry e = new Publisher(first, ChannelIdentity.generate(false, new SecureRandom())).ingest(file(tmp, "f", 10, 3), "f");
+        FileEntry e = new Publisher(first, ChannelIdentity.generate(false, new SecureRandom())).ingest(TestSwarm.file(tmp, "f", 10, 3), "f");
         String id = e.blobIds().get(0);
         first.close();
-        open.remove(first);
+        swarm.remove(first);
 
-        Node again = node(tmp.resolve("n"), List.of());
+        Node again = swarm.node(tmp.resolve("n"), List.of());
         assertArrayEquals(key, again.staticPublicKey());
         try (BlobFetcher f = BlobFetcher.connect(new TcpDialer(), new PeerAddress("127.0.0.1", again.listenAddress().getPort()), X25519.generate(), 0)) {
             LocalBlobs into = LocalBlobs.open(tmp.resolve("client"));
@@ -153,7 +124,7 @@ class PublishSubscribeTest {
         }
         InetSocketAddress was = again.listenAddress();
         again.close();
-        open.remove(again);
+        swarm.remove(again);
         assertThrows(IOException.class, () -> BlobFetcher.connect(new TcpDialer(), new PeerAddress("127.0.0.1", was.getPort()), X25519.generate(), 0),
                 "the listener is closed with the node");
     }

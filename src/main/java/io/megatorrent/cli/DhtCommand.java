@@ -10,6 +10,7 @@ import io.megatorrent.codec.JsonValue;
 import io.megatorrent.codec.JsonValue.JsonObject;
 import io.megatorrent.crypto.Ed25519;
 import io.megatorrent.dht.DhtNode;
+import io.megatorrent.dht.DhtOperations;
 import io.megatorrent.dht.DhtClient;
 import io.megatorrent.dht.NodeId;
 import io.megatorrent.crypto.X25519;
@@ -209,7 +210,8 @@ final class DhtCommand implements Command {
         if (salt.length > io.megatorrent.dht.Bep44.MAX_SALT_LENGTH) throw new UsageException("--salt is longer than 64 bytes");
         BValue value = value(args);
         Long seq = args.has("seq") ? args.longValue("seq", 0, 0, Long.MAX_VALUE) : null;
-        try (Dht node = client(args)) {
+        try (Dht dht = client(args)) {
+            DhtOperations node = dht.ops();
             DhtNode.PutResult r = node.putMutable(seed, salt, value, seq, timeout(args));
             out.println(Json.write(JsonObject.builder().put("target", r.target().toString()).put("seq", r.seq()).put("stored", r.stored()).build()));
             return r.stored() > 0 ? ExitCodes.OK : ExitCodes.FAILED;
@@ -219,7 +221,8 @@ final class DhtCommand implements Command {
     private int getMutable(Args args, PrintStream out) throws Exception {
         byte[] pub = hex(args.require("pubkey"), Ed25519.PUBLIC_KEY_LENGTH, "--pubkey");
         byte[] salt = args.get("salt").map(s -> s.getBytes(StandardCharsets.UTF_8)).orElse(new byte[0]);
-        try (Dht node = client(args)) {
+        try (Dht dht = client(args)) {
+            DhtOperations node = dht.ops();
             Optional<DhtNode.Item> item = node.getMutable(pub, salt, timeout(args));
             if (item.isEmpty()) return notFound(out);
             DhtNode.Item i = item.get();
@@ -232,7 +235,8 @@ final class DhtCommand implements Command {
 
     private int putImmutable(Args args, PrintStream out) throws Exception {
         BValue value = value(args);
-        try (Dht node = client(args)) {
+        try (Dht dht = client(args)) {
+            DhtOperations node = dht.ops();
             DhtNode.PutResult r = node.putImmutable(value, timeout(args));
             out.println(Json.write(JsonObject.builder().put("target", r.target().toString()).put("stored", r.stored()).build()));
             return r.stored() > 0 ? ExitCodes.OK : ExitCodes.FAILED;
@@ -241,7 +245,8 @@ final class DhtCommand implements Command {
 
     private int getImmutable(Args args, PrintStream out) throws Exception {
         NodeId target = new NodeId(hex(args.require("target"), NodeId.LENGTH, "--target"));
-        try (Dht node = client(args)) {
+        try (Dht dht = client(args)) {
+            DhtOperations node = dht.ops();
             Optional<DhtNode.Item> item = node.getImmutable(target, timeout(args));
             if (item.isEmpty()) return notFound(out);
             out.println(Json.write(JsonObject.builder().put("value", text(item.get().value()))
@@ -254,7 +259,8 @@ final class DhtCommand implements Command {
         NodeId infohash = new NodeId(hex(args.require("infohash"), NodeId.LENGTH, "--infohash"));
         int port = (int) args.longValue("announce-port", 0, 1, 65535);
         if (port == 0 && args.has("bridge")) throw new UsageException("announce through a bridge needs --announce-port (implied_port is not available over TCP)");
-        try (Dht node = client(args)) {
+        try (Dht dht = client(args)) {
+            DhtOperations node = dht.ops();
             int stored = node.announce(infohash, port, timeout(args));
             out.println(Json.write(JsonObject.builder().put("infohash", infohash.toString()).put("stored", stored).build()));
             return stored > 0 ? ExitCodes.OK : ExitCodes.FAILED;
@@ -263,7 +269,8 @@ final class DhtCommand implements Command {
 
     private int getPeers(Args args, PrintStream out) throws Exception {
         NodeId infohash = new NodeId(hex(args.require("infohash"), NodeId.LENGTH, "--infohash"));
-        try (Dht node = client(args)) {
+        try (Dht dht = client(args)) {
+            DhtOperations node = dht.ops();
             List<InetSocketAddress> peers = node.getPeers(infohash, timeout(args));
             List<JsonValue> list = new ArrayList<>();
             for (InetSocketAddress p : peers) list.add(new JsonValue.JsonString(io.megatorrent.dht.NodeInfo.format(p)));
@@ -280,21 +287,12 @@ final class DhtCommand implements Command {
     }
 
     /** What a one-shot command needs of the DHT, over UDP or through a bridge. */
-    private interface Dht extends AutoCloseable {
-        DhtNode.PutResult putMutable(byte[] seed, byte[] salt, BValue value, Long seq, Duration timeout) throws InterruptedException;
-
-        Optional<DhtNode.Item> getMutable(byte[] publicKey, byte[] salt, Duration timeout) throws InterruptedException;
-
-        DhtNode.PutResult putImmutable(BValue value, Duration timeout) throws InterruptedException;
-
-        Optional<DhtNode.Item> getImmutable(NodeId target, Duration timeout) throws InterruptedException;
-
-        int announce(NodeId infohash, int port, Duration timeout) throws InterruptedException;
-
-        List<InetSocketAddress> getPeers(NodeId infohash, Duration timeout) throws InterruptedException;
-
+    /** A one-shot command's view of the DHT, over UDP or through a bridge, and what closing it releases. */
+    private record Dht(DhtOperations ops, AutoCloseable resource) implements AutoCloseable {
         @Override
-        void close();
+        public void close() throws Exception {
+            resource.close();
+        }
     }
 
     private static Dht client(Args args) throws Exception {
@@ -333,35 +331,7 @@ final class DhtCommand implements Command {
         try {
             DhtClient c = new DhtClient(transport);
             c.bootstrap();
-            return new Dht() {
-                public DhtNode.PutResult putMutable(byte[] seed, byte[] salt, BValue value, Long seq, Duration t) throws InterruptedException {
-                    return c.putMutable(seed, salt, value, seq, t);
-                }
-
-                public Optional<DhtNode.Item> getMutable(byte[] pub, byte[] salt, Duration t) throws InterruptedException {
-                    return c.getMutable(pub, salt, t);
-                }
-
-                public DhtNode.PutResult putImmutable(BValue value, Duration t) throws InterruptedException {
-                    return c.putImmutable(value, t);
-                }
-
-                public Optional<DhtNode.Item> getImmutable(NodeId target, Duration t) throws InterruptedException {
-                    return c.getImmutable(target, t);
-                }
-
-                public int announce(NodeId infohash, int port, Duration t) throws InterruptedException {
-                    return c.announce(infohash, port, t);
-                }
-
-                public List<InetSocketAddress> getPeers(NodeId infohash, Duration t) throws InterruptedException {
-                    return c.getPeers(infohash, t);
-                }
-
-                public void close() {
-                    transport.close();
-                }
-            };
+            return new Dht(c, transport);
         } catch (Exception e) {
             transport.close();
             throw e;
@@ -394,35 +364,7 @@ final class DhtCommand implements Command {
             List<InetSocketAddress> bootstrap = bootstrap(args);
             if (bootstrap.isEmpty()) throw new UsageException("a one-shot dht command needs at least one --bootstrap H:P");
             node.bootstrap(bootstrap, timeout(args));
-            return new Dht() {
-                public DhtNode.PutResult putMutable(byte[] seed, byte[] salt, BValue value, Long seq, Duration t) throws InterruptedException {
-                    return node.putMutable(seed, salt, value, seq, t);
-                }
-
-                public Optional<DhtNode.Item> getMutable(byte[] pub, byte[] salt, Duration t) throws InterruptedException {
-                    return node.getMutable(pub, salt, t);
-                }
-
-                public DhtNode.PutResult putImmutable(BValue value, Duration t) throws InterruptedException {
-                    return node.putImmutable(value, t);
-                }
-
-                public Optional<DhtNode.Item> getImmutable(NodeId target, Duration t) throws InterruptedException {
-                    return node.getImmutable(target, t);
-                }
-
-                public int announce(NodeId infohash, int port, Duration t) throws InterruptedException {
-                    return node.announce(infohash, port, t);
-                }
-
-                public List<InetSocketAddress> getPeers(NodeId infohash, Duration t) throws InterruptedException {
-                    return node.getPeers(infohash, t);
-                }
-
-                public void close() {
-                    node.close();
-                }
-            };
+            return new Dht(node, node);
         } catch (Exception e) {
             node.close();
             throw e;

@@ -24,7 +24,7 @@ import java.util.function.Function;
  * knows. Like a BEP 43 client it has a fresh random id, marks its queries read-only, holds no
  * routing table and persists nothing. One-shot: make one per command.
  */
-public final class DhtClient {
+public final class DhtClient implements DhtOperations {
     private static final System.Logger LOG = System.getLogger(DhtClient.class.getName());
 
     /** "The bridge's own node": 0.0.0.0 port 0 is no DHT node's address (port 0 nodes are skipped). */
@@ -79,6 +79,7 @@ public final class DhtClient {
         return new Lookup(transport, id, target, kind, salt, stopAtFirstItem).run(s, System.nanoTime() + timeout.toNanos());
     }
 
+    @Override
     public List<InetSocketAddress> getPeers(NodeId infohash, Duration timeout) throws InterruptedException {
         return new ArrayList<>(lookup(infohash, Lookup.Kind.GET_PEERS, null, false, timeout).peers());
     }
@@ -89,6 +90,7 @@ public final class DhtClient {
      * Returns 1 when stored, 0 when not. Two single queries, each bounded by the transport's own
      * query timeout, so {@code timeout} (kept for the same shape as {@link DhtNode#announce}) is not needed.
      */
+    @Override
     public int announce(NodeId infohash, int port, Duration timeout) throws InterruptedException {
         if (port < 1 || port > 65535) throw new IllegalArgumentException("a bridged announce needs an explicit port 1..65535");
         try {
@@ -102,17 +104,20 @@ public final class DhtClient {
         }
     }
 
+    @Override
     public Optional<DhtNode.Item> getImmutable(NodeId target, Duration timeout) throws InterruptedException {
         Lookup.Result r = lookup(target, Lookup.Kind.GET, null, true, timeout);
         return Optional.ofNullable(r.item()).map(i -> new DhtNode.Item(i.value(), null, 0, null));
     }
 
+    @Override
     public Optional<DhtNode.Item> getMutable(byte[] publicKey, byte[] salt, Duration timeout) throws InterruptedException {
         NodeId target = new NodeId(Bep44.mutableTarget(publicKey, salt));
         Lookup.Result r = lookup(target, Lookup.Kind.GET, salt, false, timeout);
         return Optional.ofNullable(r.item()).map(i -> new DhtNode.Item(i.value(), i.publicKey(), i.seq(), i.signature()));
     }
 
+    @Override
     public DhtNode.PutResult putImmutable(BValue value, Duration timeout) throws InterruptedException {
         byte[] v = Bencode.encode(value);
         if (v.length > Bep44.MAX_VALUE_LENGTH) throw new IllegalArgumentException("bencoded value is " + v.length + " bytes, more than " + Bep44.MAX_VALUE_LENGTH);
@@ -122,6 +127,7 @@ public final class DhtClient {
     }
 
     /** Signs and puts a mutable item; seq null means one above the highest found (0 when none is found). */
+    @Override
     public DhtNode.PutResult putMutable(byte[] seed, byte[] salt, BValue value, Long seq, Duration timeout) throws InterruptedException {
         byte[] v = Bencode.encode(value);
         if (v.length > Bep44.MAX_VALUE_LENGTH) throw new IllegalArgumentException("bencoded value is " + v.length + " bytes, more than " + Bep44.MAX_VALUE_LENGTH);

@@ -36,7 +36,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * lookups and store steps. One virtual thread receives; each lookup query runs on its own
  * virtual thread; a maintenance virtual thread refreshes buckets and saves state.
  */
-public final class DhtNode implements KrpcTransport, AutoCloseable {
+public final class DhtNode implements KrpcTransport, DhtOperations, AutoCloseable {
     private static final System.Logger LOG = System.getLogger(DhtNode.class.getName());
 
     /** Our client version {@code v}: "MT" (Megatorrent) then protocol version 6 and revision 0. */
@@ -548,11 +548,13 @@ public final class DhtNode implements KrpcTransport, AutoCloseable {
         return new LookupResult(r.closest(), r.hops(), r.queries());
     }
 
+    @Override
     public List<InetSocketAddress> getPeers(NodeId infohash, Duration timeout) throws InterruptedException {
         return new ArrayList<>(lookup(infohash, Lookup.Kind.GET_PEERS, null, false, System.nanoTime() + timeout.toNanos()).peers());
     }
 
     /** Announces us for infohash on port (0: implied port, the UDP source port); returns how many nodes stored it. */
+    @Override
     public int announce(NodeId infohash, int port, Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         Lookup.Result r = lookup(infohash, Lookup.Kind.GET_PEERS, null, false, deadline);
@@ -562,11 +564,13 @@ public final class DhtNode implements KrpcTransport, AutoCloseable {
     /** A found BEP 44 item; publicKey, signature null for immutable items. */
     public record Item(BValue value, byte[] publicKey, long seq, byte[] signature) {}
 
+    @Override
     public Optional<Item> getImmutable(NodeId target, Duration timeout) throws InterruptedException {
         Lookup.Result r = lookup(target, Lookup.Kind.GET, null, true, System.nanoTime() + timeout.toNanos());
         return Optional.ofNullable(r.item()).map(i -> new Item(i.value(), null, 0, null));
     }
 
+    @Override
     public Optional<Item> getMutable(byte[] publicKey, byte[] salt, Duration timeout) throws InterruptedException {
         NodeId target = new NodeId(Bep44.mutableTarget(publicKey, salt));
         Lookup.Result r = lookup(target, Lookup.Kind.GET, salt, false, System.nanoTime() + timeout.toNanos());
@@ -576,6 +580,7 @@ public final class DhtNode implements KrpcTransport, AutoCloseable {
     /** The outcome of a put: target, seq used (0 for immutable), nodes that stored it. */
     public record PutResult(NodeId target, long seq, int stored) {}
 
+    @Override
     public PutResult putImmutable(BValue value, Duration timeout) throws InterruptedException {
         byte[] v = Bencode.encode(value);
         if (v.length > Bep44.MAX_VALUE_LENGTH) throw new IllegalArgumentException("bencoded value is " + v.length + " bytes, more than " + Bep44.MAX_VALUE_LENGTH);
@@ -585,6 +590,7 @@ public final class DhtNode implements KrpcTransport, AutoCloseable {
     }
 
     /** Signs and puts a mutable item; seq null means one above the highest found (0 when none is found). */
+    @Override
     public PutResult putMutable(byte[] seed, byte[] salt, BValue value, Long seq, Duration timeout) throws InterruptedException {
         byte[] v = Bencode.encode(value);
         if (v.length > Bep44.MAX_VALUE_LENGTH) throw new IllegalArgumentException("bencoded value is " + v.length + " bytes, more than " + Bep44.MAX_VALUE_LENGTH);

@@ -152,6 +152,7 @@ final class DhtCommand implements Command {
 
     // ---- the full node ----
 
+    @SuppressWarnings("try") // the shutdown hook closes the node and bridge when the JVM is told to stop
     private int node(Args args, PrintStream out, PrintStream err) throws Exception {
         long seconds = args.longValue("seconds", 0, 0, Long.MAX_VALUE / 1_000_000_000L);
         int rateLimit = (int) args.longValue("rate-limit", DhtNode.DEFAULT_RATE_LIMIT, 0, 1_000_000);
@@ -286,12 +287,11 @@ final class DhtCommand implements Command {
         return ExitCodes.FAILED;
     }
 
-    /** What a one-shot command needs of the DHT, over UDP or through a bridge. */
     /** A one-shot command's view of the DHT, over UDP or through a bridge, and what closing it releases. */
-    private record Dht(DhtOperations ops, AutoCloseable resource) implements AutoCloseable {
+    private record Dht(DhtOperations ops, Runnable closer) implements AutoCloseable {
         @Override
-        public void close() throws Exception {
-            resource.close();
+        public void close() {
+            closer.run();
         }
     }
 
@@ -331,7 +331,7 @@ final class DhtCommand implements Command {
         try {
             DhtClient c = new DhtClient(transport);
             c.bootstrap();
-            return new Dht(c, transport);
+            return new Dht(c, transport::close);
         } catch (Exception e) {
             transport.close();
             throw e;
@@ -364,7 +364,7 @@ final class DhtCommand implements Command {
             List<InetSocketAddress> bootstrap = bootstrap(args);
             if (bootstrap.isEmpty()) throw new UsageException("a one-shot dht command needs at least one --bootstrap H:P");
             node.bootstrap(bootstrap, timeout(args));
-            return new Dht(node, node);
+            return new Dht(node, node::close);
         } catch (Exception e) {
             node.close();
             throw e;

@@ -1,20 +1,15 @@
 package io.megatorrent.dht;
 
 import io.megatorrent.codec.BValue;
-import io.megatorrent.codec.Bencode;
-import io.megatorrent.crypto.Ed25519;
 import io.megatorrent.dht.KrpcMessage.*;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.SocketTimeoutException;
 import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.Function;
 
 /**
  * A DHT client without a UDP socket of its own: every query goes through a {@link KrpcTransport}
@@ -43,8 +38,11 @@ public final class DhtClient implements DhtOperations {
     private final List<NodeInfo> seeds = new ArrayList<>();
     private NodeId bridgeId;
 
+    private final ItemOperations items;
+
     public DhtClient(KrpcTransport transport) {
         this.transport = transport;
+        this.items = new ItemOperations(this::lookup, transport, id);
     }
 
     public NodeId id() {
@@ -71,17 +69,17 @@ public final class DhtClient implements DhtOperations {
         }
     }
 
-    private Lookup.Result lookup(NodeId target, Lookup.Kind kind, byte[] salt, boolean stopAtFirstItem, Duration timeout) throws InterruptedException {
+    private Lookup.Result lookup(NodeId target, Lookup.Kind kind, byte[] salt, boolean stopAtFirstItem, long deadline) throws InterruptedException {
         List<NodeInfo> s;
         synchronized (seeds) {
             s = List.copyOf(seeds);
         }
-        return new Lookup(transport, id, target, kind, salt, stopAtFirstItem).run(s, System.nanoTime() + timeout.toNanos());
+        return new Lookup(transport, id, target, kind, salt, stopAtFirstItem).run(s, deadline);
     }
 
     @Override
     public List<InetSocketAddress> getPeers(NodeId infohash, Duration timeout) throws InterruptedException {
-        return new ArrayList<>(lookup(infohash, Lookup.Kind.GET_PEERS, null, false, timeout).peers());
+        return items.getPeers(infohash, timeout);
     }
 
     /**
@@ -106,63 +104,22 @@ public final class DhtClient implements DhtOperations {
 
     @Override
     public Optional<DhtNode.Item> getImmutable(NodeId target, Duration timeout) throws InterruptedException {
-        Lookup.Result r = lookup(target, Lookup.Kind.GET, null, true, timeout);
-        return Optional.ofNullable(r.item()).map(i -> new DhtNode.Item(i.value(), null, 0, null));
+        return items.getImmutable(target, timeout);
     }
 
     @Override
     public Optional<DhtNode.Item> getMutable(byte[] publicKey, byte[] salt, Duration timeout) throws InterruptedException {
-        NodeId target = new NodeId(Bep44.mutableTarget(publicKey, salt));
-        Lookup.Result r = lookup(target, Lookup.Kind.GET, salt, false, timeout);
-        return Optional.ofNullable(r.item()).map(i -> new DhtNode.Item(i.value(), i.publicKey(), i.seq(), i.signature()));
+        return items.getMutable(publicKey, salt, timeout);
     }
 
     @Override
     public DhtNode.PutResult putImmutable(BValue value, Duration timeout) throws InterruptedException {
-        byte[] v = Bencode.encode(value);
-        if (v.length > Bep44.MAX_VALUE_LENGTH) throw new IllegalArgumentException("bencoded value is " + v.length + " bytes, more than " + Bep44.MAX_VALUE_LENGTH);
-        NodeId target = new NodeId(Bep44.immutableTarget(v));
-        Lookup.Result r = lookup(target, Lookup.Kind.GET, null, false, timeout);
-        return new DhtNode.PutResult(target, 0, store(r, token -> new Put(id, token, value, null, null, 0, null, null)));
+        return items.putImmutable(value, timeout);
     }
 
     /** Signs and puts a mutable item; seq null means one above the highest found (0 when none is found). */
     @Override
     public DhtNode.PutResult putMutable(byte[] seed, byte[] salt, BValue value, Long seq, Duration timeout) throws InterruptedException {
-        byte[] v = Bencode.encode(value);
-        if (v.length > Bep44.MAX_VALUE_LENGTH) throw new IllegalArgumentException("bencoded value is " + v.length + " bytes, more than " + Bep44.MAX_VALUE_LENGTH);
-        if (salt.length > Bep44.MAX_SALT_LENGTH) throw new IllegalArgumentException("salt is longer than " + Bep44.MAX_SALT_LENGTH + " bytes");
-        Ed25519.KeyPair key = Ed25519.fromSeed(seed);
-        NodeId target = new NodeId(Bep44.mutableTarget(key.publicKey(), salt));
-        Lookup.Result r = lookup(target, Lookup.Kind.GET, salt, false, timeout);
-        long useSeq = seq != null ? seq : r.item() == null ? 0 : r.item().seq() + 1;
-        byte[] sig = key.sign(Bep44.signedBuffer(salt, useSeq, v));
-        return new DhtNode.PutResult(target, useSeq, store(r, token -> new Put(id, token, value, key.publicKey(), salt, useSeq, sig, null)));
-    }
-
-    /** The store step (section 3.8), each query through the bridge, in parallel; a timeout is retried once. */
-    private int store(Lookup.Result r, Function<byte[], Query> queryForToken) throws InterruptedException {
-        AtomicInteger stored = new AtomicInteger();
-        List<Thread> threads = new ArrayList<>();
-        for (NodeInfo n : r.storeNodes()) {
-            byte[] token = r.tokens().get(n.id());
-            threads.add(Thread.ofVirtual().name("dht-bridged-store").start(() -> {
-                Query q = queryForToken.apply(token);
-                try {
-                    try {
-                        transport.query(n.address(), q);
-                    } catch (SocketTimeoutException e) {
-                        transport.query(n.address(), q);
-                    }
-                    stored.incrementAndGet();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                } catch (Exception e) {
-                    LOG.log(System.Logger.Level.INFO, "store at " + n.address() + " failed: " + e.getMessage());
-                }
-            }));
-        }
-        for (Thread t : threads) t.join();
-        return stored.get();
+        return items.putMutable(seed, salt, value, seq, timeout);
     }
 }

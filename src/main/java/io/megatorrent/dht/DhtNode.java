@@ -4,7 +4,6 @@ import io.megatorrent.codec.BValue;
 import io.megatorrent.codec.BValue.BDict;
 import io.megatorrent.codec.Bencode;
 import io.megatorrent.codec.CodecException;
-import io.megatorrent.crypto.Ed25519;
 import io.megatorrent.dht.KrpcMessage.*;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -27,7 +26,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -107,6 +105,7 @@ public final class DhtNode implements KrpcTransport, DhtOperations, AutoCloseabl
     private final boolean ipv6;
     private final NodeId id;
     private final RoutingTable table;
+    private final ItemOperations items;
     private final Tokens tokens;
     private final PeerStore peerStore = new PeerStore();
     private final ItemStore itemStore = new ItemStore();
@@ -134,6 +133,7 @@ public final class DhtNode implements KrpcTransport, DhtOperations, AutoCloseabl
         this.id = id;
         long now = System.nanoTime();
         this.table = new RoutingTable(id, now, config.enforceBep42(), ipv6);
+        this.items = new ItemOperations(this::lookup, this, id);
         for (NodeInfo n : savedNodes) table.heardFrom(n, false, now);
         this.tokens = new Tokens(now);
         this.rateLimiter = new RateLimiter(config.rateLimitPerIp(), config.rateLimitLoopback());
@@ -550,7 +550,7 @@ public final class DhtNode implements KrpcTransport, DhtOperations, AutoCloseabl
 
     @Override
     public List<InetSocketAddress> getPeers(NodeId infohash, Duration timeout) throws InterruptedException {
-        return new ArrayList<>(lookup(infohash, Lookup.Kind.GET_PEERS, null, false, System.nanoTime() + timeout.toNanos()).peers());
+        return items.getPeers(infohash, timeout);
     }
 
     /** Announces us for infohash on port (0: implied port, the UDP source port); returns how many nodes stored it. */
@@ -558,7 +558,7 @@ public final class DhtNode implements KrpcTransport, DhtOperations, AutoCloseabl
     public int announce(NodeId infohash, int port, Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         Lookup.Result r = lookup(infohash, Lookup.Kind.GET_PEERS, null, false, deadline);
-        return store(r, token -> new AnnouncePeer(id, infohash, port, port == 0, token));
+        return items.store(r, token -> new AnnouncePeer(id, infohash, port, port == 0, token));
     }
 
     /** A found BEP 44 item; publicKey, signature null for immutable items. */
@@ -566,15 +566,12 @@ public final class DhtNode implements KrpcTransport, DhtOperations, AutoCloseabl
 
     @Override
     public Optional<Item> getImmutable(NodeId target, Duration timeout) throws InterruptedException {
-        Lookup.Result r = lookup(target, Lookup.Kind.GET, null, true, System.nanoTime() + timeout.toNanos());
-        return Optional.ofNullable(r.item()).map(i -> new Item(i.value(), null, 0, null));
+        return items.getImmutable(target, timeout);
     }
 
     @Override
     public Optional<Item> getMutable(byte[] publicKey, byte[] salt, Duration timeout) throws InterruptedException {
-        NodeId target = new NodeId(Bep44.mutableTarget(publicKey, salt));
-        Lookup.Result r = lookup(target, Lookup.Kind.GET, salt, false, System.nanoTime() + timeout.toNanos());
-        return Optional.ofNullable(r.item()).map(i -> new Item(i.value(), i.publicKey(), i.seq(), i.signature()));
+        return items.getMutable(publicKey, salt, timeout);
     }
 
     /** The outcome of a put: target, seq used (0 for immutable), nodes that stored it. */
@@ -582,46 +579,13 @@ public final class DhtNode implements KrpcTransport, DhtOperations, AutoCloseabl
 
     @Override
     public PutResult putImmutable(BValue value, Duration timeout) throws InterruptedException {
-        byte[] v = Bencode.encode(value);
-        if (v.length > Bep44.MAX_VALUE_LENGTH) throw new IllegalArgumentException("bencoded value is " + v.length + " bytes, more than " + Bep44.MAX_VALUE_LENGTH);
-        NodeId target = new NodeId(Bep44.immutableTarget(v));
-        Lookup.Result r = lookup(target, Lookup.Kind.GET, null, false, System.nanoTime() + timeout.toNanos());
-        return new PutResult(target, 0, store(r, token -> new Put(id, token, value, null, null, 0, null, null)));
+        return items.putImmutable(value, timeout);
     }
 
     /** Signs and puts a mutable item; seq null means one above the highest found (0 when none is found). */
     @Override
     public PutResult putMutable(byte[] seed, byte[] salt, BValue value, Long seq, Duration timeout) throws InterruptedException {
-        byte[] v = Bencode.encode(value);
-        if (v.length > Bep44.MAX_VALUE_LENGTH) throw new IllegalArgumentException("bencoded value is " + v.length + " bytes, more than " + Bep44.MAX_VALUE_LENGTH);
-        if (salt.length > Bep44.MAX_SALT_LENGTH) throw new IllegalArgumentException("salt is longer than " + Bep44.MAX_SALT_LENGTH + " bytes");
-        Ed25519.KeyPair key = Ed25519.fromSeed(seed);
-        NodeId target = new NodeId(Bep44.mutableTarget(key.publicKey(), salt));
-        Lookup.Result r = lookup(target, Lookup.Kind.GET, salt, false, System.nanoTime() + timeout.toNanos());
-        long useSeq = seq != null ? seq : r.item() == null ? 0 : r.item().seq() + 1;
-        byte[] sig = key.sign(Bep44.signedBuffer(salt, useSeq, v));
-        return new PutResult(target, useSeq, store(r, token -> new Put(id, token, value, key.publicKey(), salt, useSeq, sig, null)));
-    }
-
-    /** The store step (3.8): sends the query to each of the K closest nodes that answered with a token, in parallel. */
-    private int store(Lookup.Result r, java.util.function.Function<byte[], Query> queryForToken) throws InterruptedException {
-        AtomicInteger stored = new AtomicInteger();
-        List<Thread> threads = new ArrayList<>();
-        for (NodeInfo n : r.storeNodes()) {
-            byte[] token = r.tokens().get(n.id());
-            threads.add(Thread.ofVirtual().name("dht-store").start(() -> {
-                try {
-                    queryWithRetry(n.address(), queryForToken.apply(token));
-                    stored.incrementAndGet();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                } catch (Exception e) {
-                    LOG.log(System.Logger.Level.INFO, "store at " + n.address() + " failed: " + e.getMessage());
-                }
-            }));
-        }
-        for (Thread t : threads) t.join();
-        return stored.get();
+        return items.putMutable(seed, salt, value, seq, timeout);
     }
 
     // ---------------------------------------------------------------- maintenance and state

@@ -373,7 +373,6 @@ public sealed interface Message {
 
     // ---------------------------------------------------------------- decoding
 
-    /** Reads one message from exactly {@code bytes}; the offsets in errors are within it. */
     /**
      * A MSG_DATA given as its 5-byte header and its blob (what {@link #decode} would read from
      * {@code header || blob}); the blob is kept, not copied.
@@ -386,6 +385,7 @@ public sealed interface Message {
         return new Data(id, blob);
     }
 
+    /** Reads one message from exactly {@code bytes}; the offsets in errors are within it. */
     public static Message decode(byte[] bytes) throws ProtocolException {
         if (bytes.length < HEADER_LENGTH) throw new ProtocolException("header", 0, "message shorter than 5 bytes");
         if (bytes.length > MAX_MESSAGE_LENGTH) throw new ProtocolException("length", 0, "message longer than " + MAX_MESSAGE_LENGTH);

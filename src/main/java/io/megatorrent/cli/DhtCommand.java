@@ -25,6 +25,10 @@ import io.megatorrent.transport.PeerTarget;
 import io.megatorrent.transport.TcpDialer;
 import io.megatorrent.transport.socks5.Socks5Credentials;
 import io.megatorrent.transport.socks5.Socks5Dialer;
+import io.megatorrent.transport.sam.SamBridge;
+import io.megatorrent.transport.sam.SamDialer;
+import io.megatorrent.transport.sam.SamSession;
+import java.io.Closeable;
 import java.io.PrintStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -35,7 +39,10 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -48,13 +55,24 @@ final class DhtCommand implements Command {
     private static final Args.Option BIND = Args.Option.value("bind", "ADDR", "address to bind (default 0.0.0.0, all IPv4 addresses; an IPv6 address such as :: makes an IPv6 node)");
     private static final Args.Option TIMEOUT = Args.Option.value("timeout", "SECONDS", "give up after this long (default 30)");
     private static final List<Args.Option> COMMON = List.of(BOOTSTRAP, PORT, BIND, TIMEOUT);
-    private static final Args.Option BRIDGE = Args.Option.repeatable("bridge", "[KEY@]H:P",
-            "reach the DHT through this bridge over TCP (Noise; IK when its static KEY, 64 hex digits, is given); opens no UDP socket; repeatable: the first that answers is used");
+    private static final Args.Option BRIDGE = Args.Option.repeatable("bridge", "[KEY@]H:P|[KEY@]DEST",
+            "reach the DHT through this bridge over TCP (Noise; IK when its static KEY, 64 hex digits, is given); opens no UDP socket; repeatable: the first that answers is used; an I2P DEST (name.b32.i2p or base64) needs --sam");
     private static final Args.Option SOCKS5 = Args.Option.value("socks5", "H:P", "connect to the bridge through this SOCKS5 proxy (Tor): the proxy resolves the bridge's name");
     private static final Args.Option SOCKS5_USER = Args.Option.value("socks5-user", "USER", "SOCKS5 username (RFC 1929)");
     private static final Args.Option SOCKS5_PASS = Args.Option.value("socks5-pass", "PASS", "SOCKS5 password (RFC 1929)");
+    private static final Args.Option SAM = Args.Option.value("sam", "IP:PORT",
+            "connect to an I2P bridge through this I2P router's SAM v3.1 bridge (e.g. 127.0.0.1:7656), on a new transient session; not with --socks5");
+    private static final Args.Option SAM_OPTION = Args.Option.repeatable("sam-option", "KEY=VALUE",
+            "I2CP/tunnel option for the SAM session (repeatable), e.g. inbound.length=0 for an offline test router; none by default (the router's own)");
     /** Options of the one-shot clients: how the DHT is reached without UDP. */
-    private static final List<Args.Option> BRIDGED = List.of(BRIDGE, SOCKS5, SOCKS5_USER, SOCKS5_PASS);
+    private static final List<Args.Option> BRIDGED = List.of(BRIDGE, SOCKS5, SOCKS5_USER, SOCKS5_PASS, SAM, SAM_OPTION);
+    /**
+     * How long SESSION CREATE may take: the router builds the session's tunnels first (i2pd
+     * offline answers after ~20 s; on the network it takes up to a minute or two).
+     */
+    static final Duration SAM_SESSION_TIMEOUT = Duration.ofMinutes(3);
+    /** The node's I2P private destination in its data folder (PROTOCOL_FINAL.md 5.4). */
+    static final String I2P_KEY_FILE = "i2p-destination.key";
 
     DhtCommand() {}
 
@@ -80,13 +98,19 @@ final class DhtCommand implements Command {
     private static final String DESCRIPTION = """
                 Subcommands (each prints one JSON object on stdout; logs go to stderr):
                   node --port P [-d DIR] [--seconds S] [--rate-limit N] [--bridge-port P]
+                       [--bridge-sam IP:PORT [--sam-option KEY=VALUE]...]
                                                          run a full node; prints {"id","port"} once listening;
                                                          id and routing table persist in DIR/dht; with
                                                          --bridge-port it is also a DHT bridge: it answers
                                                          MSG_DHT_QUERY over Noise on that TCP port (same
                                                          address as --bind) and prints "bridgePort" and its
                                                          static key "bridgeKey" (kept in DIR), so clients
-                                                         use --bridge KEY@HOST:PORT
+                                                         use --bridge KEY@HOST:PORT; with --bridge-sam it
+                                                         also serves bridge clients over I2P through that
+                                                         SAM bridge, on the destination kept in
+                                                         DIR/i2p-destination.key, prints it as "bridgeI2p"
+                                                         (name.b32.i2p) and refuses announce_peer from them
+                                                         (an I2P stream has no IP address to store)
                   put-mutable --seed HEX --value STRING [--salt STRING] [--seq N]
                                                          prints {"target","seq","stored"}; seq defaults to
                                                          one above the highest found
@@ -103,7 +127,9 @@ final class DhtCommand implements Command {
                 One-shot subcommands are BEP 43 read-only clients with a fresh node id that persist
                 nothing. With --bridge they open no UDP socket: every query travels over one Noise
                 connection to the bridge (with a fresh static key), which answers from its own node
-                or forwards to the node named; --bootstrap, --port and --bind do not apply.
+                or forwards to the node named; --bootstrap, --port and --bind do not apply. The
+                connection is direct TCP, through --socks5 (Tor), or through --sam (I2P: the bridge
+                is a name.b32.i2p or base64 destination, dialed on a new transient session).
                 --value is stored as the bencoded byte string of its UTF-8 bytes.
                 Exit 1 when a get finds nothing before the timeout, or a put or announce reached no node.
                 """;
@@ -117,7 +143,9 @@ final class DhtCommand implements Command {
         return switch (sub) {
             case "node" -> node(parse(rest, DataDir.with(List.of(Args.Option.value("seconds", "S", "stop after S seconds (default: run until killed)"),
                     Args.Option.value("rate-limit", "N", "queries per second answered per IP, 0 = no limit (default 250; loopback exempt)"),
-                    Args.Option.value("bridge-port", "P", "also serve DHT-over-TCP bridge clients on this TCP port (0: ephemeral)")))), out, err);
+                    Args.Option.value("bridge-port", "P", "also serve DHT-over-TCP bridge clients on this TCP port (0: ephemeral)"),
+                    Args.Option.value("bridge-sam", "IP:PORT", "also serve bridge clients over I2P through this SAM v3.1 bridge (destination kept in DIR/" + I2P_KEY_FILE + ")"),
+                    SAM_OPTION))), out, err);
             case "put-mutable" -> putMutable(oneShot(rest, List.of(req("seed", "HEX", "Ed25519 seed, 64 hex digits"),
                     req("value", "STRING", "the value"), Args.Option.value("salt", "STRING", "salt"),
                     Args.Option.value("seq", "N", "sequence number"))), out);
@@ -152,17 +180,25 @@ final class DhtCommand implements Command {
 
     // ---- the full node ----
 
-    @SuppressWarnings("try") // the shutdown hook closes the node and bridge when the JVM is told to stop
+    @SuppressWarnings("try") // the shutdown hook closes the node and bridges when the JVM is told to stop
     private int node(Args args, PrintStream out, PrintStream err) throws Exception {
         long seconds = args.longValue("seconds", 0, 0, Long.MAX_VALUE / 1_000_000_000L);
         int rateLimit = (int) args.longValue("rate-limit", DhtNode.DEFAULT_RATE_LIMIT, 0, 1_000_000);
         DhtNode.Config config = config(args, false).withStateDir(DataDir.resolve(args).resolve("dht")).withRateLimit(rateLimit, false);
         Integer bridgePort = args.has("bridge-port") ? (int) args.longValue("bridge-port", 0, 0, 65535) : null;
-        try (DhtNode node = DhtNode.start(config); Listener bridge = bridgePort == null ? null : bridgeListener(node, args, bridgePort)) {
+        InetSocketAddress bridgeSam = args.has("bridge-sam") ? ipAndPort("--bridge-sam", args.require("bridge-sam")) : null;
+        Map<String, String> samOptions = samOptions(args);
+        if (bridgeSam == null && !samOptions.isEmpty()) throw new UsageException("--sam-option needs --bridge-sam");
+        List<Closeable> closing = new ArrayList<>(); // closed in reverse order by the hook
+        try (DhtNode node = DhtNode.start(config); Listener bridge = bridgePort == null ? null : bridgeListener(node, args, bridgePort);
+                Listener samListener = bridgeSam == null ? null : samBridgeListener(node, args);
+                SamSession samSession = bridgeSam == null ? null : samBridgeSession(bridgeSam, samOptions, args)) {
+            if (samSession != null) samSession.startAccepting((channel, peer) -> samListener.accept(channel));
+            for (Closeable c : new Closeable[] {bridge, samListener, samSession}) if (c != null) closing.add(c);
             Thread hook = new Thread(() -> {
-                if (bridge != null) {
+                for (int i = closing.size() - 1; i >= 0; i--) {
                     try {
-                        bridge.close();
+                        closing.get(i).close();
                     } catch (java.io.IOException e) {
                         // exiting anyway
                     }
@@ -172,7 +208,9 @@ final class DhtCommand implements Command {
             Runtime.getRuntime().addShutdownHook(hook);
             try {
                 JsonObject.Builder line = JsonObject.builder().put("id", node.id().toString()).put("port", node.localAddress().getPort());
-                if (bridge != null) line.put("bridgePort", bridge.localAddress().getPort()).put("bridgeKey", Hex.encode(bridgeKey(args).publicKey()));
+                if (bridge != null) line.put("bridgePort", bridge.localAddress().getPort());
+                if (bridge != null || samSession != null) line.put("bridgeKey", Hex.encode(bridgeKey(args).publicKey()));
+                if (samSession != null) line.put("bridgeI2p", samSession.b32Address());
                 out.println(Json.write(line.build()));
                 out.flush();
                 List<InetSocketAddress> bootstrap = bootstrap(args);
@@ -201,6 +239,47 @@ final class DhtCommand implements Command {
         InetSocketAddress bind = new InetSocketAddress(InetAddress.getByName(args.get("bind").orElse("0.0.0.0")), port);
         BlobServer server = new BlobServer(id -> null, () -> 0, new BridgeService(node, true));
         return Listener.open(bind, bridgeKey(args), Connection.Timeouts.DEFAULT, server);
+    }
+
+    /**
+     * A socketless listener for streams accepted through SAM. Its BridgeService is built for
+     * streams without an IP address of their own (their remote address is the local SAM
+     * socket), so it refuses announce_peer from them (PROTOCOL_FINAL.md 7.2).
+     */
+    private static Listener samBridgeListener(DhtNode node, Args args) throws Exception {
+        BlobServer server = new BlobServer(id -> null, () -> 0, new BridgeService(node, false));
+        // every stream comes from the SAM bridge's one address: a per-address cap would cap I2P clients
+        Listener.Limits limits = new Listener.Limits(Listener.Limits.MAX_HANDSHAKES, Listener.Limits.MAX_CONNECTIONS, Listener.Limits.MAX_CONNECTIONS, false);
+        return Listener.withoutSocket(bridgeKey(args), Connection.Timeouts.DEFAULT, limits, server);
+    }
+
+    /** The bridge's SAM session, on the destination kept in the data folder so its address survives restarts. */
+    private static SamSession samBridgeSession(InetSocketAddress sam, Map<String, String> options, Args args) throws Exception {
+        java.nio.file.Path dir = DataDir.resolve(args);
+        java.nio.file.Files.createDirectories(dir);
+        try {
+            return new SamBridge(sam).createPersistentSession(samNickname("mt-bridge-"), dir.resolve(I2P_KEY_FILE), options, SAM_SESSION_TIMEOUT);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException("--sam-option: " + e.getMessage());
+        }
+    }
+
+    /** --sam-option KEY=VALUE pairs, in the order given (a repeated key: the last wins). */
+    private static Map<String, String> samOptions(Args args) throws UsageException {
+        Map<String, String> options = new LinkedHashMap<>();
+        for (String kv : args.all("sam-option")) {
+            int eq = kv.indexOf('=');
+            if (eq <= 0) throw new UsageException("--sam-option wants KEY=VALUE, got '" + kv + "'");
+            options.put(kv.substring(0, eq), kv.substring(eq + 1));
+        }
+        return options;
+    }
+
+    /** Session nicknames are per router: a random suffix keeps concurrent commands apart. */
+    private static String samNickname(String prefix) {
+        byte[] r = new byte[6];
+        new java.security.SecureRandom().nextBytes(r);
+        return prefix + HexFormat.of().formatHex(r);
     }
 
     // ---- one-shot clients ----
@@ -311,9 +390,17 @@ final class DhtCommand implements Command {
                 throw new UsageException("--bridge: " + e.getMessage());
             }
         }
+        if (args.has("sam") && args.has("socks5")) throw new UsageException("--sam and --socks5 are mutually exclusive: a bridge is reached through one of them");
+        if (!args.has("sam") && !args.all("sam-option").isEmpty()) throw new UsageException("--sam-option needs --sam");
+        for (PeerTarget b : bridges) {
+            if (args.has("sam") && !b.address().isI2p())
+                throw new UsageException("--bridge " + b.address() + " is not an I2P destination (name.b32.i2p or base64): --sam reaches only those");
+            if (!args.has("sam") && b.address().isI2p()) throw new UsageException("--bridge: an I2P destination needs --sam IP:PORT (an I2P router's SAM bridge)");
+        }
+        if (args.has("sam")) return samBridged(args, bridges);
         Dialer dialer = new TcpDialer();
         if (args.has("socks5")) {
-            InetSocketAddress proxy = socks5Proxy(args.require("socks5"));
+            InetSocketAddress proxy = ipAndPort("--socks5", args.require("socks5"));
             if (args.has("socks5-user") != args.has("socks5-pass")) throw new UsageException("--socks5-user and --socks5-pass go together");
             if (args.has("socks5-user")) {
                 try {
@@ -338,27 +425,67 @@ final class DhtCommand implements Command {
         }
     }
 
-    /** The proxy's own address must be an IP literal: resolving it would be a local DNS query. */
-    private static InetSocketAddress socks5Proxy(String hp) throws UsageException {
+    /**
+     * Through an I2P router's SAM bridge: a new transient session (its destination is never
+     * reused, like the client's static key), closed with the connection.
+     */
+    private static Dht samBridged(Args args, List<PeerTarget> bridges) throws Exception {
+        InetSocketAddress sam = ipAndPort("--sam", args.require("sam"));
+        SamSession session;
+        try {
+            session = new SamBridge(sam).createTransientSession(samNickname("mt-dht-"), samOptions(args), SAM_SESSION_TIMEOUT);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException("--sam-option: " + e.getMessage());
+        }
+        try {
+            BridgeTransport transport = BridgeTransport.connectAny(new SamDialer(session), bridges, X25519.generate(), BridgeTransport.DEFAULT_QUERY_TIMEOUT);
+            try {
+                DhtClient c = new DhtClient(transport);
+                c.bootstrap();
+                return new Dht(c, () -> {
+                    transport.close();
+                    closeQuietly(session);
+                });
+            } catch (Exception e) {
+                transport.close();
+                throw e;
+            }
+        } catch (Exception e) {
+            closeQuietly(session);
+            throw e;
+        }
+    }
+
+    private static void closeQuietly(Closeable c) {
+        try {
+            c.close();
+        } catch (java.io.IOException e) {
+            // nothing more to release
+        }
+    }
+
+    /** A proxy's or SAM bridge's own address must be an IP literal: resolving it would be a local DNS query. */
+    private static InetSocketAddress ipAndPort(String flag, String hp) throws UsageException {
         PeerTarget t;
         try {
             t = PeerTarget.parse(hp);
         } catch (IllegalArgumentException e) {
-            throw new UsageException("--socks5: " + e.getMessage());
+            throw new UsageException(flag + ": " + e.getMessage());
         }
         String host = t.address().host();
         if (t.staticKey() != null || t.address().port() == 0 || !(host.contains(":") || host.matches("[0-9.]+")))
-            throw new UsageException("--socks5 wants IP:PORT (an IP literal, so nothing is looked up locally), got '" + hp + "'");
+            throw new UsageException(flag + " wants IP:PORT (an IP literal, so nothing is looked up locally), got '" + hp + "'");
         try {
             return new InetSocketAddress(InetAddress.getByName(host), t.address().port());
         } catch (java.net.UnknownHostException e) {
-            throw new UsageException("--socks5: bad IP address '" + host + "'");
+            throw new UsageException(flag + ": bad IP address '" + host + "'");
         }
     }
 
     /** A read-only client with a fresh id, bootstrapped, persisting nothing. */
     private static Dht udp(Args args) throws Exception {
         if (args.has("socks5")) throw new UsageException("--socks5 needs --bridge: the DHT's UDP cannot go through SOCKS5");
+        if (args.has("sam") || args.has("sam-option")) throw new UsageException("--sam needs --bridge: the DHT's UDP does not go through I2P here");
         DhtNode node = DhtNode.start(config(args, true).withId(NodeId.random()));
         try {
             List<InetSocketAddress> bootstrap = bootstrap(args);

@@ -15,11 +15,7 @@ import io.megatorrent.transport.Listener;
 import io.megatorrent.transport.Message;
 import io.megatorrent.transport.PeerAddress;
 import io.megatorrent.transport.PeerTarget;
-import io.megatorrent.transport.socks5.TestProcess;
 import java.io.IOException;
-import java.io.InputStream;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
@@ -27,7 +23,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.BlockingQueue;
@@ -49,12 +44,11 @@ import org.junit.jupiter.api.io.TempDir;
 class I2pdSamTest {
     static final Duration SESSION_TIMEOUT = Duration.ofSeconds(60);
     static final Duration TIMEOUT = Duration.ofSeconds(15);
-    static final Duration STOP_GRACE = Duration.ofSeconds(3);
-    static final Map<String, String> OPTIONS = SamSession.options(SamSession.ZERO_HOP_OPTIONS, SamSession.LEASE_SET_TYPE_1);
+    static final Map<String, String> OPTIONS = I2pdRouter.SESSION_OPTIONS;
 
     @TempDir
     static Path dir;
-    static TestProcess i2pd;
+    static I2pdRouter i2pd;
     static SamBridge bridge;
     static SamSession alice;
     static SamSession bob;
@@ -66,29 +60,8 @@ class I2pdSamTest {
     @BeforeAll
     static void start() throws Exception {
         Peers.require(Peers.hasExecutable("i2pd"), "i2pd", "apt-get install i2pd");
-        IOException last = null;
-        for (int attempt = 0; attempt < 3 && i2pd == null; attempt++) {
-            int port = Peers.freePort();
-            Path data = dir.resolve("i2pd-" + port);
-            Files.createDirectories(data.resolve("tunnels.d"));
-            Files.writeString(data.resolve("hosts.txt"), "");
-            Files.writeString(data.resolve("tunnels.conf"), "");
-            String conf = template(Map.of("SAM_PORT", Integer.toString(port), "DATA_DIR", data.toString()));
-            Files.writeString(data.resolve("i2pd.conf"), conf);
-            TestProcess p = TestProcess.start("i2pd", List.of("i2pd", "--datadir=" + data, "--conf=" + data.resolve("i2pd.conf"),
-                    "--tunconf=" + data.resolve("tunnels.conf"), "--tunnelsdir=" + data.resolve("tunnels.d"),
-                    "--certsdir=/usr/share/i2pd/certificates", "--pidfile=" + data.resolve("i2pd.pid")),
-                    data.resolve("i2pd.log"), STOP_GRACE);
-            try {
-                p.awaitPort(port, Duration.ofSeconds(15));
-                i2pd = p;
-                bridge = new SamBridge(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
-            } catch (IOException e) {
-                last = e;
-                p.close();
-            }
-        }
-        if (i2pd == null) throw last;
+        i2pd = I2pdRouter.start(dir);
+        bridge = i2pd.sam();
         bobKey = dir.resolve("node-data").resolve("i2p-destination.key");
         try (var pool = Executors.newVirtualThreadPerTaskExecutor()) {
             Future<SamSession> a = pool.submit(() -> bridge.createTransientSession("alice", OPTIONS, SESSION_TIMEOUT));
@@ -97,14 +70,6 @@ class I2pdSamTest {
             bob = b.get();
         }
         alice.startAccepting((channel, peer) -> accepted.add(new Accepted(channel, peer)));
-    }
-
-    static String template(Map<String, String> values) throws IOException {
-        try (InputStream in = I2pdSamTest.class.getResourceAsStream("/proxies/i2pd.conf")) {
-            String text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-            for (var e : values.entrySet()) text = text.replace("${" + e.getKey() + "}", e.getValue());
-            return text;
-        }
     }
 
     @AfterAll

@@ -438,7 +438,7 @@ final class DhtCommand implements Command {
             throw new UsageException("--sam-option: " + e.getMessage());
         }
         try {
-            BridgeTransport transport = BridgeTransport.connectAny(new SamDialer(session), bridges, X25519.generate(), BridgeTransport.DEFAULT_QUERY_TIMEOUT);
+            BridgeTransport transport = connectOverI2p(new SamDialer(session), bridges);
             try {
                 DhtClient c = new DhtClient(transport);
                 c.bootstrap();
@@ -453,6 +453,22 @@ final class DhtCommand implements Command {
         } catch (Exception e) {
             closeQuietly(session);
             throw e;
+        }
+    }
+
+    /** Attempts at reaching an I2P bridge: a destination just published takes a few seconds to be found. */
+    private static final int I2P_CONNECT_ATTEMPTS = 4;
+    private static final Duration I2P_CONNECT_RETRY = Duration.ofSeconds(3);
+
+    private static BridgeTransport connectOverI2p(SamDialer dialer, List<PeerTarget> bridges) throws java.io.IOException, InterruptedException {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return BridgeTransport.connectAny(dialer, bridges, X25519.generate(), BridgeTransport.DEFAULT_QUERY_TIMEOUT);
+            } catch (io.megatorrent.transport.sam.SamException e) {
+                boolean notYetFound = "CANT_REACH_PEER".equals(e.result()) || "PEER_NOT_FOUND".equals(e.result());
+                if (!notYetFound || attempt == I2P_CONNECT_ATTEMPTS) throw e;
+                Thread.sleep(I2P_CONNECT_RETRY);
+            }
         }
     }
 

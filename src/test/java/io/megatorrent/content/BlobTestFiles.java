@@ -1,5 +1,9 @@
 package io.megatorrent.content;
 
+import java.util.concurrent.TimeUnit;
+
+import java.util.Random;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -79,6 +83,31 @@ final class BlobTestFiles {
         if (!Files.exists(root)) return;
         try (Stream<Path> walk = Files.walk(root)) {
             for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
+        }
+    }
+
+    /**
+     * Starts {@code child}, waits for its first sign of work (an entry in {@code watched}), kills it
+     * with SIGKILL after a random part of {@code maxDelayMillis}, and returns whether it was still
+     * running then (the kill landed mid-job). A child that finished first must have succeeded.
+     */
+    static boolean killMidJob(ProcessBuilder child, Path watched, int maxDelayMillis, Random random, Path log) throws Exception {
+        Process p = child.start();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (p.isAlive() && !hasEntry(watched) && System.nanoTime() < deadline) Thread.sleep(5);
+        Thread.sleep(random.nextInt(maxDelayMillis));
+        boolean wasAlive = p.isAlive();
+        p.destroyForcibly();
+        assertTrue(p.waitFor(30, TimeUnit.SECONDS));
+        if (!wasAlive) assertEquals(0, p.exitValue(), "the child finished before the kill but failed: " + Files.readString(log));
+        return wasAlive;
+    }
+
+    /** Whether {@code dir} exists and holds anything; names only, since the child renames files meanwhile. */
+    static boolean hasEntry(Path dir) throws IOException {
+        if (!Files.isDirectory(dir)) return false;
+        try (Stream<Path> entries = Files.list(dir)) {
+            return entries.findAny().isPresent();
         }
     }
 }

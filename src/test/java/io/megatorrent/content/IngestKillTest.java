@@ -5,12 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.megatorrent.codec.Json;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Random;
-import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -34,17 +31,10 @@ class IngestKillTest {
         for (int k = 0; k < KILLS; k++) {
             Path data = tmp.resolve("data" + k);
             BlobStore store = BlobStore.open(data);
-            Process p = BlobTestFiles.megatorrent("256m", tmp.resolve("child.log"), "ingest", "-i", input.toString(), "-d", data.toString(), "--json").start();
-            // Wait for the first sign of work (a shard folder), then kill after a random
-            // part of the time the whole job takes, so kill points land mid-job.
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-            while (p.isAlive() && !anyFile(store.root()) && System.nanoTime() < deadline) Thread.sleep(5);
-            Thread.sleep(random.nextInt(600));
-            boolean wasAlive = p.isAlive();
-            p.destroyForcibly();
-            assertTrue(p.waitFor(30, TimeUnit.SECONDS));
+            // Kill after the first shard folder appears, a random part of the job later, so kill points land mid-job.
+            ProcessBuilder child = BlobTestFiles.megatorrent("256m", tmp.resolve("child.log"), "ingest", "-i", input.toString(), "-d", data.toString(), "--json");
+            boolean wasAlive = BlobTestFiles.killMidJob(child, store.root(), 600, random, tmp.resolve("child.log"));
             if (wasAlive) midJob++;
-            else assertEquals(0, p.exitValue(), "kill " + k + ": the child finished before the kill but failed: " + Files.readString(tmp.resolve("child.log")));
 
             List<Path> blobs = BlobTestFiles.blobFiles(store);
             BlobStore.VerifyReport report = store.verifyAll();
@@ -66,13 +56,5 @@ class IngestKillTest {
             BlobTestFiles.deleteTree(data);
         }
         System.out.println("ingest kills that landed mid-job: " + midJob + " of " + KILLS);
-    }
-
-    /** Whether a shard folder exists: the child creates one just before its first blob write. */
-    static boolean anyFile(Path root) throws java.io.IOException {
-        if (!Files.isDirectory(root)) return false;
-        try (Stream<Path> entries = Files.list(root)) { // names only: the child renames files meanwhile
-            return entries.findAny().isPresent();
-        }
     }
 }

@@ -8,7 +8,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Random;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -38,16 +37,10 @@ class ReassemblyKillTest {
         int midJob = 0;
         for (int k = 0; k < KILLS; k++) {
             Files.deleteIfExists(out);
-            Process p = BlobTestFiles.megatorrent("256m", tmp.resolve("child.log"),
-                    "reassemble", "-e", entryFile.toString(), "-d", data.toString(), "-o", out.toString()).start();
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-            while (p.isAlive() && !anyFile(outDir) && System.nanoTime() < deadline) Thread.sleep(5);
-            Thread.sleep(random.nextInt(900));
-            boolean wasAlive = p.isAlive();
-            p.destroyForcibly();
-            assertTrue(p.waitFor(30, TimeUnit.SECONDS));
+            ProcessBuilder child = BlobTestFiles.megatorrent("256m", tmp.resolve("child.log"),
+                    "reassemble", "-e", entryFile.toString(), "-d", data.toString(), "-o", out.toString());
+            boolean wasAlive = BlobTestFiles.killMidJob(child, outDir, 900, random, tmp.resolve("child.log"));
             if (wasAlive) midJob++;
-            else assertEquals(0, p.exitValue(), "kill " + k + ": the child finished before the kill but failed: " + Files.readString(tmp.resolve("child.log")));
 
             boolean complete = Files.exists(out);
             if (complete) assertEquals(inputHash, BlobTestFiles.sha256(out), "kill " + k + ": output present but not correct");
@@ -75,12 +68,6 @@ class ReassemblyKillTest {
     static List<Path> list(Path dir) throws java.io.IOException {
         try (Stream<Path> s = Files.list(dir)) {
             return s.sorted().toList();
-        }
-    }
-
-    static boolean anyFile(Path dir) throws java.io.IOException {
-        try (Stream<Path> s = Files.list(dir)) {
-            return s.findAny().isPresent();
         }
     }
 }

@@ -524,7 +524,7 @@ final class DhtCommand implements Command {
         return Duration.ofSeconds(args.longValue("timeout", 30, 1, 86_400));
     }
 
-    private static List<InetSocketAddress> bootstrap(Args args) throws UsageException {
+    static List<InetSocketAddress> bootstrap(Args args) throws UsageException {
         List<InetSocketAddress> out = new ArrayList<>();
         for (String hp : args.all("bootstrap")) {
             int colon = hp.lastIndexOf(':');

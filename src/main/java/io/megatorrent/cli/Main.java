@@ -16,7 +16,12 @@ public final class Main {
     private Main() {}
 
     static List<Command> commands() {
-        return List.of(
+        List<Command> all = new java.util.ArrayList<>(List.of(
+                new ServeCommand(),
+                new PublishCommand(),
+                new SubscribeCommand()));
+        all.addAll(ControlCommand.all());
+        all.addAll(List.of(
                 new DemoCommand(),
                 new ConformanceCommand(),
                 new BenchCommand(),
@@ -24,7 +29,8 @@ public final class Main {
                 new GenKeyCommand(),
                 new IngestCommand(),
                 new ReassembleCommand(),
-                new VerifyCommand());
+                new VerifyCommand()));
+        return List.copyOf(all);
     }
 
     public static void main(String[] argv) {

@@ -318,6 +318,14 @@ public final class BlobStore {
         return Files.readAttributes(file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).fileKey();
     }
 
+    /**
+     * Removes blob {@code id} from the store (garbage collection); returns whether it was there.
+     * A reader that has it open keeps reading the old file; a later {@link #has} is false.
+     */
+    public boolean delete(String id) throws IOException {
+        return Files.deleteIfExists(path(id));
+    }
+
     /** Ids of every blob in the store, sorted. */
     public List<String> list() throws IOException {
         List<String> ids = new ArrayList<>();

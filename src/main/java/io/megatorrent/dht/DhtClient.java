@@ -119,6 +119,11 @@ public final class DhtClient implements DhtOperations {
 
     /** Signs and puts a mutable item; seq null means one above the highest found (0 when none is found). */
     @Override
+    public DhtNode.PutResult putSigned(byte[] publicKey, byte[] salt, BValue value, long seq, byte[] signature, Duration timeout) throws InterruptedException {
+        return items.putSigned(publicKey, salt, value, seq, signature, timeout);
+    }
+
+    @Override
     public DhtNode.PutResult putMutable(byte[] seed, byte[] salt, BValue value, Long seq, Duration timeout) throws InterruptedException {
         return items.putMutable(seed, salt, value, seq, timeout);
     }

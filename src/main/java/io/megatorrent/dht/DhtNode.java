@@ -548,9 +548,12 @@ public final class DhtNode implements KrpcTransport, DhtOperations, AutoCloseabl
         return new LookupResult(r.closest(), r.hops(), r.queries());
     }
 
+    /** Peers the lookup found, and those announced to this node itself (a lookup never queries itself). */
     @Override
     public List<InetSocketAddress> getPeers(NodeId infohash, Duration timeout) throws InterruptedException {
-        return items.getPeers(infohash, timeout);
+        java.util.LinkedHashSet<InetSocketAddress> all = new java.util.LinkedHashSet<>(items.getPeers(infohash, timeout));
+        all.addAll(peerStore.get(infohash, System.nanoTime()));
+        return List.copyOf(all);
     }
 
     /** Announces us for infohash on port (0: implied port, the UDP source port); returns how many nodes stored it. */
@@ -569,9 +572,19 @@ public final class DhtNode implements KrpcTransport, DhtOperations, AutoCloseabl
         return items.getImmutable(target, timeout);
     }
 
+    /**
+     * The newest item found by the lookup, or held by this node itself when that is newer: in a
+     * small network the node a put chose may be the very node that asks (a lookup never queries
+     * itself).
+     */
     @Override
     public Optional<Item> getMutable(byte[] publicKey, byte[] salt, Duration timeout) throws InterruptedException {
-        return items.getMutable(publicKey, salt, timeout);
+        Optional<Item> found = items.getMutable(publicKey, salt, timeout);
+        ItemStore.Item local = itemStore.get(new NodeId(Bep44.mutableTarget(publicKey, salt)), System.nanoTime());
+        if (local != null && local.mutable() && (found.isEmpty() || local.seq() > found.get().seq())) {
+            return Optional.of(new Item(local.value(), local.publicKey(), local.seq(), local.signature()));
+        }
+        return found;
     }
 
     /** The outcome of a put: target, seq used (0 for immutable), nodes that stored it. */
@@ -583,6 +596,11 @@ public final class DhtNode implements KrpcTransport, DhtOperations, AutoCloseabl
     }
 
     /** Signs and puts a mutable item; seq null means one above the highest found (0 when none is found). */
+    @Override
+    public PutResult putSigned(byte[] publicKey, byte[] salt, BValue value, long seq, byte[] signature, Duration timeout) throws InterruptedException {
+        return items.putSigned(publicKey, salt, value, seq, signature, timeout);
+    }
+
     @Override
     public PutResult putMutable(byte[] seed, byte[] salt, BValue value, Long seq, Duration timeout) throws InterruptedException {
         return items.putMutable(seed, salt, value, seq, timeout);

@@ -13,6 +13,9 @@ import java.util.Optional;
 public interface DhtOperations {
     DhtNode.PutResult putMutable(byte[] seed, byte[] salt, BValue value, Long seq, Duration timeout) throws InterruptedException;
 
+    /** Puts a mutable item signed elsewhere (the signature is checked before anything is sent). */
+    DhtNode.PutResult putSigned(byte[] publicKey, byte[] salt, BValue value, long seq, byte[] signature, Duration timeout) throws InterruptedException;
+
     Optional<DhtNode.Item> getMutable(byte[] publicKey, byte[] salt, Duration timeout) throws InterruptedException;
 
     DhtNode.PutResult putImmutable(BValue value, Duration timeout) throws InterruptedException;

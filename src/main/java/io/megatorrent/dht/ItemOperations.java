@@ -79,6 +79,20 @@ final class ItemOperations {
     }
 
     /**
+     * Puts a mutable item someone else signed (a gateway storing an author's pointer, a node
+     * re-putting a channel it follows): checked here first, so a bad signature is never sent.
+     */
+    DhtNode.PutResult putSigned(byte[] publicKey, byte[] salt, BValue value, long seq, byte[] signature, Duration timeout) throws InterruptedException {
+        byte[] v = Bencode.encode(value);
+        if (v.length > Bep44.MAX_VALUE_LENGTH) throw new IllegalArgumentException("bencoded value is " + v.length + " bytes, more than " + Bep44.MAX_VALUE_LENGTH);
+        if (salt.length > Bep44.MAX_SALT_LENGTH) throw new IllegalArgumentException("salt is longer than " + Bep44.MAX_SALT_LENGTH + " bytes");
+        if (!Ed25519.verify(publicKey, Bep44.signedBuffer(salt, seq, v), signature)) throw new IllegalArgumentException("the item's signature does not verify");
+        NodeId target = new NodeId(Bep44.mutableTarget(publicKey, salt));
+        Lookup.Result r = lookups.run(target, Lookup.Kind.GET, salt, false, deadline(timeout));
+        return new DhtNode.PutResult(target, seq, store(r, token -> new Put(id, token, value, publicKey, salt, seq, signature, null)));
+    }
+
+    /**
      * The store step (3.8): the query, built with each node's token, goes to each of the K closest
      * nodes that answered with a token, in parallel; a timeout is retried once. Returns how many stored.
      */

@@ -3,6 +3,7 @@ package io.megatorrent.node;
 import io.megatorrent.crypto.X25519;
 import io.megatorrent.transport.Dialer;
 import io.megatorrent.transport.PeerAddress;
+import io.megatorrent.transport.PeerTarget;
 import java.io.Closeable;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -49,8 +50,20 @@ public final class BlobDownloader implements Closeable {
         List<InetSocketAddress> peersFor(String blobId) throws IOException, InterruptedException;
     }
 
+    /** Told of each blob of a download as it becomes present: fetched from {@code from}, or held already (from null). */
+    @FunctionalInterface
+    public interface BlobListener {
+        BlobListener NONE = (blobId, from) -> {};
+
+        void present(String blobId, InetSocketAddress from);
+    }
+
     private final LocalBlobs blobs;
     private final PeerFinder finder;
+    private volatile BlobFetcher.Gossip gossip = BlobFetcher.Gossip.NONE;
+    /** Peers that sent a blob whose hash was wrong: not asked again for this node's life. */
+    private final java.util.Set<InetSocketAddress> banned = ConcurrentHashMap.newKeySet();
+    public final AtomicLong peersBanned = new AtomicLong();
     private final Dialer dialer;
     private final X25519.KeyPair localStatic;
     private final int ourListenPort;
@@ -87,7 +100,41 @@ public final class BlobDownloader implements Closeable {
      *
      * @throws IOException naming the first blob no peer could supply, and why
      */
+    /** Sets what the connections this downloader makes gossip (the node's channels) and whom they tell what they hear. */
+    public void setGossip(BlobFetcher.Gossip gossip) {
+        this.gossip = gossip;
+    }
+
     public Result download(Collection<String> blobIds) throws IOException, InterruptedException {
+        return download(blobIds, BlobListener.NONE);
+    }
+
+    /** Whether {@code peer} sent a corrupt blob (it is then never asked again). */
+    public boolean isBanned(InetSocketAddress peer) {
+        return banned.contains(peer);
+    }
+
+    /** Open connections, one per peer. */
+    public List<BlobFetcher> connections() {
+        List<BlobFetcher> all = new ArrayList<>();
+        for (CompletableFuture<BlobFetcher> f : fetchers.values()) {
+            if (f.isDone() && !f.isCompletedExceptionally() && f.join().isOpen()) all.add(f.join());
+        }
+        return all;
+    }
+
+    /** A connection of its own to {@code target} (IK when it names the static key), not kept: the caller closes it. */
+    public BlobFetcher dial(PeerTarget target) throws IOException {
+        return BlobFetcher.connect(dialer, target, localStatic, ourListenPort, gossip);
+    }
+
+    /** The connection to {@code peer}: the one kept, or a new one (the same one that blob requests use). */
+    public BlobFetcher connection(InetSocketAddress peer) throws IOException, InterruptedException {
+        if (banned.contains(peer)) throw new IOException("peer " + peer + " is banned (it sent a corrupt blob)");
+        return fetcher(peer);
+    }
+
+    public Result download(Collection<String> blobIds, BlobListener listener) throws IOException, InterruptedException {
         List<String> ids = List.copyOf(new java.util.LinkedHashSet<>(blobIds));
         ConcurrentHashMap<InetSocketAddress, AtomicLong> byPeer = new ConcurrentHashMap<>();
         AtomicLong held = new AtomicLong();
@@ -104,9 +151,11 @@ public final class BlobDownloader implements Closeable {
                         if (blobs.has(id)) {
                             blobs.index(id);
                             held.incrementAndGet();
+                            listener.present(id, null);
                             continue;
                         }
                         InetSocketAddress from = fetchBounded(id);
+                        listener.present(id, from);
                         if (from == null) {
                             held.incrementAndGet(); // another download fetched it meanwhile
                             continue;
@@ -155,7 +204,8 @@ public final class BlobDownloader implements Closeable {
      * run concurrently for the files of a manifest), so the blobs spread evenly over the peers.
      */
     private InetSocketAddress fetchOne(String blobId) throws IOException, InterruptedException {
-        List<InetSocketAddress> peers = new ArrayList<>(finder.peersFor(blobId));
+        List<InetSocketAddress> peers = new ArrayList<>(new java.util.LinkedHashSet<>(finder.peersFor(blobId)));
+        peers.removeIf(banned::contains);
         peers.sort(java.util.Comparator.comparing(InetSocketAddress::toString));
         int spread = (int) Math.floorMod(nextSpread.getAndIncrement(), (long) Math.max(1, peers.size()));
         if (peers.isEmpty()) throw new IOException("no peer holds blob " + blobId + " (none found in the DHT under " + BlobKeys.shortHex(blobId) + ")");
@@ -171,13 +221,22 @@ public final class BlobDownloader implements Closeable {
                 return peer;
             } catch (io.megatorrent.content.CorruptBlobException e) {
                 corruptBlobs.incrementAndGet();
-                LOG.log(System.Logger.Level.INFO, e.getMessage());
+                ban(peer, e.getMessage());
                 failures.add(e.getMessage());
             } catch (IOException e) {
                 failures.add(peer + ": " + e.getMessage());
             }
         }
         throw new IOException("blob " + blobId + " could not be fetched from any of " + peers.size() + " peers: " + String.join("; ", failures));
+    }
+
+    /** Never asks {@code peer} again, and drops its connection: it sent bytes that are not the blob it was asked for. */
+    private void ban(InetSocketAddress peer, String why) {
+        if (!banned.add(peer)) return;
+        peersBanned.incrementAndGet();
+        LOG.log(System.Logger.Level.WARNING, "banned peer " + peer + " for this session: " + why);
+        CompletableFuture<BlobFetcher> f = fetchers.remove(peer);
+        if (f != null && f.isDone() && !f.isCompletedExceptionally()) f.join().close();
     }
 
     /** The one connection to {@code peer}, made on first use (concurrent callers share the handshake). */
@@ -193,7 +252,8 @@ public final class BlobDownloader implements Closeable {
             CompletableFuture<BlobFetcher> existing = fetchers.putIfAbsent(peer, mine);
             if (existing == null) {
                 try {
-                    BlobFetcher f = BlobFetcher.connect(dialer, new PeerAddress(peer.getAddress().getHostAddress(), peer.getPort()), localStatic, ourListenPort);
+                    BlobFetcher f = BlobFetcher.connect(dialer, new PeerTarget(null, new PeerAddress(peer.getAddress().getHostAddress(), peer.getPort())),
+                            localStatic, ourListenPort, gossip);
                     connectionsOpened.incrementAndGet();
                     if (java.util.Arrays.equals(f.remoteStatic(), localStatic.publicKey())) {
                         f.close();

@@ -66,10 +66,40 @@ public final class BlobFetcher implements Closeable {
     public final AtomicLong blobsReceived = new AtomicLong();
     public final AtomicLong bytesReceived = new AtomicLong();
 
-    private BlobFetcher(Connection connection, int ourListenPort) throws IOException {
+    /**
+     * What a fetcher tells its owner of the peer's unsolicited messages (MSG_HELLO with its
+     * channels, MSG_ANNOUNCE, MSG_PEERS with id 0) and where it gets the channels of its own
+     * MSG_HELLO. Called on the fetcher's reader thread: must not block.
+     */
+    public interface Gossip {
+        Gossip NONE = new Gossip() {};
+
+        default List<Message.ChannelSeq> channels() {
+            return List.of();
+        }
+
+        default void heard(BlobFetcher from, Message message) {}
+    }
+
+    private final Gossip gossip;
+    private final int ourListenPort;
+
+    private BlobFetcher(Connection connection, int ourListenPort, Gossip gossip) throws IOException {
         this.connection = connection;
-        connection.send(new Message.Hello(Message.PROTOCOL_VERSION, ourListenPort, List.of()));
+        this.gossip = gossip;
+        this.ourListenPort = ourListenPort;
+        connection.send(new Message.Hello(Message.PROTOCOL_VERSION, ourListenPort, gossip.channels()));
         this.reader = Thread.ofVirtual().name("fetch-read " + connection.peer()).start(this::readLoop);
+    }
+
+    /** Sends MSG_HELLO with our current channels (gossip, and a keep-alive). */
+    public void sendHello() throws IOException {
+        connection.send(new Message.Hello(Message.PROTOCOL_VERSION, ourListenPort, gossip.channels()));
+    }
+
+    /** Sends an unsolicited message (MSG_ANNOUNCE, MSG_PEERS with id 0). */
+    public void send(Message unsolicited) throws IOException {
+        connection.send(unsolicited);
     }
 
     /** Dials {@code peer} and runs the Noise handshake (XX, or IK when the target carries the peer's key). */
@@ -78,17 +108,26 @@ public final class BlobFetcher implements Closeable {
         return over(Connection.connect(dialer, peer, localStatic, timeouts), ourListenPort);
     }
 
+    static BlobFetcher connect(Dialer dialer, PeerTarget peer, X25519.KeyPair localStatic, int ourListenPort, Gossip gossip) throws IOException {
+        return new BlobFetcher(Connection.connect(dialer, peer, localStatic, Connection.Timeouts.DEFAULT), ourListenPort, gossip);
+    }
+
     public static BlobFetcher connect(Dialer dialer, PeerAddress peer, X25519.KeyPair localStatic, int ourListenPort) throws IOException {
         return connect(dialer, new PeerTarget(null, peer), localStatic, ourListenPort, Connection.Timeouts.DEFAULT);
     }
 
     /** Uses a connection already made (we are the initiator); the fetcher owns it from now on. */
     public static BlobFetcher over(Connection connection, int ourListenPort) throws IOException {
-        return new BlobFetcher(connection, ourListenPort);
+        return new BlobFetcher(connection, ourListenPort, Gossip.NONE);
     }
 
     public String peer() {
         return connection.peer();
+    }
+
+    /** The peer's IP address and port, or null for a stream that has none (SAM). */
+    public java.net.InetSocketAddress remoteAddress() {
+        return connection.remoteAddress();
     }
 
     /** The listen port the peer announced in its MSG_HELLO, or -1 before it arrived. */
@@ -97,7 +136,7 @@ public final class BlobFetcher implements Closeable {
     }
 
     /** The peer's authenticated Noise static key. */
-    byte[] remoteStatic() {
+    public byte[] remoteStatic() {
         return connection.remoteStatic();
     }
 
@@ -134,6 +173,58 @@ public final class BlobFetcher implements Closeable {
      * NOT yet verified (the short id does not allow it: see {@link #fetchInto}).
      */
     public byte[] request(byte[] shortId) throws IOException, InterruptedException {
+        Message m = exchange(id -> new Message.Request(id, shortId), "blob " + BlobKeys.shortHex(shortId));
+        return switch (m) {
+            case Message.Data d -> {
+                blobsReceived.incrementAndGet();
+                bytesReceived.addAndGet(d.blob().length);
+                yield d.blob();
+            }
+            case Message.Error e -> throw new RefusedException(e.code(), "peer " + peer() + " answered error " + e.code() + ": " + e.text());
+            default -> throw new IOException("peer " + peer() + " answered a request with " + m.getClass().getSimpleName());
+        };
+    }
+
+    /**
+     * Asks the peer for its newest signed pointer of a channel (MSG_GET_POINTER); the answer is
+     * NOT verified here. Empty when the peer holds none (MSG_ERROR code 2).
+     */
+    public java.util.Optional<Message.Pointer> pointer(byte[] channelKey) throws IOException, InterruptedException {
+        Message m = exchange(id -> new Message.GetPointer(id, channelKey), "the pointer of a channel");
+        return switch (m) {
+            case Message.Pointer p -> java.util.Optional.of(p);
+            case Message.Error e when e.code() == Message.Error.NOT_FOUND -> java.util.Optional.empty();
+            case Message.Error e -> throw new RefusedException(e.code(), "peer " + peer() + " answered error " + e.code() + ": " + e.text());
+            default -> throw new IOException("peer " + peer() + " answered MSG_GET_POINTER with " + m.getClass().getSimpleName());
+        };
+    }
+
+    /**
+     * Hands a signed item to a gateway (MSG_PUBLISH) and waits for its verdict.
+     *
+     * @throws RefusedException the gateway refused it (MSG_ERROR), with its reason
+     */
+    public void publish(byte[] publicKey, long seq, byte[] salt, byte[] signature, byte[] value) throws IOException, InterruptedException {
+        Message m = exchange(id -> new Message.Publish(id, publicKey, seq, salt, signature, value), "a publish");
+        switch (m) {
+            case Message.Ok o -> { }
+            case Message.Error e -> throw new RefusedException(e.code(), "gateway " + peer() + " refused the item: " + e.text());
+            default -> throw new IOException("gateway " + peer() + " answered MSG_PUBLISH with " + m.getClass().getSimpleName());
+        }
+    }
+
+    /** Asks the peer who holds {@code target} (MSG_FIND_PEERS, peer exchange). */
+    public List<Message.PeerEntry> findPeers(byte[] target) throws IOException, InterruptedException {
+        Message m = exchange(id -> new Message.FindPeers(id, target), "peers");
+        return switch (m) {
+            case Message.Peers p -> p.peers();
+            case Message.Error e -> throw new RefusedException(e.code(), "peer " + peer() + " answered error " + e.code() + ": " + e.text());
+            default -> throw new IOException("peer " + peer() + " answered MSG_FIND_PEERS with " + m.getClass().getSimpleName());
+        };
+    }
+
+    /** Sends one request within the window and waits for the message that answers its id. */
+    private Message exchange(java.util.function.IntFunction<Message> request, String what) throws IOException, InterruptedException {
         window.acquire();
         int id = 0;
         try {
@@ -143,26 +234,16 @@ public final class BlobFetcher implements Closeable {
             do id = connection.nextRequestId(); while (pending.putIfAbsent(id, answer) != null);
             IOException failed = failure;
             if (failed != null) throw new IOException("connection to " + peer() + " failed: " + failed.getMessage(), failed);
-            connection.send(new Message.Request(id, shortId));
-            Message m;
+            connection.send(request.apply(id));
             try {
-                m = answer.get(REQUEST_TIMEOUT.toNanos(), TimeUnit.NANOSECONDS);
+                return answer.get(REQUEST_TIMEOUT.toNanos(), TimeUnit.NANOSECONDS);
             } catch (TimeoutException e) {
-                throw new SocketTimeoutException("peer " + peer() + " did not answer request for blob " + BlobKeys.shortHex(shortId)
+                throw new SocketTimeoutException("peer " + peer() + " did not answer a request for " + what
                         + " within " + REQUEST_TIMEOUT.toSeconds() + " s");
             } catch (ExecutionException e) {
                 Throwable cause = e.getCause();
                 throw cause instanceof IOException io ? new IOException(io.getMessage(), io) : new IOException(cause);
             }
-            return switch (m) {
-                case Message.Data d -> {
-                    blobsReceived.incrementAndGet();
-                    bytesReceived.addAndGet(d.blob().length);
-                    yield d.blob();
-                }
-                case Message.Error e -> throw new RefusedException(e.code(), "peer " + peer() + " answered error " + e.code() + ": " + e.text());
-                default -> throw new IOException("peer " + peer() + " answered a request with " + m.getClass().getSimpleName());
-            };
         } finally {
             if (id != 0) pending.remove(id);
             inFlight.decrementAndGet();
@@ -196,14 +277,20 @@ public final class BlobFetcher implements Closeable {
                     return new IOException("peer " + peer() + " speaks protocol " + h.version());
                 }
                 peerListenPort = h.listenPort();
+                gossip.heard(this, h);
             }
             case Message.Error e when e.requestId() == 0 -> {
                 return new IOException("peer " + peer() + " is closing: error " + e.code() + ": " + e.text());
             }
             case Message.Data d -> complete(d);
             case Message.Error e -> complete(e);
+            case Message.Pointer p -> complete(p);
+            case Message.Ok o -> complete(o);
+            case Message.Peers p when p.requestId() != 0 -> complete(p);
+            case Message.Peers p -> gossip.heard(this, p);
+            case Message.Announce a -> gossip.heard(this, a);
             default -> {
-                // gossip, announcements, peer exchange: not used by a fetcher (yet)
+                // requests to us go to our listener's connections, not to a fetcher's: ignored
             }
         }
         return null;

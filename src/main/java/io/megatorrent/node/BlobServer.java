@@ -44,6 +44,33 @@ public final class BlobServer implements Listener.Handler {
         byte[] read(byte[] shortId) throws IOException;
     }
 
+    /**
+     * What a node adds to plain blob serving: the channels its MSG_HELLO carries, answers to
+     * MSG_FIND_PEERS, MSG_PUBLISH and MSG_GET_POINTER (null: refuse with code 5), and what it
+     * hears unsolicited (MSG_HELLO, MSG_ANNOUNCE, MSG_PEERS with id 0). {@link #answer} runs on
+     * a virtual thread of its own and may block (a gateway's DHT put); {@link #heard} runs on the
+     * connection's reader and must not.
+     */
+    public interface Services {
+        Services NONE = new Services() {};
+
+        default List<Message.ChannelSeq> channels() {
+            return List.of();
+        }
+
+        default Message answer(Connection from, Message request) throws IOException, InterruptedException {
+            return null;
+        }
+
+        default void heard(Connection from, Message message) {}
+    }
+
+    /** Requests answered by {@link Services#answer} at once on one connection; more wait in the reader. */
+    public static final int MAX_SERVICE_ANSWERS_PER_CONNECTION = 4;
+
+    private volatile Services services = Services.NONE;
+    /** Connections being served now, so a changed sequence reaches every peer (gossip). */
+    private final java.util.Set<Connection> open = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private final Source source;
     private final IntSupplier listenPort;
     private final BridgeService bridge;
@@ -69,10 +96,47 @@ public final class BlobServer implements Listener.Handler {
         this.bridge = bridge;
     }
 
+    /** Sets what this server answers beyond blobs (a node's gossip, PEX and gateway). */
+    public void setServices(Services services) {
+        this.services = services;
+    }
+
+    /** Sends MSG_HELLO with the current channels to every connection served now; returns how many got it. */
+    public int broadcastHello() {
+        int sent = 0;
+        for (Connection c : open) {
+            try {
+                c.send(hello());
+                sent++;
+            } catch (IOException e) {
+                LOG.log(Level.DEBUG, "MSG_HELLO to {0} not sent: {1}", c.peer(), e.getMessage());
+            }
+        }
+        return sent;
+    }
+
+    /** Connections served now. */
+    public int openConnections() {
+        return open.size();
+    }
+
+    private Message.Hello hello() {
+        return new Message.Hello(Message.PROTOCOL_VERSION, listenPort.getAsInt(), services.channels());
+    }
+
     @Override
     public void handle(Connection connection) throws IOException, InterruptedException {
         connectionsServed.incrementAndGet();
-        connection.send(new Message.Hello(Message.PROTOCOL_VERSION, listenPort.getAsInt(), List.of()));
+        open.add(connection);
+        try {
+            serve(connection);
+        } finally {
+            open.remove(connection);
+        }
+    }
+
+    private void serve(Connection connection) throws IOException, InterruptedException {
+        connection.send(hello());
         BlockingQueue<Message.Request> requests = new ArrayBlockingQueue<>(MAX_REQUESTS_QUEUED);
         try (BridgeService.Session dht = bridge == null ? null : bridge.open(connection);
              ExecutorService answers = Executors.newVirtualThreadPerTaskExecutor()) {
@@ -95,6 +159,7 @@ public final class BlobServer implements Listener.Handler {
 
     private void readLoop(Connection connection, BlockingQueue<Message.Request> requests, BridgeService.Session dht, ExecutorService answers)
             throws IOException, InterruptedException {
+        Semaphore serviceAnswers = new Semaphore(MAX_SERVICE_ANSWERS_PER_CONNECTION);
         while (true) {
             Message m;
             try {
@@ -112,13 +177,17 @@ public final class BlobServer implements Listener.Handler {
                                 "this node speaks protocol " + Message.PROTOCOL_VERSION + ", not " + h.version()));
                         return;
                     }
+                    services.heard(connection, h);
                 }
+                case Message.Announce a -> services.heard(connection, a);
+                case Message.Peers p when p.requestId() == 0 -> services.heard(connection, p);
                 case Message.Error e when e.requestId() == 0 -> {
                     LOG.log(Level.DEBUG, "{0} is closing: {1} {2}", connection.peer(), e.code(), e.text());
                     return;
                 }
-                case Message.FindPeers q -> refuse(connection, q);
-                case Message.Publish q -> refuse(connection, q);
+                case Message.FindPeers q -> answerByServices(connection, q, serviceAnswers, answers);
+                case Message.Publish q -> answerByServices(connection, q, serviceAnswers, answers);
+                case Message.GetPointer q -> answerByServices(connection, q, serviceAnswers, answers);
                 case Message.DhtQuery q -> {
                     if (dht == null) refuse(connection, q);
                     else dht.handle(q, answers);
@@ -146,6 +215,35 @@ public final class BlobServer implements Listener.Handler {
             if (r == END) return;
             if (!failed) failed = !answer(connection, r);
         }
+    }
+
+    /**
+     * Answers a request through the node's services on a virtual thread of its own, at most
+     * {@link #MAX_SERVICE_ANSWERS_PER_CONNECTION} at once per connection (the reader waits for a
+     * slot, so a peer cannot pile them up).
+     */
+    private void answerByServices(Connection connection, Message request, Semaphore slots, ExecutorService answers) throws InterruptedException {
+        slots.acquire();
+        answers.submit(() -> {
+            try {
+                Message answer = services.answer(connection, request);
+                if (answer == null) refuse(connection, request);
+                else connection.send(answer);
+            } catch (IOException e) {
+                LOG.log(Level.DEBUG, "answer to {0} not sent: {1}", connection.peer(), e.getMessage());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "answering " + request.getClass().getSimpleName() + " from " + connection.peer() + " failed", e);
+                try {
+                    connection.send(new Message.Error(request.requestId(), Message.Error.INTERNAL, "internal error"));
+                } catch (IOException ignored) {
+                    // the connection is gone either way
+                }
+            } finally {
+                slots.release();
+            }
+        });
     }
 
     private void refuse(Connection connection, Message request) throws IOException {

@@ -18,6 +18,11 @@ public final class LocalBlobs implements BlobServer.Source {
     private static final System.Logger LOG = System.getLogger(LocalBlobs.class.getName());
 
     private final BlobStore store;
+    /**
+     * Blobs received from a peer that the store held verified already: a download that resumes
+     * after a crash must keep this at zero (it asks only for what it lacks).
+     */
+    public final java.util.concurrent.atomic.AtomicLong verifiedBlobsReceivedAgain = new java.util.concurrent.atomic.AtomicLong();
     private final ConcurrentHashMap<String, String> fullIdByShort = new ConcurrentHashMap<>();
 
     private LocalBlobs(BlobStore store) {
@@ -44,6 +49,12 @@ public final class LocalBlobs implements BlobServer.Source {
         for (String id : blobIds) index(id);
     }
 
+    /** Stops serving a blob and deletes it from the store (garbage collection). */
+    public boolean remove(String blobId) throws IOException {
+        fullIdByShort.remove(BlobKeys.shortHex(blobId), blobId);
+        return store.delete(blobId);
+    }
+
     public boolean has(String blobId) {
         return store.has(blobId);
     }
@@ -63,6 +74,7 @@ public final class LocalBlobs implements BlobServer.Source {
      * {@code blobId}; otherwise throws {@link CorruptBlobException} and stores nothing.
      */
     public void putVerified(String blobId, byte[] blob) throws IOException {
+        if (store.has(blobId)) verifiedBlobsReceivedAgain.incrementAndGet();
         store.put(blobId, blob);
         index(blobId);
     }

@@ -2,6 +2,7 @@ package io.megatorrent.node;
 
 import io.megatorrent.crypto.X25519;
 import io.megatorrent.dht.DhtNode;
+import io.megatorrent.dht.PeerScope;
 import io.megatorrent.transport.Connection;
 import io.megatorrent.transport.Dialer;
 import io.megatorrent.transport.Listener;
@@ -133,18 +134,40 @@ public final class Node implements AutoCloseable {
         return staticKey.publicKey();
     }
 
-    /** Holders of a blob found with a DHT get_peers lookup on its short id, this node left out. */
-    public List<InetSocketAddress> peersFor(String blobId) throws InterruptedException {
+    /**
+     * Peers one lookup hands the downloader at most: each costs a dial (up to the handshake
+     * timeout when it is fake), so a hostile DHT node's endless list is cut here.
+     */
+    public static final int MAX_PEERS_PER_LOOKUP = 50;
+
+    private volatile BlobDownloader.PeerFinder morePeers;
+
+    /** Adds a second source of holders beside the DHT (peer exchange, peers met in MSG_HELLO). */
+    public void setMorePeers(BlobDownloader.PeerFinder finder) {
+        this.morePeers = finder;
+    }
+
+    /**
+     * Holders of a blob: a DHT get_peers lookup on its short id, then the node's other sources;
+     * this node, addresses outside our scope ({@link PeerScope}) and peers past
+     * {@link #MAX_PEERS_PER_LOOKUP} left out.
+     */
+    public List<InetSocketAddress> peersFor(String blobId) throws IOException, InterruptedException {
+        java.util.LinkedHashSet<InetSocketAddress> found = new java.util.LinkedHashSet<>();
         lookups.acquire();
         try {
-            List<InetSocketAddress> peers = new ArrayList<>();
-            for (InetSocketAddress p : dht.getPeers(BlobKeys.infohash(blobId), LOOKUP_TIMEOUT)) {
-                if (!isSelf(p)) peers.add(p);
-            }
-            return peers;
+            found.addAll(dht.getPeers(BlobKeys.infohash(blobId), LOOKUP_TIMEOUT));
         } finally {
             lookups.release();
         }
+        BlobDownloader.PeerFinder more = morePeers;
+        if (more != null) found.addAll(more.peersFor(blobId));
+        List<InetSocketAddress> peers = new ArrayList<>();
+        for (InetSocketAddress p : found) {
+            if (peers.size() == MAX_PEERS_PER_LOOKUP) break;
+            if (!isSelf(p) && PeerScope.dialable(p, listenAddress)) peers.add(p);
+        }
+        return peers;
     }
 
     private boolean isSelf(InetSocketAddress peer) {

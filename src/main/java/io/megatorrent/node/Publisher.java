@@ -56,11 +56,16 @@ public final class Publisher {
      * @throws IOException when no DHT node stored the pointer
      */
     public Published publish(List<ManifestCollection> collections, long seq) throws IOException, InterruptedException, ManifestException {
-        long now = System.currentTimeMillis() / 1000;
-        ManifestPublisher.Publication p = ManifestPublisher.publish(identity, seq, now, collections, BlobManifestStore.local(node.blobs()), random);
+        ManifestPublisher.Publication p = prepare(collections, seq);
         DhtNode.PutResult put = node.dht().putMutable(identity.keyPair().seed(), SignedPointer.SALT, p.pointer().toBencode(), seq, Node.LOOKUP_TIMEOUT);
         if (put.stored() == 0) throw new IOException("no DHT node stored the channel pointer (seq " + seq + ")");
         return new Published(p, put.stored());
+    }
+
+    /** Signs the manifest of {@code collections} at {@code seq} and stores it as blobs; puts nothing into the DHT. */
+    public ManifestPublisher.Publication prepare(List<ManifestCollection> collections, long seq) throws IOException, ManifestException {
+        long now = System.currentTimeMillis() / 1000;
+        return ManifestPublisher.publish(identity, seq, now, collections, BlobManifestStore.local(node.blobs()), random);
     }
 
     /** Every blob a subscriber needs: the manifest's own (and its index) and every file's. */

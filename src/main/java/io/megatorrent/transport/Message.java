@@ -25,6 +25,8 @@ public sealed interface Message {
     byte OK = 0x08;
     byte DHT_QUERY = 0x09;
     byte DHT_RESPONSE = 0x0A;
+    byte GET_POINTER = 0x0B;
+    byte POINTER = 0x0C;
     byte ERROR = (byte) 0xFF;
 
     /** The protocol version this node speaks, in MSG_HELLO and in the Noise prologue. */
@@ -195,6 +197,54 @@ public sealed interface Message {
         }
     }
 
+    /** Asks the peer for the newest signed pointer it holds for a channel (gossip); answered by MSG_POINTER or MSG_ERROR. */
+    record GetPointer(int requestId, byte[] channelKey) implements Message {
+        public GetPointer {
+            requireNonZeroId(requestId, "MSG_GET_POINTER");
+            channelKey = requireLength(channelKey, KEY_LENGTH, KEY_LENGTH, "channel key");
+        }
+
+        @Override
+        public byte[] channelKey() {
+            return channelKey.clone();
+        }
+    }
+
+    /**
+     * A channel's signed BEP 44 pointer item, answering MSG_GET_POINTER: the body of MSG_PUBLISH.
+     * The receiver verifies it as it would an item from the DHT before using it.
+     */
+    record Pointer(int requestId, byte[] publicKey, long seq, byte[] salt, byte[] signature, byte[] value) implements Message {
+        public Pointer {
+            requireNonZeroId(requestId, "MSG_POINTER");
+            publicKey = requireLength(publicKey, KEY_LENGTH, KEY_LENGTH, "public key");
+            if (seq < 0) throw new IllegalArgumentException("sequence must be 0..2^63-1");
+            salt = requireLength(salt, 0, MAX_SALT_LENGTH, "salt");
+            signature = requireLength(signature, SIGNATURE_LENGTH, SIGNATURE_LENGTH, "signature");
+            value = requireLength(value, 1, MAX_VALUE_LENGTH, "value");
+        }
+
+        @Override
+        public byte[] publicKey() {
+            return publicKey.clone();
+        }
+
+        @Override
+        public byte[] salt() {
+            return salt.clone();
+        }
+
+        @Override
+        public byte[] signature() {
+            return signature.clone();
+        }
+
+        @Override
+        public byte[] value() {
+            return value.clone();
+        }
+    }
+
     /** Blob ids the sender now holds and serves. Unsolicited. */
     record Announce(List<byte[]> blobIds) implements Message {
         public Announce {
@@ -280,6 +330,8 @@ public sealed interface Message {
             case Ok o -> OK;
             case DhtQuery q -> DHT_QUERY;
             case DhtResponse r -> DHT_RESPONSE;
+            case GetPointer g -> GET_POINTER;
+            case Pointer p -> POINTER;
             case Error e -> ERROR;
         };
     }
@@ -319,6 +371,11 @@ public sealed interface Message {
                 b.put(q.krpc);
             }
             case DhtResponse r -> b.put(r.krpc);
+            case GetPointer g -> b.put(g.channelKey);
+            case Pointer p -> {
+                b.put(p.publicKey).putLong(p.seq()).put((byte) p.salt.length).put(p.salt).put(p.signature);
+                b.putShort((short) p.value.length).put(p.value);
+            }
             case Error e -> {
                 byte[] text = e.text().getBytes(StandardCharsets.UTF_8);
                 b.putShort((short) e.code()).putShort((short) text.length).put(text);
@@ -340,6 +397,8 @@ public sealed interface Message {
             case Ok o -> 0;
             case DhtQuery q -> 1 + (q.node() == null ? 0 : q.node().getAddress().getAddress().length + 2) + q.krpc.length;
             case DhtResponse r -> r.krpc.length;
+            case GetPointer g -> KEY_LENGTH;
+            case Pointer p -> KEY_LENGTH + 8 + 1 + p.salt.length + SIGNATURE_LENGTH + 2 + p.value.length;
             case Error e -> 4 + e.text().getBytes(StandardCharsets.UTF_8).length;
         };
     }
@@ -424,7 +483,7 @@ public sealed interface Message {
                 for (int i = 0; i < count; i++) peers.add(r.peer());
                 yield new Peers(id, peers);
             }
-            case PUBLISH -> {
+            case PUBLISH, POINTER -> {
                 r.requireId(id, true);
                 byte[] key = r.bytes("public_key", KEY_LENGTH);
                 long seq = r.seq("seq");
@@ -432,8 +491,10 @@ public sealed interface Message {
                 byte[] salt = r.bytes("salt", saltLength);
                 byte[] sig = r.bytes("signature", SIGNATURE_LENGTH);
                 int valueLength = r.count("value_length", 1, MAX_VALUE_LENGTH);
-                yield new Publish(id, key, seq, salt, sig, r.bytes("value", valueLength));
+                byte[] value = r.bytes("value", valueLength);
+                yield type == PUBLISH ? new Publish(id, key, seq, salt, sig, value) : new Pointer(id, key, seq, salt, sig, value);
             }
+            case GET_POINTER -> new GetPointer(r.requireId(id, true), r.bytes("channel_key", KEY_LENGTH));
             case ANNOUNCE -> {
                 r.requireId(id, false);
                 int count = r.count("id_count", 1, MAX_ANNOUNCE_IDS);

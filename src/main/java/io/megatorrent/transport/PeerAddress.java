@@ -20,6 +20,11 @@ public record PeerAddress(String host, int port) {
     }
 
     /** True for .i2p names and base64 destinations, which only a SAM dialer can reach. */
+    /** The address bytes when the host is an IPv4 or IPv6 literal (4 or 16 bytes), else null: never a name lookup. */
+    public byte[] ipAddress() {
+        return MessageReader.ipLiteral(host);
+    }
+
     public boolean isI2p() {
         String h = host.toLowerCase(Locale.ROOT);
         return h.endsWith(".i2p") || (host.length() >= 516 && !host.contains("."));

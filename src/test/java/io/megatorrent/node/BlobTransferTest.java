@@ -223,10 +223,13 @@ class BlobTransferTest {
     void aPeerThatDropsTheConnectionFailsEveryPendingRequestAtOnce(@TempDir Path tmp) throws Exception {
         List<Listener> self = new ArrayList<>();
         java.util.concurrent.atomic.AtomicReference<BlobFetcher> client = new java.util.concurrent.atomic.AtomicReference<>();
+        java.util.concurrent.atomic.AtomicBoolean closing = new java.util.concurrent.atomic.AtomicBoolean();
         Served s = serve(shortId -> {
             try {
                 long deadline = System.nanoTime() + 10_000_000_000L;
                 while ((client.get() == null || client.get().maxInFlight.get() < 3) && System.nanoTime() < deadline) Thread.sleep(5);
+                // later requests wait for the close: on a loaded machine the writer could otherwise answer them all first
+                if (closing.getAndSet(true)) Thread.sleep(10_000);
             } catch (InterruptedException e) {
                 throw new IOException(e);
             }

@@ -136,6 +136,8 @@ final class TransportVectors {
         valid(vs, "MSG_PEERS, empty", key, 0, new Message.Peers(4, List.of()));
         valid(vs, "MSG_PUBLISH without salt", key, 0, new Message.Publish(4, fixed("channel 1"), 5, new byte[0], fixed("sig", 64), "d1:ai1ee".getBytes(StandardCharsets.US_ASCII)));
         valid(vs, "MSG_PUBLISH with salt", key, 0, new Message.Publish(5, fixed("channel 1"), 6, "salt".getBytes(StandardCharsets.US_ASCII), fixed("sig", 64), "3:abc".getBytes(StandardCharsets.US_ASCII)));
+        valid(vs, "MSG_GET_POINTER", key, 0, new Message.GetPointer(6, ch1));
+        valid(vs, "MSG_POINTER answering it", key, 0, new Message.Pointer(6, ch1, 7, "megatorrent".getBytes(StandardCharsets.US_ASCII), fixed("sig", 64), "d1:ai1ee".getBytes(StandardCharsets.US_ASCII)));
         valid(vs, "MSG_ANNOUNCE of three blobs", key, 0, new Message.Announce(List.of(id, Arrays.copyOf(fixed("b2"), 20), Arrays.copyOf(fixed("b3"), 20))));
         valid(vs, "MSG_OK", key, 0, new Message.Ok(4));
         valid(vs, "MSG_DHT_QUERY to the bridge's own node", key, 0, new Message.DhtQuery(5, null, krpc));
@@ -169,7 +171,9 @@ final class TransportVectors {
                 Arrays.copyOf(seal(key, 0, Message.encode(new Message.Data(3, fixed("data", 65511)))), 2 + 65535 + 10), "frame");
         invalid(vs, "stream ends between a message's frames", key, 0,
                 Arrays.copyOf(seal(key, 0, Message.encode(new Message.Data(3, fixed("data", 65511)))), 2 + 65535), "frame");
-        invalidMessage(vs, "unknown message type 0x0b", key, hexBytes("0b00000001"), "type");
+        invalidMessage(vs, "unknown message type 0x7e", key, hexBytes("7e00000001"), "type");
+        invalidMessage(vs, "MSG_GET_POINTER with request id 0", key, concat(hexBytes("0b00000000"), ch1), "request_id");
+        invalidMessage(vs, "MSG_POINTER with an empty value", key, concat(hexBytes("0c00000001"), ch1, u64(1), hexBytes("00"), new byte[64], hexBytes("0000")), "value_length");
         invalidMessage(vs, "MSG_HELLO with a non-zero request id", key, hexBytes("0100000001" + "0006" + "1ae1" + "0000"), "request_id");
         invalidMessage(vs, "MSG_REQUEST with request id 0", key, concat(hexBytes("0200000000"), id), "request_id");
         invalidMessage(vs, "MSG_REQUEST with a 19-byte blob id", key, concat(hexBytes("0200000001"), Arrays.copyOf(id, 19)), "blob_id");

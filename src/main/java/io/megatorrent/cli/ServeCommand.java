@@ -1,0 +1,93 @@
+package io.megatorrent.cli;
+
+import io.megatorrent.codec.Hex;
+import io.megatorrent.codec.Json;
+import io.megatorrent.codec.JsonValue.JsonObject;
+import io.megatorrent.http.ApiServer;
+import io.megatorrent.node.Daemon;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+
+/** {@code megatorrent serve}: the long-running node. */
+final class ServeCommand extends OptionCommand {
+    private static final System.Logger LOG = System.getLogger(ServeCommand.class.getName());
+    static final int DEFAULT_PORT = 6881;
+
+    ServeCommand() {
+        super("serve", "run a node: DHT, listener, subscriptions, seeding, local API", "[-d DIR] [--dht-port P] [--listen-port P] [--bind ADDR] [--bootstrap H:P ...] [--rpc-port P] [--gateway]");
+    }
+
+    @Override
+    List<Args.Option> options() {
+        List<Args.Option> o = new ArrayList<>(NodeOptions.ALL);
+        o.add(Args.Option.value("rpc-port", "P", "TCP port of the local API (default: any free port; DIR/api.json names it)"));
+        o.add(Args.Option.value("rpc-bind", "ADDR", "address of the local API (default 127.0.0.1; anything else is reachable by others: the token still guards it)"));
+        o.add(Args.Option.flag("gateway", "accept MSG_PUBLISH from peers and store their checked items in the DHT"));
+        return DataDir.with(o);
+    }
+
+    @Override
+    String description() {
+        return """
+                Runs one node on DIR until SIGTERM or SIGINT: the DHT node (UDP), the Noise listener
+                (TCP; it also answers bridged DHT clients), the blob store, the channels it follows
+                and publishes, seeding (blob announces, pointer re-puts) and the local API.
+                Once the listeners and the API are open it prints one JSON line on stdout:
+                  {"id","dhtPort","listenPort","staticKey","rpc"}
+                then logs on stderr. Before joining the DHT it writes DIR/api.json (mode 0600):
+                {"url","token","pid"}, which publish, subscribe, status, downloads, unsubscribe
+                and gc use to hand their work to this node. A second serve on the same DIR
+                refuses to start (exit 1). Restarted, it takes up every subscription, download
+                and published channel where it stood.
+                """;
+    }
+
+    @Override
+    int run(Args args, PrintStream out, PrintStream err) throws Exception {
+        args.noPositional();
+        Path dir = DataDir.resolve(args);
+        Daemon.Config config = NodeOptions.config(args, dir, DEFAULT_PORT, args.has("gateway"));
+        InetAddress rpcBind = InetAddress.getByName(args.get("rpc-bind").orElse("127.0.0.1"));
+        if (!rpcBind.isLoopbackAddress()) LOG.log(System.Logger.Level.WARNING, "the local API listens on " + rpcBind.getHostAddress() + ", not on loopback: others can reach it (the token still guards it)");
+        int rpcPort = (int) args.longValue("rpc-port", 0, 0, 65535);
+        Daemon daemon;
+        try {
+            daemon = Daemon.open(config);
+        } catch (IOException e) {
+            err.println("megatorrent serve: " + e.getMessage());
+            return ExitCodes.FAILED;
+        }
+        ApiServer api;
+        try {
+            api = ApiServer.start(daemon, new InetSocketAddress(rpcBind, rpcPort), dir);
+        } catch (IOException e) {
+            daemon.close();
+            throw new IOException("cannot open the local API on " + rpcBind.getHostAddress() + ":" + rpcPort + ": " + e.getMessage(), e);
+        }
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            api.close();
+            daemon.close();
+            stopped.countDown();
+        }, "megatorrent-shutdown"));
+        daemon.start();
+        JsonObject line = JsonObject.builder()
+                .put("id", daemon.node().dht().id().toString())
+                .put("dhtPort", daemon.node().dht().localAddress().getPort())
+                .put("listenPort", daemon.node().listenAddress().getPort())
+                .put("staticKey", Hex.encode(daemon.node().staticPublicKey()))
+                .put("rpc", api.url())
+                .build();
+        out.println(Json.write(line));
+        out.flush();
+        // Runs until the process is signalled: the shutdown hook saves and closes everything.
+        new CountDownLatch(1).await();
+        return ExitCodes.OK;
+    }
+}

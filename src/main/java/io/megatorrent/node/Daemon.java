@@ -1,0 +1,1148 @@
+package io.megatorrent.node;
+
+import io.megatorrent.codec.BValue;
+import io.megatorrent.codec.Bencode;
+import io.megatorrent.codec.CodecException;
+import io.megatorrent.codec.Hex;
+import io.megatorrent.codec.JsonValue;
+import io.megatorrent.codec.JsonValue.JsonArray;
+import io.megatorrent.codec.JsonValue.JsonObject;
+import io.megatorrent.content.ChannelIdentity;
+import io.megatorrent.content.ChannelUri;
+import io.megatorrent.content.ChannelUriException;
+import io.megatorrent.content.CorruptBlobException;
+import io.megatorrent.content.FileEntry;
+import io.megatorrent.content.ItemName;
+import io.megatorrent.content.ManifestCollection;
+import io.megatorrent.content.ManifestException;
+import io.megatorrent.content.ManifestResolver;
+import io.megatorrent.content.Reassembly;
+import io.megatorrent.content.SignedPointer;
+import io.megatorrent.crypto.Ed25519;
+import io.megatorrent.dht.Bep44;
+import io.megatorrent.dht.DhtNode;
+import io.megatorrent.transport.Connection;
+import io.megatorrent.transport.Message;
+import io.megatorrent.transport.PeerAddress;
+import java.io.IOException;
+import java.lang.System.Logger.Level;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Stream;
+
+/**
+ * The node as a long-running program ({@code megatorrent serve}): one {@link Node} plus the
+ * channels it publishes and follows, kept in the data folder ({@link DaemonState}) and taken up
+ * again after a restart. It follows a channel by looking its pointer up in the DHT (and every
+ * {@link Config#pollInterval}, jittered) or by hearing a newer sequence from a connected peer
+ * in MSG_HELLO and fetching the signed pointer over that connection (MSG_GET_POINTER), then
+ * downloads what the manifest lists; it seeds what it holds (blob announces, pointer re-puts);
+ * it answers peers' MSG_GET_POINTER, MSG_FIND_PEERS and, as a gateway, MSG_PUBLISH. Every
+ * method of the local API is a method here; the HTTP face only translates.
+ */
+public final class Daemon implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(Daemon.class.getName());
+
+    /** How often a followed channel's pointer is looked up in the DHT, by default (jittered by 20%). */
+    public static final Duration DEFAULT_POLL_INTERVAL = Duration.ofMinutes(5);
+    /** Pointers are put again this often (jittered by 20%): common DHT nodes drop BEP 44 items after about two hours. */
+    public static final Duration REPUT_INTERVAL = Duration.ofMinutes(60);
+    /** The first re-put after start, and the retry when a pointer was stored nowhere (no DHT node known yet). */
+    static final Duration FIRST_REPUT_DELAY = Duration.ofSeconds(5);
+    static final Duration REPUT_RETRY = Duration.ofSeconds(30);
+    /** How often idle connections hear MSG_HELLO (well inside the 5-minute idle timeout) and lost holders are dialled again. */
+    public static final Duration DEFAULT_KEEPALIVE_INTERVAL = Duration.ofSeconds(60);
+    /** A subscription's byte budget unless the subscriber sets one: what a manifest may make us download. */
+    public static final long DEFAULT_MAX_SIZE = 64L << 30;
+    /** Files a folder publish takes at most: each is a manifest item. */
+    public static final int MAX_FILES_PER_PUBLISH = 10_000;
+    /** A failed sync is tried again after this, doubling up to {@link #MAX_RETRY}. */
+    static final Duration FIRST_RETRY = Duration.ofSeconds(3);
+    static final Duration MAX_RETRY = Duration.ofMinutes(5);
+    /** Holders remembered per followed channel, to keep one connection open for gossip. */
+    static final int MAX_HOLDERS = 16;
+
+    /**
+     * pollInterval null: no DHT polling (the pointer is still looked up at subscribe and start,
+     * and gossip still brings updates); gateway: accept MSG_PUBLISH from peers.
+     */
+    public record Config(Path dataDir, InetSocketAddress dhtBind, InetSocketAddress listenBind, List<InetSocketAddress> bootstrap,
+            boolean gateway, Duration pollInterval, Duration keepAliveInterval) {
+        public Config {
+            bootstrap = List.copyOf(bootstrap);
+            if (keepAliveInterval == null) keepAliveInterval = DEFAULT_KEEPALIVE_INTERVAL;
+        }
+    }
+
+    private final Config config;
+    private final Path dir;
+    private final DataDirLock lock;
+    private final Node node;
+    private final DaemonState state;
+    private final PeerBook peerBook = new PeerBook();
+    private final ConcurrentHashMap<String, Follow> follows = new ConcurrentHashMap<>();
+    /** Pointers accepted as a gateway, by channel key hex, so MSG_GET_POINTER can answer them (bounded). */
+    private final Map<String, SignedPointer> gatewayPointers = java.util.Collections.synchronizedMap(new java.util.LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, SignedPointer> eldest) {
+            return size() > DaemonState.MAX_CHANNELS;
+        }
+    });
+    /** The listen port each inbound peer gave in its MSG_HELLO, so its announces name a dialable address. */
+    private final ConcurrentHashMap<Connection, Integer> inboundListenPorts = new ConcurrentHashMap<>();
+    private final ExecutorService tasks = Executors.newVirtualThreadPerTaskExecutor();
+    private final Object publishLock = new Object();
+    private final SecureRandom random = new SecureRandom();
+    private final long startedAt = System.currentTimeMillis();
+    private volatile boolean closed;
+    private final List<Thread> loops = new ArrayList<>();
+
+    /** Counters the API reports. */
+    final AtomicLong pointersByGossip = new AtomicLong();
+    final AtomicLong pointersByDht = new AtomicLong();
+    final AtomicLong syncsCompleted = new AtomicLong();
+    final AtomicLong gatewayAccepted = new AtomicLong();
+    final AtomicLong gatewayRefused = new AtomicLong();
+    final AtomicLong pointerReputs = new AtomicLong();
+
+    private Daemon(Config config, DataDirLock lock, Node node, DaemonState state) {
+        this.config = config;
+        this.dir = node.dataDir();
+        this.lock = lock;
+        this.node = node;
+        this.state = state;
+    }
+
+    /**
+     * Takes the data folder's lock, loads the state and opens the node's sockets (DHT, listener)
+     * without joining the DHT yet: {@link #start} does that, once the caller has published how to
+     * reach the API.
+     *
+     * @throws IOException when another process serves the folder, or a socket cannot be opened
+     */
+    public static Daemon open(Config config) throws IOException, InterruptedException {
+        Path dir = config.dataDir().toAbsolutePath();
+        DataDirLock lock = DataDirLock.tryAcquire(dir);
+        if (lock == null) throw new IOException("another megatorrent node is serving " + dir + " (it holds " + dir.resolve(DataDirLock.FILE) + ")");
+        Node node = null;
+        try {
+            DaemonState state = DaemonState.load(dir);
+            node = Node.start(new Node.Config(dir, config.dhtBind(), config.listenBind(), List.of()));
+            Daemon d = new Daemon(config, lock, node, state);
+            d.wire();
+            return d;
+        } catch (IOException | RuntimeException | InterruptedException e) {
+            if (node != null) node.close();
+            lock.close();
+            throw e;
+        }
+    }
+
+    private void wire() {
+        for (DaemonState.Subscription s : state.subscriptions()) follows.put(s.keyHex(), new Follow(s));
+        node.server().setServices(new Services());
+        node.downloader().setGossip(new Gossip());
+        node.setMorePeers(this::knownHolders);
+    }
+
+    /** Joins the DHT, takes up every subscription where it stood and starts seeding, polling and gossip keep-alives. */
+    public void start() throws InterruptedException {
+        if (!config.bootstrap().isEmpty()) node.dht().bootstrap(config.bootstrap(), Node.BOOTSTRAP_TIMEOUT);
+        node.startReannouncing(Node.REANNOUNCE_INTERVAL);
+        for (Follow f : follows.values()) requestSync(f, null);
+        loops.add(Thread.ofVirtual().name("daemon-tick").start(this::tickLoop));
+        loops.add(Thread.ofVirtual().name("daemon-keepalive").start(this::keepAliveLoop));
+        loops.add(Thread.ofVirtual().name("daemon-reput").start(this::reputLoop));
+        tasks.submit(() -> {
+            // held blobs become findable at once after a restart, not only at the next re-announce
+            List<String> held = node.blobs().ids();
+            if (!held.isEmpty()) node.announce(held);
+            return null;
+        });
+    }
+
+    public Node node() {
+        return node;
+    }
+
+    // ------------------------------------------------------------------ publish
+
+    /**
+     * Publishes {@code path} (a file, or a folder whose files become the items) as the collection
+     * named after it in the channel of {@code keyFile} (default {@code DIR/identity.json}, made
+     * when missing), keeping the channel's other collections, at the sequence one above the last.
+     * Returns once the blobs are announced and the pointer is stored.
+     */
+    public JsonObject publish(Path path, Path keyFile) throws ApiException, InterruptedException {
+        return publish(path, keyFile, null);
+    }
+
+    /**
+     * As {@link #publish(Path, Path)}; with {@code gateway} the pointer goes to that peer as
+     * MSG_PUBLISH (for an author who cannot reach the DHT), after MSG_ANNOUNCE of the blobs so
+     * the gateway can name this node to subscribers.
+     */
+    public JsonObject publish(Path path, Path keyFile, io.megatorrent.transport.PeerTarget gateway) throws ApiException, InterruptedException {
+        Path source = path.toAbsolutePath().normalize();
+        if (!Files.exists(source, LinkOption.NOFOLLOW_LINKS)) throw new ApiException(ApiException.INVALID_PARAMS, "no such file or folder: " + source);
+        Path kf = keyFile != null ? keyFile.toAbsolutePath() : dir.resolve(ChannelIdentity.DEFAULT_FILE_NAME);
+        synchronized (publishLock) {
+            try {
+                boolean created = false;
+                if (keyFile == null && !Files.exists(kf)) {
+                    ChannelIdentity.generate(false, random).save(kf, false);
+                    created = true;
+                }
+                ChannelIdentity identity;
+                try {
+                    identity = ChannelIdentity.load(kf);
+                } catch (IOException e) {
+                    throw new ApiException(ApiException.INVALID_PARAMS, "cannot read the channel identity " + kf + ": " + e.getMessage());
+                }
+                String hex = Hex.encode(identity.publicKey());
+                DaemonState.Publication previous = state.publication(hex);
+                List<ManifestCollection> collections = new ArrayList<>();
+                if (previous != null) collections.addAll(ownCollections(previous, identity));
+                Publisher publisher = new Publisher(node, identity);
+                String name = source.getFileName().toString();
+                ManifestCollection added = new ManifestCollection(name, ingest(publisher, source));
+                collections.removeIf(c -> c.name().equals(name));
+                collections.add(added);
+                long seq = nextSeq(identity.publicKey(), previous);
+                Publisher.Published published;
+                if (gateway == null) {
+                    published = publisher.publish(collections, seq);
+                } else {
+                    io.megatorrent.content.ManifestPublisher.Publication prepared = publisher.prepare(collections, seq);
+                    try (BlobFetcher g = node.downloader().dial(gateway)) {
+                        List<String> ids = Publisher.blobsOf(prepared, collections);
+                        for (int i = 0; i < ids.size(); i += Message.MAX_ANNOUNCE_IDS) {
+                            List<byte[]> shortIds = new ArrayList<>();
+                            for (String id : ids.subList(i, Math.min(ids.size(), i + Message.MAX_ANNOUNCE_IDS))) shortIds.add(BlobKeys.shortId(id));
+                            g.send(new Message.Announce(shortIds));
+                        }
+                        SignedPointer item = prepared.item();
+                        g.publish(item.publicKey(), item.seq(), SignedPointer.SALT, item.signature(), item.value());
+                    }
+                    published = new Publisher.Published(prepared, 1);
+                }
+                List<String> blobs = Publisher.blobsOf(published.publication(), collections);
+                Node.AnnounceResult announced = node.announce(blobs);
+                state.put(new DaemonState.Publication(identity.publicKey(), kf, seq, published.item()));
+                node.channelSeqs().accept(identity.publicKey(), seq);
+                seqsChanged();
+                long bytes = added.items().stream().mapToLong(FileEntry::size).sum();
+                ChannelUri uri = identity.isPrivate() ? identity.privateUri() : identity.uri();
+                return JsonObject.builder().put("uri", uri.format()).put("publicKey", hex).put("seq", seq).put("collection", name)
+                        .put("files", added.items().size()).put("bytes", bytes).put("blobs", blobs.size())
+                        .put("blobsAnnounced", announced.announced()).put("pointerStoredAt", published.storedAt())
+                        .put("identityCreated", created).put("keyFile", kf.toString())
+                        .put("via", gateway == null ? "dht" : "gateway " + gateway).build();
+            } catch (ManifestException e) {
+                throw new ApiException(ApiException.INVALID_PARAMS, "cannot publish " + source + ": " + e.getMessage());
+            } catch (IOException e) {
+                throw new ApiException(ApiException.FAILED, "publishing " + source + " failed: " + e.getMessage());
+            }
+        }
+    }
+
+    /** The next sequence: one above the highest this node published, accepted or sees in the DHT. */
+    private long nextSeq(byte[] publicKey, DaemonState.Publication previous) throws IOException, InterruptedException {
+        long last = Math.max(previous == null ? -1 : previous.seq(), node.channelSeqs().last(publicKey));
+        Optional<DhtNode.Item> inDht = node.dht().getMutable(publicKey, SignedPointer.SALT, Duration.ofSeconds(5));
+        if (inDht.isPresent()) last = Math.max(last, inDht.get().seq());
+        return last + 1;
+    }
+
+    private List<ManifestCollection> ownCollections(DaemonState.Publication p, ChannelIdentity identity) throws IOException, ManifestException {
+        ChannelUri uri = identity.isPrivate() ? identity.privateUri() : identity.uri();
+        ManifestResolver.Resolved r = ManifestResolver.resolve(uri, p.item(), -1, BlobManifestStore.local(node.blobs()));
+        return r.collections();
+    }
+
+    /** The items of a file (one, named after it) or a folder (every regular file below it, by relative path, sorted). */
+    private static List<FileEntry> ingest(Publisher publisher, Path source) throws IOException, InterruptedException, ApiException {
+        if (Files.isRegularFile(source, LinkOption.NOFOLLOW_LINKS)) {
+            return List.of(publisher.ingest(source, source.getFileName().toString()));
+        }
+        if (!Files.isDirectory(source, LinkOption.NOFOLLOW_LINKS)) throw new ApiException(ApiException.INVALID_PARAMS, source + " is neither a file nor a folder");
+        List<Path> files;
+        try (Stream<Path> walk = Files.walk(source)) {
+            files = walk.filter(f -> Files.isRegularFile(f, LinkOption.NOFOLLOW_LINKS)).limit(MAX_FILES_PER_PUBLISH + 1L).sorted().toList();
+        }
+        if (files.isEmpty()) throw new ApiException(ApiException.INVALID_PARAMS, "folder " + source + " holds no files");
+        if (files.size() > MAX_FILES_PER_PUBLISH) throw new ApiException(ApiException.INVALID_PARAMS, "folder " + source + " holds more than " + MAX_FILES_PER_PUBLISH + " files");
+        List<FileEntry> entries = new ArrayList<>();
+        for (Path f : files) {
+            String name = source.relativize(f).toString().replace(java.io.File.separatorChar, ItemName.SEPARATOR);
+            entries.add(publisher.ingest(f, name));
+        }
+        return entries;
+    }
+
+    // ------------------------------------------------------------------ subscriptions
+
+    /**
+     * Follows the channel of {@code uriText}: files go to {@code outDir} (default
+     * {@code DIR/downloads/<public key hex>}) as {@code COLLECTION/ITEM}; a manifest listing more
+     * than {@code maxSize} bytes (default {@link #DEFAULT_MAX_SIZE}) is reported, not fetched.
+     * Following a channel already followed is not an error: its subscription is returned.
+     */
+    public JsonObject subscribe(String uriText, Path outDir, Long maxSize, String label) throws ApiException {
+        ChannelUri uri;
+        try {
+            uri = ChannelUri.parse(uriText);
+        } catch (ChannelUriException e) {
+            throw new ApiException(ApiException.INVALID_PARAMS, "not a channel URI: " + e.getMessage());
+        }
+        if (maxSize != null && maxSize <= 0) throw new ApiException(ApiException.INVALID_PARAMS, "maxSize must be positive");
+        String hex = Hex.encode(uri.publicKey());
+        Follow existing = follows.get(hex);
+        if (existing != null) return view(existing).put("alreadyFollowed", true).build();
+        Path out = outDir != null ? outDir.toAbsolutePath().normalize() : dir.resolve("downloads").resolve(hex);
+        DaemonState.Subscription s = new DaemonState.Subscription(uri, label == null ? "" : label, out,
+                maxSize == null ? DEFAULT_MAX_SIZE : maxSize, -1, null, System.currentTimeMillis() / 1000);
+        Follow f = new Follow(s);
+        synchronized (follows) {
+            if (follows.containsKey(hex)) return view(follows.get(hex)).put("alreadyFollowed", true).build();
+            try {
+                state.put(s);
+            } catch (IOException e) {
+                throw new ApiException(ApiException.FAILED, "cannot save the subscription: " + e.getMessage());
+            }
+            follows.put(hex, f);
+        }
+        if (!uri.bootstrap().isEmpty()) tasks.submit(() -> {
+            bootstrapFrom(uri);
+            return null;
+        });
+        requestSync(f, null);
+        return view(f).put("alreadyFollowed", false).build();
+    }
+
+    /** Joins the DHT through the nodes a URI names too (direct mode: names are resolved here). */
+    private void bootstrapFrom(ChannelUri uri) throws InterruptedException {
+        List<InetSocketAddress> nodes = new ArrayList<>();
+        for (ChannelUri.Bootstrap b : uri.bootstrap()) {
+            InetSocketAddress a = new InetSocketAddress(b.host(), b.port());
+            if (!a.isUnresolved()) nodes.add(a);
+        }
+        if (!nodes.isEmpty()) node.dht().bootstrap(nodes, Node.BOOTSTRAP_TIMEOUT);
+    }
+
+    /** One subscription, or NOT_FOUND. */
+    public JsonObject subscription(String publicKeyHex) throws ApiException {
+        return view(follow(publicKeyHex)).build();
+    }
+
+    private Follow follow(String publicKeyHex) throws ApiException {
+        Follow f = publicKeyHex == null ? null : follows.get(publicKeyHex.toLowerCase(java.util.Locale.ROOT));
+        if (f == null) throw new ApiException(ApiException.NOT_FOUND, "no subscription to channel " + publicKeyHex);
+        return f;
+    }
+
+    public JsonArray subscriptions() {
+        List<JsonValue> all = new ArrayList<>();
+        for (Follow f : sortedFollows()) all.add(view(f).build());
+        return new JsonArray(all);
+    }
+
+    /** Stops following a channel; with deleteFiles also removes its download folder. Its blobs stay until {@link #gc}. */
+    public JsonObject unsubscribe(String publicKeyHex, boolean deleteFiles) throws ApiException {
+        Follow f = follow(publicKeyHex);
+        f.removed = true;
+        Thread w = f.worker;
+        if (w != null) w.interrupt();
+        follows.remove(f.sub.keyHex(), f);
+        try {
+            state.remove(f.sub.keyHex());
+        } catch (IOException e) {
+            throw new ApiException(ApiException.FAILED, "cannot save the state: " + e.getMessage());
+        }
+        long deleted = 0;
+        if (deleteFiles) {
+            try {
+                deleted = deleteTree(f.sub.outDir());
+            } catch (IOException e) {
+                throw new ApiException(ApiException.FAILED, "unsubscribed, but deleting " + f.sub.outDir() + " failed: " + e.getMessage());
+            }
+        }
+        seqsChanged();
+        return JsonObject.builder().put("publicKey", f.sub.keyHex()).put("unsubscribed", true).put("filesDeleted", deleted).build();
+    }
+
+    private static long deleteTree(Path root) throws IOException {
+        if (!Files.exists(root, LinkOption.NOFOLLOW_LINKS)) return 0;
+        long files = 0;
+        List<Path> all;
+        try (Stream<Path> walk = Files.walk(root)) {
+            all = walk.sorted(Comparator.reverseOrder()).toList();
+        }
+        for (Path p : all) {
+            if (Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) files++;
+            Files.delete(p);
+        }
+        return files;
+    }
+
+    /** Per file of every subscription: size, bytes present, rate, peers, state. */
+    public JsonArray downloads() {
+        List<JsonValue> all = new ArrayList<>();
+        for (Follow f : sortedFollows()) {
+            for (FileProgress p : f.files) all.add(p.toJson(f.sub.keyHex()));
+        }
+        return new JsonArray(all);
+    }
+
+    private List<Follow> sortedFollows() {
+        List<Follow> all = new ArrayList<>(follows.values());
+        all.sort(Comparator.comparingLong((Follow f) -> f.sub.addedAt()).thenComparing(f -> f.sub.keyHex()));
+        return all;
+    }
+
+    private JsonObject.Builder view(Follow f) {
+        DaemonState.Subscription s = f.sub;
+        long size = 0;
+        long done = 0;
+        long rate = 0;
+        Set<InetSocketAddress> peers = new java.util.HashSet<>();
+        for (FileProgress p : f.files) {
+            size += p.size;
+            done += p.bytesDone();
+            if ("downloading".equals(p.state)) rate += p.rate();
+            peers.addAll(p.peers);
+        }
+        JsonObject.Builder b = JsonObject.builder().put("publicKey", s.keyHex()).put("uri", s.uri().withoutReadKey().format())
+                .put("private", s.uri().isPrivate()).put("label", s.label()).put("outDir", s.outDir().toString())
+                .put("maxSize", s.maxSize()).put("lastSequence", s.seq()).put("targetSequence", f.targetSeq).put("status", f.status)
+                .put("complete", f.complete).put("bytes", size).put("bytesDone", done).put("rate", rate).put("peers", peers.size())
+                .put("files", f.files.size());
+        String error = f.error;
+        if (error != null) b.put("error", error);
+        List<JsonValue> paths = new ArrayList<>();
+        for (FileProgress p : f.files) paths.add(new JsonValue.JsonString(p.path.toString()));
+        b.put("paths", new JsonArray(paths));
+        return b;
+    }
+
+    // ------------------------------------------------------------------ status, blobs, gc
+
+    public JsonObject status() {
+        DhtNode dht = node.dht();
+        BlobDownloader d = node.downloader();
+        BlobServer srv = node.server();
+        JsonObject.Builder byPeer = JsonObject.builder();
+        for (Map.Entry<InetSocketAddress, Long> e : d.blobsByPeer().entrySet()) byPeer.put(e.getKey().toString(), e.getValue());
+        return JsonObject.builder()
+                .put("id", dht.id().toString())
+                .put("mode", "direct")
+                .put("udpSocketOpen", true)
+                .put("dhtPort", dht.localAddress().getPort())
+                .put("listenPort", node.listenAddress().getPort())
+                .put("staticKey", Hex.encode(node.staticPublicKey()))
+                .put("dataDir", dir.toString())
+                .put("gateway", config.gateway())
+                .put("dhtPolling", config.pollInterval() != null)
+                .put("dhtNodes", dht.routingTableSize())
+                .put("peers", srv.openConnections() + d.openConnections())
+                .put("inboundConnections", srv.openConnections())
+                .put("outboundConnections", d.openConnections())
+                .put("blobsHeld", node.blobs().count())
+                .put("bytesHeld", (long) node.blobs().count() * io.megatorrent.content.Blob.BLOB_SIZE)
+                .put("bytesUp", srv.bytesServed.get())
+                .put("bytesDown", d.bytesFetched.get())
+                .put("blobsServed", srv.blobsServed.get())
+                .put("blobsFetched", d.blobsFetched.get())
+                .put("blobsFetchedTwice", node.blobs().verifiedBlobsReceivedAgain.get())
+                .put("corruptBlobsReceived", d.corruptBlobs.get())
+                .put("peersBanned", d.peersBanned.get())
+                .put("blobsByPeer", byPeer.build())
+                .put("subscriptions", follows.size())
+                .put("published", state.published().size())
+                .put("pointersByGossip", pointersByGossip.get())
+                .put("pointersByDht", pointersByDht.get())
+                .put("syncsCompleted", syncsCompleted.get())
+                .put("gatewayAccepted", gatewayAccepted.get())
+                .put("gatewayRefused", gatewayRefused.get())
+                .put("pointerReputs", pointerReputs.get())
+                .put("reannounceRounds", node.reannounceRounds.get())
+                .put("uptimeSeconds", (System.currentTimeMillis() - startedAt) / 1000)
+                .build();
+    }
+
+    /** Channels this node publishes, with their sequence and URI (the read key left out). */
+    public JsonArray published() {
+        List<JsonValue> all = new ArrayList<>();
+        for (DaemonState.Publication p : state.published()) {
+            all.add(JsonObject.builder().put("publicKey", p.keyHex()).put("uri", ChannelUri.publicChannel(p.publicKey()).format())
+                    .put("seq", p.seq()).put("keyFile", p.keyFile().toString()).build());
+        }
+        return new JsonArray(all);
+    }
+
+    /** Blobs held: id, size, when stored (at most {@code limit}). */
+    public JsonArray blobs(int limit) throws ApiException {
+        List<JsonValue> all = new ArrayList<>();
+        try {
+            for (String id : node.blobs().store().list()) {
+                if (all.size() >= limit) break;
+                Path p = node.blobs().store().path(id);
+                long added;
+                try {
+                    added = Files.getLastModifiedTime(p).toMillis() / 1000;
+                } catch (IOException e) {
+                    continue; // removed meanwhile
+                }
+                all.add(JsonObject.builder().put("blobId", id).put("size", (long) io.megatorrent.content.Blob.BLOB_SIZE).put("addedAt", added).build());
+            }
+        } catch (IOException e) {
+            throw new ApiException(ApiException.FAILED, "cannot list the blob store: " + e.getMessage());
+        }
+        return new JsonArray(all);
+    }
+
+    /** Removes blobs that no published or followed channel's newest manifest references. */
+    public JsonObject gc(boolean dryRun) throws ApiException {
+        for (Follow f : follows.values()) {
+            if (f.running) throw new ApiException(ApiException.UNAVAILABLE, "channel " + f.sub.keyHex() + " is syncing; run gc again once it is done");
+        }
+        synchronized (publishLock) {
+            try {
+                return Garbage.collect(node.blobs(), state, dryRun).toJson(dryRun);
+            } catch (IOException | ManifestException e) {
+                throw new ApiException(ApiException.FAILED, "gc stopped, nothing removed after the error: " + e.getMessage());
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ syncing a followed channel
+
+    /** A followed channel while the node runs: its subscription plus what it is doing now. */
+    private final class Follow {
+        volatile DaemonState.Subscription sub;
+        volatile String status = "waiting";
+        volatile String error;
+        volatile boolean complete;
+        volatile long targetSeq;
+        volatile boolean removed;
+        volatile boolean running;
+        volatile Thread worker;
+        /** The item being downloaded, so gc keeps its blobs. */
+        volatile SignedPointer inProgress;
+        volatile long nextPollNanos;
+        volatile long retryAtNanos;
+        volatile long retryDelayNanos = FIRST_RETRY.toNanos();
+        final Set<InetSocketAddress> holders = ConcurrentHashMap.newKeySet();
+        final List<FileProgress> files = new CopyOnWriteArrayList<>();
+        private SignedPointer hint;
+        private boolean wanted;
+
+        Follow(DaemonState.Subscription sub) {
+            this.sub = sub;
+            this.targetSeq = sub.seq();
+            this.complete = sub.seq() >= 0 && sub.item() != null;
+            if (complete) status = "complete";
+            scheduleNextPoll();
+        }
+
+        /** The newest sequence this node holds or is fetching now. */
+        long knownSeq() {
+            return Math.max(sub.seq(), targetSeq);
+        }
+
+        void scheduleNextPoll() {
+            Duration p = config.pollInterval();
+            if (p == null) return;
+            double jitter = 0.8 + 0.4 * ThreadLocalRandom.current().nextDouble();
+            nextPollNanos = System.nanoTime() + (long) (p.toNanos() * jitter);
+        }
+
+        void addHolder(InetSocketAddress h) {
+            if (h == null || holders.contains(h)) return;
+            if (holders.size() >= MAX_HOLDERS) holders.remove(holders.iterator().next());
+            holders.add(h);
+        }
+    }
+
+    /** Asks for a sync of {@code f}, with the pointer a peer gave (or null: look it up); one sync per channel runs at a time. */
+    private void requestSync(Follow f, SignedPointer hint) {
+        synchronized (f) {
+            if (hint != null && (f.hint == null || hint.seq() > f.hint.seq())) f.hint = hint;
+            f.wanted = true;
+            if (f.running || closed || f.removed) return;
+            f.running = true;
+        }
+        tasks.submit(() -> runSyncs(f));
+    }
+
+    private void runSyncs(Follow f) {
+        f.worker = Thread.currentThread();
+        try {
+            while (!closed && !f.removed) {
+                SignedPointer hint;
+                synchronized (f) {
+                    if (!f.wanted) {
+                        f.running = false;
+                        return;
+                    }
+                    f.wanted = false;
+                    hint = f.hint;
+                    f.hint = null;
+                }
+                try {
+                    sync(f, hint);
+                    f.error = null;
+                    f.retryDelayNanos = FIRST_RETRY.toNanos();
+                    f.retryAtNanos = 0;
+                } catch (InterruptedException e) {
+                    return;
+                } catch (IOException | ManifestException | RuntimeException e) {
+                    if (closed || f.removed) return;
+                    f.error = e.getMessage();
+                    f.status = f.complete ? "complete (update failed, will retry)" : "failed, will retry";
+                    f.retryAtNanos = System.nanoTime() + f.retryDelayNanos;
+                    f.retryDelayNanos = Math.min(f.retryDelayNanos * 2, MAX_RETRY.toNanos());
+                    LOG.log(Level.INFO, "channel " + f.sub.keyHex() + ": " + e.getMessage());
+                }
+            }
+        } finally {
+            synchronized (f) {
+                f.running = false;
+            }
+            f.worker = null;
+        }
+    }
+
+    /** Brings {@code f} to the newest pointer: from the hint, or looked up in the DHT. */
+    private void sync(Follow f, SignedPointer hint) throws IOException, InterruptedException, ManifestException {
+        DaemonState.Subscription sub = f.sub;
+        SignedPointer item = hint;
+        if (item == null) {
+            if (!f.complete) f.status = "looking up";
+            item = lookUp(sub.uri());
+            if (item == null) {
+                if (f.complete) return; // nothing newer in the DHT
+                throw new IOException("no pointer for this channel in the DHT yet");
+            }
+        }
+        if (item.seq() < sub.seq() || (item.seq() == sub.seq() && f.complete && filesPresent(f))) {
+            if (f.complete) f.status = "complete";
+            return;
+        }
+        f.targetSeq = item.seq();
+        f.status = "fetching manifest";
+        f.inProgress = item;
+        try {
+            Subscriber subscriber = new Subscriber(node);
+            ManifestResolver.Resolved r = subscriber.resolve(sub.uri(), item);
+            if (!r.readable()) throw new ManifestException("encrypted", "this is a private channel and the URI has no read key");
+            List<ManifestCollection> collections = r.collections();
+            long total = 0;
+            List<FileProgress> plan = new ArrayList<>();
+            for (ManifestCollection c : collections) {
+                for (FileEntry e : c.items()) {
+                    total += e.size();
+                    plan.add(new FileProgress(c.name(), e, ItemName.resolveUnder(sub.outDir(), c.name(), e.name())));
+                }
+            }
+            if (total > sub.maxSize()) {
+                f.status = "too large";
+                throw new ManifestException("size", "sequence " + item.seq() + " lists " + total + " bytes, over this subscription's budget of "
+                        + sub.maxSize() + " bytes (raise it with --max-size)");
+            }
+            f.files.clear();
+            f.files.addAll(plan);
+            f.status = "downloading";
+            downloadAll(f, plan);
+            List<String> ids = new ArrayList<>();
+            for (FileProgress p : plan) ids.addAll(p.entry.blobIds());
+            DaemonState.Subscription done = sub.completed(item);
+            state.put(done);
+            f.sub = done;
+            f.complete = true;
+            f.status = "complete";
+            syncsCompleted.incrementAndGet();
+            seqsChanged();
+            tasks.submit(() -> node.announce(node.blobs().ids()));
+        } finally {
+            f.inProgress = null;
+        }
+    }
+
+    private boolean filesPresent(Follow f) {
+        for (FileProgress p : f.files) {
+            if (!Files.isRegularFile(p.path)) return false;
+        }
+        return true;
+    }
+
+    /** The channel's newest pointer: the DHT's item, and any newer one a connected holder has. */
+    private SignedPointer lookUp(ChannelUri uri) throws InterruptedException {
+        Optional<DhtNode.Item> found = node.dht().getMutable(uri.publicKey(), SignedPointer.SALT, Node.LOOKUP_TIMEOUT);
+        if (found.isEmpty()) return null;
+        DhtNode.Item i = found.get();
+        pointersByDht.incrementAndGet();
+        return new SignedPointer(i.publicKey(), i.seq(), Bencode.encode(i.value()), i.signature());
+    }
+
+    /** Fetches every file's blobs (a few files at once) and writes each file into place, verified. */
+    private void downloadAll(Follow f, List<FileProgress> plan) throws IOException, InterruptedException {
+        AtomicInteger next = new AtomicInteger();
+        int workers = Math.min(Subscriber.MAX_CONCURRENT_FILES, plan.size());
+        List<Future<?>> running = new ArrayList<>();
+        try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+            for (int k = 0; k < workers; k++) {
+                running.add(pool.submit(() -> {
+                    for (int i = next.getAndIncrement(); i < plan.size(); i = next.getAndIncrement()) {
+                        if (f.removed || closed) throw new InterruptedException();
+                        downloadFile(f, plan.get(i));
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> t : running) {
+                try {
+                    t.get();
+                } catch (ExecutionException e) {
+                    next.set(plan.size());
+                    pool.shutdownNow();
+                    if (e.getCause() instanceof IOException io) throw io;
+                    if (e.getCause() instanceof InterruptedException ie) throw ie;
+                    throw new IOException(e.getCause());
+                }
+            }
+        }
+    }
+
+    private void downloadFile(Follow f, FileProgress p) throws IOException, InterruptedException {
+        p.state = "downloading";
+        p.startNanos = System.nanoTime();
+        BlobDownloader.BlobListener listener = (blobId, from) -> {
+            p.present.incrementAndGet();
+            if (from != null) {
+                p.fetched.incrementAndGet();
+                p.peers.add(from);
+                f.addHolder(from);
+            }
+        };
+        try {
+            node.downloader().download(p.entry.blobIds(), listener);
+            Files.createDirectories(p.path.getParent());
+            try {
+                Reassembly.toFile(p.entry, node.blobs().store(), p.path, true, n -> {});
+            } catch (CorruptBlobException e) {
+                // a held blob went bad on disk: the store quarantined it; fetch a good copy once more
+                node.downloader().download(p.entry.blobIds(), BlobDownloader.BlobListener.NONE);
+                Reassembly.toFile(p.entry, node.blobs().store(), p.path, true, n -> {});
+            }
+            p.state = "complete";
+        } catch (IOException | InterruptedException | RuntimeException e) {
+            p.state = "failed";
+            throw e;
+        } finally {
+            p.endNanos = System.nanoTime();
+        }
+    }
+
+    /** One file of a subscription's download, as the API reports it. */
+    private static final class FileProgress {
+        final String collection;
+        final FileEntry entry;
+        final Path path;
+        final long size;
+        final AtomicInteger present = new AtomicInteger();
+        final AtomicInteger fetched = new AtomicInteger();
+        final Set<InetSocketAddress> peers = ConcurrentHashMap.newKeySet();
+        volatile String state = "queued";
+        volatile long startNanos;
+        volatile long endNanos;
+
+        FileProgress(String collection, FileEntry entry, Path path) {
+            this.collection = collection;
+            this.entry = entry;
+            this.path = path;
+            this.size = entry.size();
+        }
+
+        long bytesDone() {
+            if ("complete".equals(state)) return size;
+            return Math.min(size, (long) present.get() * FileEntry.CHUNK_SIZE);
+        }
+
+        /** Bytes fetched from peers per second, over the file's download so far. */
+        long rate() {
+            long start = startNanos;
+            if (start == 0) return 0;
+            long end = "downloading".equals(state) ? System.nanoTime() : endNanos;
+            double seconds = Math.max(1e-3, (end - start) / 1e9);
+            return (long) (Math.min(size, (long) fetched.get() * FileEntry.CHUNK_SIZE) / seconds);
+        }
+
+        JsonObject toJson(String channel) {
+            long rate = rate();
+            return JsonObject.builder().put("publicKey", channel).put("collection", collection).put("item", entry.name())
+                    .put("path", path.toString()).put("size", size).put("bytesDone", bytesDone()).put("blobs", entry.blobIds().size())
+                    .put("blobsPresent", present.get()).put("rate", rate).put("peers", peers.size()).put("state", state).build();
+        }
+    }
+
+    // ------------------------------------------------------------------ gossip, PEX, gateway
+
+    /** The channels our MSG_HELLO carries: every published and completed followed channel, by key. */
+    private List<Message.ChannelSeq> channels() {
+        TreeMap<String, Long> seqs = new TreeMap<>();
+        for (DaemonState.Publication p : state.published()) seqs.merge(p.keyHex(), p.seq(), Math::max);
+        for (Follow f : follows.values()) {
+            if (f.sub.seq() >= 0) seqs.merge(f.sub.keyHex(), f.sub.seq(), Math::max);
+        }
+        List<Message.ChannelSeq> list = new ArrayList<>();
+        for (Map.Entry<String, Long> e : seqs.entrySet()) {
+            if (list.size() == Message.MAX_GOSSIP_CHANNELS) break;
+            try {
+                list.add(new Message.ChannelSeq(Hex.decode(e.getKey()), e.getValue()));
+            } catch (CodecException ex) {
+                throw new IllegalStateException(ex);
+            }
+        }
+        return list; // lowercase hex sorts as the keys' unsigned bytes do
+    }
+
+    /** Tells every connected peer our sequences changed (MSG_HELLO on every connection). */
+    private void seqsChanged() {
+        node.server().broadcastHello();
+        for (BlobFetcher c : node.downloader().connections()) {
+            try {
+                c.sendHello();
+            } catch (IOException e) {
+                LOG.log(Level.DEBUG, "MSG_HELLO to {0} not sent: {1}", c.peer(), e.getMessage());
+            }
+        }
+    }
+
+    /** The newest signed pointer this node holds for a channel (published, followed, or accepted as a gateway). */
+    private SignedPointer pointerFor(String hex) {
+        SignedPointer best = null;
+        DaemonState.Publication p = state.publication(hex);
+        if (p != null) best = p.item();
+        Follow f = follows.get(hex);
+        if (f != null && f.sub.item() != null && (best == null || f.sub.item().seq() > best.seq())) best = f.sub.item();
+        SignedPointer g = gatewayPointers.get(hex);
+        if (g != null && (best == null || g.seq() > best.seq())) best = g;
+        return best;
+    }
+
+    /** A peer says it holds a newer sequence of a channel we follow: fetch its pointer over {@code from}, verify it, sync. */
+    private void heardSeqs(List<Message.ChannelSeq> channels, BlobFetcher from) {
+        for (Message.ChannelSeq cs : channels) {
+            Follow f = follows.get(Hex.encode(cs.publicKey()));
+            if (f == null) continue;
+            InetSocketAddress at = from.remoteAddress();
+            if (at != null) f.addHolder(at);
+            if (cs.seq() <= f.knownSeq()) continue;
+            tasks.submit(() -> pointerFrom(from, f));
+        }
+    }
+
+    private Void pointerFrom(BlobFetcher from, Follow f) throws InterruptedException {
+        try {
+            Optional<Message.Pointer> got = from.pointer(f.sub.uri().publicKey());
+            if (got.isEmpty()) return null;
+            Message.Pointer p = got.get();
+            if (!Arrays.equals(p.publicKey(), f.sub.uri().publicKey()) || !Arrays.equals(p.salt(), SignedPointer.SALT)) {
+                LOG.log(Level.INFO, "peer " + from.peer() + " answered MSG_GET_POINTER with another channel's item: ignored");
+                return null;
+            }
+            SignedPointer item = new SignedPointer(p.publicKey(), p.seq(), p.value(), p.signature());
+            item.verify(f.sub.uri().publicKey()); // a forged pointer goes no further
+            if (item.seq() <= f.knownSeq()) return null;
+            pointersByGossip.incrementAndGet();
+            requestSync(f, item);
+        } catch (IOException | ManifestException e) {
+            LOG.log(Level.INFO, "pointer from " + from.peer() + " not taken: " + e.getMessage());
+        }
+        return null;
+    }
+
+    /** Holders of a blob this node learned without the DHT: announces, PEX answers of connected peers. */
+    private List<InetSocketAddress> knownHolders(String blobId) throws InterruptedException {
+        byte[] shortId = BlobKeys.shortId(blobId);
+        LinkedHashSet<InetSocketAddress> found = new LinkedHashSet<>(peerBook.get(shortId, Message.MAX_PEERS));
+        if (found.isEmpty()) {
+            // peer exchange: ask a few connected peers who else holds it
+            int asked = 0;
+            for (BlobFetcher c : node.downloader().connections()) {
+                if (asked++ == 4) break;
+                try {
+                    for (Message.PeerEntry e : c.findPeers(shortId)) {
+                        InetSocketAddress a = dialable(e.address());
+                        if (a != null) {
+                            found.add(a);
+                            peerBook.add(shortId, a);
+                        }
+                    }
+                } catch (IOException e) {
+                    LOG.log(Level.DEBUG, "MSG_FIND_PEERS to {0} failed: {1}", c.peer(), e.getMessage());
+                }
+            }
+        }
+        return new ArrayList<>(found);
+    }
+
+    /** An IP peer address as a socket address; null for names (no local name lookups for peers). */
+    private static InetSocketAddress dialable(PeerAddress a) {
+        byte[] ip = a.ipAddress();
+        if (ip == null || a.port() == 0) return null;
+        try {
+            return new InetSocketAddress(java.net.InetAddress.getByAddress(ip), a.port());
+        } catch (java.net.UnknownHostException e) {
+            return null;
+        }
+    }
+
+    private static Message.PeerEntry entry(InetSocketAddress a) {
+        return new Message.PeerEntry(new PeerAddress(a.getAddress().getHostAddress(), a.getPort()), null);
+    }
+
+    /** Gateway: checks a peer's signed item and stores it in the DHT (PROTOCOL_FINAL.md 4.5). */
+    private Message gatewayPublish(Message.Publish p) throws InterruptedException {
+        int id = p.requestId();
+        byte[] value = p.value();
+        if (!Ed25519.verify(p.publicKey(), Bep44.signedBuffer(p.salt(), p.seq(), value), p.signature())) {
+            return refused(id, Message.Error.REFUSED, "signature does not verify");
+        }
+        BValue v;
+        try {
+            v = Bencode.decode(value);
+        } catch (CodecException e) {
+            return refused(id, Message.Error.BAD_MESSAGE, "value is not valid bencode: " + e.getMessage());
+        }
+        Optional<DhtNode.Item> current = node.dht().getMutable(p.publicKey(), p.salt(), Node.LOOKUP_TIMEOUT);
+        if (current.isPresent()) {
+            DhtNode.Item c = current.get();
+            if (c.seq() > p.seq()) return refused(id, Message.Error.REFUSED, "sequence " + p.seq() + " is older than the " + c.seq() + " the DHT holds");
+            if (c.seq() == p.seq()) {
+                if (Arrays.equals(Bencode.encode(c.value()), value)) {
+                    gatewayAccepted.incrementAndGet();
+                    return new Message.Ok(id);
+                }
+                return refused(id, Message.Error.REFUSED, "the DHT holds another value at sequence " + p.seq());
+            }
+        }
+        DhtNode.PutResult put = node.dht().putSigned(p.publicKey(), p.salt(), v, p.seq(), p.signature(), Node.LOOKUP_TIMEOUT);
+        if (put.stored() == 0) return refused(id, Message.Error.BUSY, "no DHT node stored the item; try again later");
+        gatewayAccepted.incrementAndGet();
+        if (Arrays.equals(p.salt(), SignedPointer.SALT)) {
+            gatewayPointers.put(Hex.encode(p.publicKey()), new SignedPointer(p.publicKey(), p.seq(), value, p.signature()));
+        }
+        return new Message.Ok(id);
+    }
+
+    private Message refused(int id, int code, String why) {
+        gatewayRefused.incrementAndGet();
+        return new Message.Error(id, code, why);
+    }
+
+    /** What the listener answers beyond blobs. */
+    private final class Services implements BlobServer.Services {
+        @Override
+        public List<Message.ChannelSeq> channels() {
+            return Daemon.this.channels();
+        }
+
+        @Override
+        public Message answer(Connection from, Message request) throws InterruptedException {
+            return switch (request) {
+                case Message.GetPointer g -> {
+                    SignedPointer item = pointerFor(Hex.encode(g.channelKey()));
+                    yield item == null
+                            ? new Message.Error(g.requestId(), Message.Error.NOT_FOUND, "no pointer held for this channel")
+                            : new Message.Pointer(g.requestId(), item.publicKey(), item.seq(), SignedPointer.SALT, item.signature(), item.value());
+                }
+                case Message.FindPeers q -> {
+                    List<Message.PeerEntry> entries = new ArrayList<>();
+                    for (InetSocketAddress a : peerBook.get(q.target(), Message.MAX_PEERS)) entries.add(entry(a));
+                    yield new Message.Peers(q.requestId(), entries);
+                }
+                case Message.Publish p -> config.gateway() ? gatewayPublish(p) : null;
+                default -> null;
+            };
+        }
+
+        @Override
+        public void heard(Connection from, Message message) {
+            switch (message) {
+                case Message.Hello h -> {
+                    inboundListenPorts.put(from, h.listenPort());
+                    InetSocketAddress remote = from.remoteAddress();
+                    if (remote == null || h.listenPort() == 0) return;
+                    InetSocketAddress back = new InetSocketAddress(remote.getAddress(), h.listenPort());
+                    for (Message.ChannelSeq cs : h.channels()) {
+                        Follow f = follows.get(Hex.encode(cs.publicKey()));
+                        if (f == null) continue;
+                        f.addHolder(back);
+                        if (cs.seq() > f.knownSeq()) {
+                            // the peer dialled us: ask it over a connection of our own, which can carry requests
+                            tasks.submit(() -> pointerFrom(node.downloader().connection(back), f));
+                        }
+                    }
+                }
+                case Message.Announce a -> {
+                    Integer port = inboundListenPorts.get(from);
+                    InetSocketAddress remote = from.remoteAddress();
+                    if (port == null || port == 0 || remote == null) return;
+                    InetSocketAddress holder = new InetSocketAddress(remote.getAddress(), port);
+                    for (byte[] id : a.blobIds()) peerBook.add(id, holder);
+                }
+                default -> {
+                    // unsolicited MSG_PEERS carry no target: nothing to file them under
+                }
+            }
+        }
+    }
+
+    /** What our own connections tell us. */
+    private final class Gossip implements BlobFetcher.Gossip {
+        @Override
+        public List<Message.ChannelSeq> channels() {
+            return Daemon.this.channels();
+        }
+
+        @Override
+        public void heard(BlobFetcher from, Message message) {
+            switch (message) {
+                case Message.Hello h -> heardSeqs(h.channels(), from);
+                case Message.Announce a -> {
+                    InetSocketAddress remote = from.remoteAddress();
+                    if (remote == null) return;
+                    for (byte[] id : a.blobIds()) peerBook.add(id, remote);
+                }
+                default -> {
+                    // unsolicited MSG_PEERS carry no target: nothing to file them under
+                }
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ background loops
+
+    /** Every second: retries due, DHT polls due. */
+    private void tickLoop() {
+        try {
+            while (!closed) {
+                Thread.sleep(1000);
+                long now = System.nanoTime();
+                for (Follow f : follows.values()) {
+                    if (f.running) continue;
+                    boolean retry = f.retryAtNanos != 0 && now - f.retryAtNanos >= 0;
+                    boolean poll = config.pollInterval() != null && now - f.nextPollNanos >= 0;
+                    if (retry || poll) {
+                        if (poll) f.scheduleNextPoll();
+                        requestSync(f, null);
+                    }
+                }
+                inboundListenPorts.keySet().removeIf(c -> !c.isOpen());
+            }
+        } catch (InterruptedException e) {
+            // closing
+        }
+    }
+
+    /** MSG_HELLO on every connection (keep-alive and gossip), and a connection to a holder of each followed channel. */
+    private void keepAliveLoop() {
+        try {
+            while (!closed) {
+                Thread.sleep(config.keepAliveInterval());
+                seqsChanged();
+                Set<InetSocketAddress> connected = new java.util.HashSet<>();
+                for (BlobFetcher c : node.downloader().connections()) {
+                    if (c.remoteAddress() != null) connected.add(c.remoteAddress());
+                }
+                for (Follow f : follows.values()) {
+                    if (!f.complete || f.holders.isEmpty() || f.holders.stream().anyMatch(connected::contains)) continue;
+                    for (InetSocketAddress h : f.holders) {
+                        try {
+                            node.downloader().connection(h);
+                            connected.add(h);
+                            break;
+                        } catch (IOException e) {
+                            LOG.log(Level.DEBUG, "holder {0} of {1} unreachable: {2}", h, f.sub.keyHex(), e.getMessage());
+                        }
+                    }
+                }
+            }
+        } catch (InterruptedException e) {
+            // closing
+        }
+    }
+
+    /** Puts every published and followed channel's newest pointer again, so the channel outlives its author's absence. */
+    private void reputLoop() {
+        try {
+            Thread.sleep(FIRST_REPUT_DELAY); // after a restart the DHT may have forgotten them: put them soon
+            while (!closed) {
+                boolean allStored = true;
+                List<SignedPointer> items = new ArrayList<>();
+                for (DaemonState.Publication p : state.published()) items.add(p.item());
+                for (Follow f : follows.values()) {
+                    if (f.sub.item() != null) items.add(f.sub.item());
+                }
+                for (SignedPointer item : items) {
+                    try {
+                        DhtNode.PutResult put = node.dht().putSigned(item.publicKey(), SignedPointer.SALT, Bencode.decode(item.value()), item.seq(),
+                                item.signature(), Node.LOOKUP_TIMEOUT);
+                        if (put.stored() == 0) allStored = false;
+                        else pointerReputs.incrementAndGet();
+                    } catch (CodecException | IllegalArgumentException e) {
+                        LOG.log(Level.WARNING, "pointer of " + Hex.encode(item.publicKey()) + " not put again: " + e.getMessage());
+                    }
+                }
+                double jitter = 0.8 + 0.4 * ThreadLocalRandom.current().nextDouble();
+                Duration next = allStored ? REPUT_INTERVAL : REPUT_RETRY;
+                Thread.sleep(Duration.ofNanos((long) (next.toNanos() * jitter)));
+            }
+        } catch (InterruptedException e) {
+            // closing
+        }
+    }
+
+    @Override
+    public void close() {
+        if (closed) return;
+        closed = true;
+        for (Thread t : loops) t.interrupt();
+        tasks.shutdownNow();
+        try {
+            tasks.awaitTermination(5, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        node.close();
+        try {
+            lock.close();
+        } catch (IOException e) {
+            LOG.log(Level.DEBUG, "releasing the data folder's lock: " + e.getMessage());
+        }
+    }
+}

@@ -18,7 +18,9 @@ final class NodeOptions {
     static final Args.Option POLL = Args.Option.value("poll-interval", "SECONDS",
             "look followed channels up in the DHT this often, jittered by 20% (default 300; 0: never, updates come by gossip)");
 
-    static final List<Args.Option> ALL = List.of(DHT_PORT, LISTEN_PORT, BIND, BOOTSTRAP, POLL);
+    static final Args.Option DOWNLOAD_RATE = Args.Option.value("download-rate", "RATE", "cap downloads at RATE bytes/s (K, M, G suffixes; default: no cap)");
+
+    static final List<Args.Option> ALL = List.of(DHT_PORT, LISTEN_PORT, BIND, BOOTSTRAP, POLL, DOWNLOAD_RATE);
 
     private NodeOptions() {}
 
@@ -34,7 +36,8 @@ final class NodeOptions {
         int listenPort = (int) args.longValue("listen-port", args.has("dht-port") ? dhtPort : defaultPort, 0, 65535);
         long poll = args.longValue("poll-interval", Daemon.DEFAULT_POLL_INTERVAL.toSeconds(), 0, 86_400L * 7);
         List<InetSocketAddress> bootstrap = new ArrayList<>(DhtCommand.bootstrap(args));
+        long rate = args.has("download-rate") ? SubscribeCommand.parseSize("--download-rate", args.require("download-rate")) : 0;
         return new Daemon.Config(dataDir, new InetSocketAddress(bind, dhtPort), new InetSocketAddress(bind, listenPort), bootstrap, gateway,
-                poll == 0 ? null : Duration.ofSeconds(poll), null);
+                poll == 0 ? null : Duration.ofSeconds(poll), null, rate);
     }
 }

@@ -58,7 +58,7 @@ final class SubscribeCommand extends OptionCommand {
         String uri = args.positional().get(0);
         Path dir = DataDir.resolve(args);
         Path outDir = args.get("output").map(o -> Path.of(o).toAbsolutePath()).orElse(null);
-        Long maxSize = args.has("max-size") ? parseSize(args.require("max-size")) : null;
+        Long maxSize = args.has("max-size") ? parseSize("--max-size", args.require("max-size")) : null;
         String label = args.get("label").orElse(null);
         Progress progress = new Progress(err);
         ApiClient api = ApiClient.find(dir);
@@ -142,7 +142,7 @@ final class SubscribeCommand extends OptionCommand {
     }
 
     /** A byte count with an optional K, M, G or T suffix (powers of 1024). */
-    static long parseSize(String text) throws UsageException {
+    static long parseSize(String flag, String text) throws UsageException {
         String t = text.strip().toUpperCase(java.util.Locale.ROOT);
         long unit = 1;
         if (!t.isEmpty()) {
@@ -157,10 +157,10 @@ final class SubscribeCommand extends OptionCommand {
         }
         try {
             long n = Long.parseLong(t);
-            if (n <= 0 || n > Long.MAX_VALUE / unit) throw new UsageException("--max-size must be a positive size, got '" + text + "'");
+            if (n <= 0 || n > Long.MAX_VALUE / unit) throw new UsageException(flag + " must be a positive size, got '" + text + "'");
             return n * unit;
         } catch (NumberFormatException e) {
-            throw new UsageException("--max-size must be a size such as 500M or 4G, got '" + text + "'");
+            throw new UsageException(flag + " must be a size such as 500M or 4G, got '" + text + "'");
         }
     }
 

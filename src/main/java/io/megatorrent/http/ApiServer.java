@@ -161,19 +161,31 @@ public final class ApiServer implements AutoCloseable {
         return MessageDigest.isEqual(given, token.getBytes(StandardCharsets.US_ASCII));
     }
 
-    /** The body, or null when it is longer than {@link #MAX_BODY_BYTES} (checked before reading it). */
+    /**
+     * The body, or null when it is longer than {@link #MAX_BODY_BYTES}. An oversized body is read
+     * and dropped up to {@link #MAX_DRAINED_BYTES} (so the client reads our 413 instead of a
+     * reset); a longer one is cut off with the connection. Never more than a bounded buffer.
+     */
     private static byte[] readBody(HttpExchange ex) throws IOException {
-        String declared = ex.getRequestHeaders().getFirst("Content-Length");
-        if (declared != null) {
-            try {
-                if (Long.parseLong(declared.strip()) > MAX_BODY_BYTES) return null;
-            } catch (NumberFormatException e) {
-                return null;
-            }
-        }
         try (InputStream in = ex.getRequestBody()) {
             byte[] b = in.readNBytes(MAX_BODY_BYTES + 1);
-            return b.length > MAX_BODY_BYTES ? null : b;
+            if (b.length <= MAX_BODY_BYTES) return b;
+            in.skipNBytes(Math.max(0, Math.min(MAX_DRAINED_BYTES, declaredLength(ex)) - b.length));
+            return null;
+        } catch (java.io.EOFException e) {
+            return null;
+        }
+    }
+
+    /** Oversized bodies read and dropped at most, before answering 413. */
+    static final long MAX_DRAINED_BYTES = 1 << 20;
+
+    private static long declaredLength(HttpExchange ex) {
+        String declared = ex.getRequestHeaders().getFirst("Content-Length");
+        try {
+            return declared == null ? 0 : Long.parseLong(declared.strip());
+        } catch (NumberFormatException e) {
+            return 0;
         }
     }
 

@@ -83,7 +83,10 @@ final class JsonRpc {
             if (!allowed.contains(k)) throw new ApiException(ApiException.INVALID_PARAMS, "method '" + method + "' takes no parameter '" + k + "'");
         }
         return switch (method) {
-            case "publish" -> daemon.publish(Path.of(string(params, "path", true)), path(params, "keyFile"));
+            case "publish" -> {
+                if (!params.has("path")) throw new ApiException(ApiException.INVALID_PARAMS, "missing parameter 'path'");
+                yield daemon.publish(path(params, "path"), path(params, "keyFile"));
+            }
             case "subscribe" -> daemon.subscribe(string(params, "uri", true), path(params, "outDir"), number(params, "maxSize"), string(params, "label", false));
             case "unsubscribe" -> daemon.unsubscribe(string(params, "publicKey", true), bool(params, "deleteFiles"));
             case "subscriptions" -> daemon.subscriptions();

@@ -100,6 +100,31 @@ public final class BlobDownloader implements Closeable {
      *
      * @throws IOException naming the first blob no peer could supply, and why
      */
+    /** Bytes per second this downloader may fetch (0: no limit), as BitTorrent clients let users cap their download. */
+    private volatile long rateLimit;
+    /** When the bytes fetched so far may all have arrived at the limit (nanoTime): a token bucket without a bucket. */
+    private long rateClock;
+
+    /** Caps the download rate over all downloads (bytes per second; 0 lifts the cap). */
+    public void setRateLimit(long bytesPerSecond) {
+        if (bytesPerSecond < 0) throw new IllegalArgumentException("negative rate");
+        this.rateLimit = bytesPerSecond;
+    }
+
+    /** Waits until fetching {@code bytes} more keeps the rate under the cap. */
+    private void pace(long bytes) throws InterruptedException {
+        long limit = rateLimit;
+        if (limit == 0) return;
+        long wait;
+        synchronized (this) {
+            long now = System.nanoTime();
+            if (rateClock - now < 0) rateClock = now;
+            rateClock += bytes * 1_000_000_000L / limit;
+            wait = rateClock - now - 1_000_000_000L; // a second's worth may go at once
+        }
+        if (wait > 0) java.util.concurrent.TimeUnit.NANOSECONDS.sleep(wait);
+    }
+
     /** Sets what the connections this downloader makes gossip (the node's channels) and whom they tell what they hear. */
     public void setGossip(BlobFetcher.Gossip gossip) {
         this.gossip = gossip;
@@ -191,6 +216,7 @@ public final class BlobDownloader implements Closeable {
             int now = fetchesInProgress.incrementAndGet();
             maxFetchesInProgress.accumulateAndGet(now, Math::max);
             if (blobs.has(blobId)) return null;
+            pace(io.megatorrent.content.Blob.BLOB_SIZE);
             return fetchOne(blobId);
         } finally {
             fetchesInProgress.decrementAndGet();

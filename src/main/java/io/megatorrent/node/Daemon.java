@@ -89,10 +89,16 @@ public final class Daemon implements AutoCloseable {
      * and gossip still brings updates); gateway: accept MSG_PUBLISH from peers.
      */
     public record Config(Path dataDir, InetSocketAddress dhtBind, InetSocketAddress listenBind, List<InetSocketAddress> bootstrap,
-            boolean gateway, Duration pollInterval, Duration keepAliveInterval) {
+            boolean gateway, Duration pollInterval, Duration keepAliveInterval, long downloadRate) {
         public Config {
             bootstrap = List.copyOf(bootstrap);
             if (keepAliveInterval == null) keepAliveInterval = DEFAULT_KEEPALIVE_INTERVAL;
+            if (downloadRate < 0) throw new IllegalArgumentException("negative download rate");
+        }
+
+        public Config(Path dataDir, InetSocketAddress dhtBind, InetSocketAddress listenBind, List<InetSocketAddress> bootstrap,
+                boolean gateway, Duration pollInterval, Duration keepAliveInterval) {
+            this(dataDir, dhtBind, listenBind, bootstrap, gateway, pollInterval, keepAliveInterval, 0);
         }
     }
 
@@ -164,6 +170,7 @@ public final class Daemon implements AutoCloseable {
         for (DaemonState.Subscription s : state.subscriptions()) follows.put(s.keyHex(), new Follow(s));
         node.server().setServices(new Services());
         node.downloader().setGossip(new Gossip());
+        node.downloader().setRateLimit(config.downloadRate());
         node.setMorePeers(this::knownHolders);
     }
 
@@ -171,7 +178,7 @@ public final class Daemon implements AutoCloseable {
     public void start() throws InterruptedException {
         if (!config.bootstrap().isEmpty()) node.dht().bootstrap(config.bootstrap(), Node.BOOTSTRAP_TIMEOUT);
         node.startReannouncing(Node.REANNOUNCE_INTERVAL);
-        for (Follow f : follows.values()) requestSync(f, null);
+        for (Follow f : follows.values()) requestSync(f, f.sub.pending()); // a download cut short resumes from its own item
         loops.add(Thread.ofVirtual().name("daemon-tick").start(this::tickLoop));
         loops.add(Thread.ofVirtual().name("daemon-keepalive").start(this::keepAliveLoop));
         loops.add(Thread.ofVirtual().name("daemon-reput").start(this::reputLoop));
@@ -323,7 +330,7 @@ public final class Daemon implements AutoCloseable {
         if (existing != null) return view(existing).put("alreadyFollowed", true).build();
         Path out = outDir != null ? outDir.toAbsolutePath().normalize() : dir.resolve("downloads").resolve(hex);
         DaemonState.Subscription s = new DaemonState.Subscription(uri, label == null ? "" : label, out,
-                maxSize == null ? DEFAULT_MAX_SIZE : maxSize, -1, null, System.currentTimeMillis() / 1000);
+                maxSize == null ? DEFAULT_MAX_SIZE : maxSize, -1, null, System.currentTimeMillis() / 1000, null, List.of());
         Follow f = new Follow(s);
         synchronized (follows) {
             if (follows.containsKey(hex)) return view(follows.get(hex)).put("alreadyFollowed", true).build();
@@ -526,7 +533,7 @@ public final class Daemon implements AutoCloseable {
     /** Removes blobs that no published or followed channel's newest manifest references. */
     public JsonObject gc(boolean dryRun) throws ApiException {
         for (Follow f : follows.values()) {
-            if (f.running) throw new ApiException(ApiException.UNAVAILABLE, "channel " + f.sub.keyHex() + " is syncing; run gc again once it is done");
+            if (f.inProgress != null) throw new ApiException(ApiException.UNAVAILABLE, "channel " + f.sub.keyHex() + " is downloading; run gc again once it is done");
         }
         synchronized (publishLock) {
             try {
@@ -561,6 +568,7 @@ public final class Daemon implements AutoCloseable {
 
         Follow(DaemonState.Subscription sub) {
             this.sub = sub;
+            holders.addAll(sub.holders());
             this.targetSeq = sub.seq();
             this.complete = sub.seq() >= 0 && sub.item() != null;
             if (complete) status = "complete";
@@ -579,15 +587,31 @@ public final class Daemon implements AutoCloseable {
             nextPollNanos = System.nanoTime() + (long) (p.toNanos() * jitter);
         }
 
+        /** Remembers a peer that holds this channel; kept in the state so a restart can dial it even when the DHT forgot it. */
         void addHolder(InetSocketAddress h) {
             if (h == null || holders.contains(h)) return;
             if (holders.size() >= MAX_HOLDERS) holders.remove(holders.iterator().next());
             holders.add(h);
+            holdersChanged = true;
+        }
+
+        volatile boolean holdersChanged;
+    }
+
+    /** Changes a subscription and saves it, one change at a time per channel (sync and the holder bookkeeping both change it). */
+    private DaemonState.Subscription update(Follow f, java.util.function.UnaryOperator<DaemonState.Subscription> change) throws IOException {
+        synchronized (f) {
+            if (f.removed) return f.sub;
+            DaemonState.Subscription next = change.apply(f.sub);
+            state.put(next);
+            f.sub = next;
+            return next;
         }
     }
 
     /** Asks for a sync of {@code f}, with the pointer a peer gave (or null: look it up); one sync per channel runs at a time. */
     private void requestSync(Follow f, SignedPointer hint) {
+        if (hint == null) hint = f.sub.pending(); // a download cut short goes on with its own item, found or not in the DHT
         synchronized (f) {
             if (hint != null && (f.hint == null || hint.seq() > f.hint.seq())) f.hint = hint;
             f.wanted = true;
@@ -653,6 +677,7 @@ public final class Daemon implements AutoCloseable {
         }
         f.targetSeq = item.seq();
         f.status = "fetching manifest";
+        Set<String> heldBefore = new java.util.HashSet<>(node.blobs().ids());
         f.inProgress = item;
         try {
             Subscriber subscriber = new Subscriber(node);
@@ -675,17 +700,22 @@ public final class Daemon implements AutoCloseable {
             f.files.clear();
             f.files.addAll(plan);
             f.status = "downloading";
+            if (sub.pending() == null || sub.pending().seq() != item.seq()) {
+                SignedPointer downloading = item;
+                sub = update(f, x -> x.downloading(downloading));
+            }
             downloadAll(f, plan);
-            List<String> ids = new ArrayList<>();
-            for (FileProgress p : plan) ids.addAll(p.entry.blobIds());
-            DaemonState.Subscription done = sub.completed(item);
-            state.put(done);
-            f.sub = done;
+            // announced before "complete": a subscriber that completes is a holder others can find
+            // (blobs held before this sync were announced then, and are re-announced with the rest)
+            Set<String> fresh = new java.util.HashSet<>(Garbage.referenced(item, sub.uri(), BlobManifestStore.local(node.blobs())));
+            fresh.removeAll(heldBefore);
+            node.announce(fresh);
+            SignedPointer completed = item;
+            update(f, x -> x.completed(completed));
             f.complete = true;
             f.status = "complete";
             syncsCompleted.incrementAndGet();
             seqsChanged();
-            tasks.submit(() -> node.announce(node.blobs().ids()));
         } finally {
             f.inProgress = null;
         }
@@ -889,6 +919,9 @@ public final class Daemon implements AutoCloseable {
     private List<InetSocketAddress> knownHolders(String blobId) throws InterruptedException {
         byte[] shortId = BlobKeys.shortId(blobId);
         LinkedHashSet<InetSocketAddress> found = new LinkedHashSet<>(peerBook.get(shortId, Message.MAX_PEERS));
+        for (Follow f : follows.values()) {
+            if (f.running) found.addAll(f.holders); // peers that served this channel: likely holders of its other blobs
+        }
         if (found.isEmpty()) {
             // peer exchange: ask a few connected peers who else holds it
             int asked = 0;
@@ -1063,6 +1096,15 @@ public final class Daemon implements AutoCloseable {
                     }
                 }
                 inboundListenPorts.keySet().removeIf(c -> !c.isOpen());
+                for (Follow f : follows.values()) {
+                    if (!f.holdersChanged || f.removed) continue;
+                    f.holdersChanged = false;
+                    try {
+                        update(f, s -> s.withHolders(List.copyOf(f.holders)));
+                    } catch (IOException e) {
+                        LOG.log(Level.WARNING, "cannot save the holders of " + f.sub.keyHex() + ": " + e.getMessage());
+                    }
+                }
             }
         } catch (InterruptedException e) {
             // closing

@@ -16,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -37,14 +38,30 @@ final class DaemonState {
     /** Channels a node follows or publishes, each: bounds the state file and the MSG_HELLO list. */
     static final int MAX_CHANNELS = 256;
 
-    /** A followed channel. seq -1: nothing completed yet. */
-    record Subscription(ChannelUri uri, String label, Path outDir, long maxSize, long seq, SignedPointer item, long addedAt) {
+    /**
+     * A followed channel. seq -1: nothing completed yet. pending: the newer item being downloaded
+     * (null when none), so a restart resumes it without looking it up again.
+     */
+    record Subscription(ChannelUri uri, String label, Path outDir, long maxSize, long seq, SignedPointer item, long addedAt, SignedPointer pending,
+            List<InetSocketAddress> holders) {
+        Subscription {
+            holders = List.copyOf(holders);
+        }
+
         String keyHex() {
             return Hex.encode(uri.publicKey());
         }
 
         Subscription completed(SignedPointer newItem) {
-            return new Subscription(uri, label, outDir, maxSize, newItem.seq(), newItem, addedAt);
+            return new Subscription(uri, label, outDir, maxSize, newItem.seq(), newItem, addedAt, null, holders);
+        }
+
+        Subscription downloading(SignedPointer newItem) {
+            return new Subscription(uri, label, outDir, maxSize, seq, item, addedAt, newItem, holders);
+        }
+
+        Subscription withHolders(List<InetSocketAddress> h) {
+            return new Subscription(uri, label, outDir, maxSize, seq, item, addedAt, pending, h);
         }
     }
 
@@ -100,8 +117,38 @@ final class DaemonState {
     private static Subscription subscription(JsonObject o) throws CodecException, ChannelUriException {
         ChannelUri uri = ChannelUri.parse(o.string("uri"));
         SignedPointer item = o.has("item") ? item(o.object("item"), uri.publicKey()) : null;
+        SignedPointer pending = o.has("pending") ? item(o.object("pending"), uri.publicKey()) : null;
+        List<InetSocketAddress> holders = new ArrayList<>();
+        if (o.has("holders")) {
+            for (JsonValue v : o.array("holders").items()) {
+                if (!(v instanceof JsonValue.JsonString hp)) throw new CodecException("holders: expected strings", 0);
+                holders.add(holder(hp.value()));
+            }
+        }
         return new Subscription(uri, o.string("label"), Path.of(o.string("outDir")), o.integer("maxSize"), o.integer("seq"), item,
-                o.integer("addedAt"));
+                o.integer("addedAt"), pending, holders);
+    }
+
+    /** An IP literal and port, as {@link #holderText} writes them; never a name lookup. */
+    private static InetSocketAddress holder(String text) throws CodecException {
+        io.megatorrent.transport.PeerTarget t;
+        try {
+            t = io.megatorrent.transport.PeerTarget.parse(text);
+        } catch (IllegalArgumentException e) {
+            throw new CodecException("holders: " + e.getMessage(), 0);
+        }
+        byte[] ip = t.address().ipAddress();
+        if (ip == null || t.address().port() == 0) throw new CodecException("holders: not an IP address and port: " + text, 0);
+        try {
+            return new InetSocketAddress(java.net.InetAddress.getByAddress(ip), t.address().port());
+        } catch (java.net.UnknownHostException e) {
+            throw new CodecException("holders: " + e.getMessage(), 0);
+        }
+    }
+
+    private static String holderText(InetSocketAddress a) {
+        String host = a.getAddress().getHostAddress();
+        return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + a.getPort();
     }
 
     private static Publication publication(JsonObject o) throws CodecException {
@@ -161,6 +208,10 @@ final class DaemonState {
             JsonObject.Builder b = JsonObject.builder().put("uri", s.uri().format()).put("label", s.label())
                     .put("outDir", s.outDir().toString()).put("maxSize", s.maxSize()).put("seq", s.seq()).put("addedAt", s.addedAt());
             if (s.item() != null) b.put("item", itemJson(s.item()));
+            if (s.pending() != null) b.put("pending", itemJson(s.pending()));
+            List<JsonValue> hs = new ArrayList<>();
+            for (InetSocketAddress h : s.holders()) hs.add(new JsonValue.JsonString(holderText(h)));
+            b.put("holders", new JsonArray(hs));
             subs.add(b.build());
         }
         List<JsonValue> pubs = new ArrayList<>();

@@ -53,6 +53,7 @@ public final class Garbage {
         }
         for (DaemonState.Subscription s : state.subscriptions()) {
             if (s.item() != null) keep.addAll(referenced(s.item(), s.uri(), store));
+            if (s.pending() != null) keep.addAll(referenced(s.pending(), s.uri(), store)); // a download to resume keeps what it has
         }
         List<String> removed = new ArrayList<>();
         long kept = 0;

@@ -1,6 +1,7 @@
 package io.megatorrent.node;
 
 import io.megatorrent.codec.Hex;
+import io.megatorrent.codec.JsonValue.JsonObject;
 import io.megatorrent.content.Blob;
 import io.megatorrent.content.ChannelIdentity;
 import io.megatorrent.content.ChannelUri;
@@ -251,8 +252,57 @@ public final class LocalDemo {
             step(who, "announced the " + mine.announced() + " blobs it now holds; serving them too", t);
         }
 
+        gossip(dir, addresses);
+
         out.println(String.format(Locale.ROOT, "summary: %d DHT node%s + %d node DHTs, %d blobs published, %s moved over Noise, %.2f s in all",
-                swarm.size(), swarm.size() == 1 ? "" : "s", 1 + SUBSCRIBERS, allBlobs.size(), mb(totalFetched), (System.nanoTime() - start) / 1e9));
+                swarm.size(), swarm.size() == 1 ? "" : "s", 3 + SUBSCRIBERS, allBlobs.size(), mb(totalFetched), (System.nanoTime() - start) / 1e9));
+    }
+
+    /**
+     * The node as {@code serve} runs it ({@link Daemon}): an author publishes a folder, a
+     * follower with DHT polling off subscribes; the author publishes an update, which can then
+     * reach the follower only by gossip (MSG_HELLO, then MSG_GET_POINTER).
+     */
+    private void gossip(Path dir, List<InetSocketAddress> dht) throws IOException, InterruptedException, Failure {
+        long t = System.nanoTime();
+        InetAddress loopback = InetAddress.getByName("127.0.0.1");
+        Path news = dir.resolve("originals-news");
+        Files.createDirectories(news);
+        Files.writeString(news.resolve("bulletin-1.txt"), "first bulletin\n");
+        Daemon author = own(Daemon.open(new Daemon.Config(dir.resolve("author"), new InetSocketAddress(loopback, 0), new InetSocketAddress(loopback, 0),
+                dht, false, Daemon.DEFAULT_POLL_INTERVAL, null)));
+        Daemon follower = own(Daemon.open(new Daemon.Config(dir.resolve("follower"), new InetSocketAddress(loopback, 0), new InetSocketAddress(loopback, 0),
+                dht, false, null, null)));
+        author.start();
+        follower.start();
+        try {
+            JsonObject first = author.publish(news, null);
+            String key = first.string("publicKey");
+            follower.subscribe(first.string("uri"), null, null, "demo");
+            awaitSequence(follower, key, 0);
+            step("daemon", "author and follower run serve's code (Daemon); the follower, DHT polling off, has seq 0 of " + key.substring(0, 16) + "...", t);
+
+            t = System.nanoTime();
+            Files.writeString(news.resolve("bulletin-2.txt"), "second bulletin\n");
+            JsonObject second = author.publish(news, null);
+            awaitSequence(follower, key, second.integer("seq"));
+            if (follower.pointersByGossip.get() < 1) throw new Failure("the update reached the follower, but not by gossip");
+            Path got = Path.of(follower.subscription(key).string("outDir")).resolve("originals-news/bulletin-2.txt");
+            if (!Files.readString(got).equals("second bulletin\n")) throw new Failure("the follower's copy of the update differs: " + got);
+            step("gossip", "seq " + second.integer("seq") + " published; the follower heard it in MSG_HELLO, fetched the signed pointer with MSG_GET_POINTER, verified it and has the new file", t);
+        } catch (ApiException | io.megatorrent.codec.CodecException e) {
+            throw new Failure("daemon step: " + e.getMessage(), e);
+        }
+    }
+
+    private static void awaitSequence(Daemon d, String key, long seq) throws ApiException, io.megatorrent.codec.CodecException, InterruptedException, Failure {
+        long deadline = System.nanoTime() + 60_000_000_000L;
+        while (System.nanoTime() < deadline) {
+            JsonObject s = d.subscription(key);
+            if (s.bool("complete") && s.integer("lastSequence") >= seq) return;
+            Thread.sleep(50);
+        }
+        throw new Failure("the follower did not complete seq " + seq + " within 60 s: " + io.megatorrent.codec.Json.write(d.subscription(key)));
     }
 
     private Node startNode(Path dir, List<InetSocketAddress> bootstrap) throws IOException, InterruptedException {

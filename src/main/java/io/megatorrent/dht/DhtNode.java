@@ -4,6 +4,7 @@ import io.megatorrent.codec.BValue;
 import io.megatorrent.codec.BValue.BDict;
 import io.megatorrent.codec.Bencode;
 import io.megatorrent.codec.CodecException;
+import io.megatorrent.crypto.Ed25519;
 import io.megatorrent.dht.KrpcMessage.*;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -561,6 +562,11 @@ public final class DhtNode implements KrpcTransport, DhtOperations, AutoCloseabl
     public int announce(NodeId infohash, int port, Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         Lookup.Result r = lookup(infohash, Lookup.Kind.GET_PEERS, null, false, deadline);
+        InetAddress bound = localAddress().getAddress();
+        if (port != 0 && !bound.isAnyLocalAddress()) {
+            // on a known address this node names itself a holder too (as it keeps its own items)
+            peerStore.add(infohash, new InetSocketAddress(bound, port), System.nanoTime());
+        }
         return items.store(r, token -> new AnnouncePeer(id, infohash, port, port == 0, token));
     }
 
@@ -598,12 +604,31 @@ public final class DhtNode implements KrpcTransport, DhtOperations, AutoCloseabl
     /** Signs and puts a mutable item; seq null means one above the highest found (0 when none is found). */
     @Override
     public PutResult putSigned(byte[] publicKey, byte[] salt, BValue value, long seq, byte[] signature, Duration timeout) throws InterruptedException {
-        return items.putSigned(publicKey, salt, value, seq, signature, timeout);
+        PutResult r = items.putSigned(publicKey, salt, value, seq, signature, timeout);
+        keepOwn(publicKey, salt, value, seq, signature);
+        return r;
+    }
+
+    /**
+     * A node keeps the items it puts in its own store too, so that it answers get for them: in a
+     * small network the nodes that stored the item may all be gone (a restart loses a node's
+     * store) while its author is still there. The item passes the same checks as a remote put.
+     */
+    private void keepOwn(byte[] publicKey, byte[] salt, BValue value, long seq, byte[] signature) {
+        if (config.readOnly()) return;
+        try {
+            itemStore.put(new Put(id, new byte[0], value, publicKey, salt.length == 0 ? null : salt, seq, signature, null), System.nanoTime());
+        } catch (KrpcException e) {
+            LOG.log(System.Logger.Level.DEBUG, "own item not kept: " + e.getMessage());
+        }
     }
 
     @Override
     public PutResult putMutable(byte[] seed, byte[] salt, BValue value, Long seq, Duration timeout) throws InterruptedException {
-        return items.putMutable(seed, salt, value, seq, timeout);
+        PutResult r = items.putMutable(seed, salt, value, seq, timeout);
+        Ed25519.KeyPair key = Ed25519.fromSeed(seed);
+        keepOwn(key.publicKey(), salt, value, r.seq(), key.sign(Bep44.signedBuffer(salt, r.seq(), Bencode.encode(value)))); // Ed25519 signs deterministically
+        return r;
     }
 
     // ---------------------------------------------------------------- maintenance and state

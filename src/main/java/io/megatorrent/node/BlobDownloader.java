@@ -160,6 +160,11 @@ public final class BlobDownloader implements Closeable {
     }
 
     public Result download(Collection<String> blobIds, BlobListener listener) throws IOException, InterruptedException {
+        return download(blobIds, listener, finder);
+    }
+
+    /** As {@link #download(Collection, BlobListener)}, asking {@code peers} who holds each blob. */
+    public Result download(Collection<String> blobIds, BlobListener listener, PeerFinder peers) throws IOException, InterruptedException {
         List<String> ids = List.copyOf(new java.util.LinkedHashSet<>(blobIds));
         ConcurrentHashMap<InetSocketAddress, AtomicLong> byPeer = new ConcurrentHashMap<>();
         AtomicLong held = new AtomicLong();
@@ -179,7 +184,7 @@ public final class BlobDownloader implements Closeable {
                             listener.present(id, null);
                             continue;
                         }
-                        InetSocketAddress from = fetchBounded(id);
+                        InetSocketAddress from = fetchBounded(id, peers);
                         listener.present(id, from);
                         if (from == null) {
                             held.incrementAndGet(); // another download fetched it meanwhile
@@ -210,14 +215,14 @@ public final class BlobDownloader implements Closeable {
     }
 
     /** {@link #fetchOne} within the global bound; null when the blob arrived meanwhile. */
-    private InetSocketAddress fetchBounded(String blobId) throws IOException, InterruptedException {
+    private InetSocketAddress fetchBounded(String blobId, PeerFinder peers) throws IOException, InterruptedException {
         fetchSlots.acquire();
         try {
             int now = fetchesInProgress.incrementAndGet();
             maxFetchesInProgress.accumulateAndGet(now, Math::max);
             if (blobs.has(blobId)) return null;
             pace(io.megatorrent.content.Blob.BLOB_SIZE);
-            return fetchOne(blobId);
+            return fetchOne(blobId, peers);
         } finally {
             fetchesInProgress.decrementAndGet();
             fetchSlots.release();
@@ -229,7 +234,7 @@ public final class BlobDownloader implements Closeable {
      * fixed order and each blob starts one further along it (a counter over all downloads, which
      * run concurrently for the files of a manifest), so the blobs spread evenly over the peers.
      */
-    private InetSocketAddress fetchOne(String blobId) throws IOException, InterruptedException {
+    private InetSocketAddress fetchOne(String blobId, PeerFinder finder) throws IOException, InterruptedException {
         List<InetSocketAddress> peers = new ArrayList<>(new java.util.LinkedHashSet<>(finder.peersFor(blobId)));
         peers.removeIf(banned::contains);
         peers.sort(java.util.Comparator.comparing(InetSocketAddress::toString));

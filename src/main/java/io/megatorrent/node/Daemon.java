@@ -705,17 +705,25 @@ public final class Daemon implements AutoCloseable {
                 sub = update(f, x -> x.downloading(downloading));
             }
             downloadAll(f, plan);
-            // announced before "complete": a subscriber that completes is a holder others can find
-            // (blobs held before this sync were announced then, and are re-announced with the rest)
+            // A subscriber that completes is a holder others can find: the blobs others look up
+            // (the manifest's and each file's first, see filePeers) are announced before
+            // "complete", the rest right after. Blobs held before this sync were announced then.
             Set<String> fresh = new java.util.HashSet<>(Garbage.referenced(item, sub.uri(), BlobManifestStore.local(node.blobs())));
             fresh.removeAll(heldBefore);
-            node.announce(fresh);
+            Set<String> first = Garbage.manifestBlobs(item, sub.uri(), BlobManifestStore.local(node.blobs()));
+            for (FileProgress p : plan) {
+                if (!p.entry.blobIds().isEmpty()) first.add(p.entry.blobIds().get(0));
+            }
+            first.retainAll(fresh);
+            node.announce(first);
+            fresh.removeAll(first);
             SignedPointer completed = item;
             update(f, x -> x.completed(completed));
             f.complete = true;
             f.status = "complete";
             syncsCompleted.incrementAndGet();
             seqsChanged();
+            if (!fresh.isEmpty()) tasks.submit(() -> node.announce(fresh));
         } finally {
             f.inProgress = null;
         }
@@ -778,7 +786,7 @@ public final class Daemon implements AutoCloseable {
             }
         };
         try {
-            node.downloader().download(p.entry.blobIds(), listener);
+            node.downloader().download(p.entry.blobIds(), listener, filePeers(f, p));
             Files.createDirectories(p.path.getParent());
             try {
                 Reassembly.toFile(p.entry, node.blobs().store(), p.path, true, n -> {});
@@ -794,6 +802,37 @@ public final class Daemon implements AutoCloseable {
         } finally {
             p.endNanos = System.nanoTime();
         }
+    }
+
+    /**
+     * Who holds the blobs of one file: holders usually hold whole files, so one DHT lookup (on
+     * the file's first blob) plus the channel's known holders serve every blob; a blob that
+     * none of them has gets a lookup of its own. Saves a DHT lookup per blob.
+     */
+    private BlobDownloader.PeerFinder filePeers(Follow f, FileProgress p) {
+        List<InetSocketAddress> shared = new CopyOnWriteArrayList<>();
+        java.util.concurrent.locks.ReentrantLock first = new java.util.concurrent.locks.ReentrantLock();
+        java.util.concurrent.atomic.AtomicBoolean looked = new java.util.concurrent.atomic.AtomicBoolean();
+        Set<String> askedAlone = ConcurrentHashMap.newKeySet();
+        return blobId -> {
+            if (!looked.get()) {
+                first.lockInterruptibly(); // the file's other blobs wait for the one lookup
+                try {
+                    if (!looked.get()) shared.addAll(node.peersFor(p.entry.blobIds().get(0)));
+                    looked.set(true);
+                } finally {
+                    first.unlock();
+                }
+            }
+            LinkedHashSet<InetSocketAddress> peers = new LinkedHashSet<>(shared);
+            peers.addAll(f.holders);
+            peers.addAll(peerBook.get(BlobKeys.shortId(blobId), Message.MAX_PEERS));
+            if (peers.isEmpty() || !askedAlone.add(blobId)) {
+                // nobody known, or this blob failed with everybody known: its own lookup
+                peers.addAll(node.peersFor(blobId));
+            }
+            return new ArrayList<>(peers);
+        };
     }
 
     /** One file of a subscription's download, as the API reports it. */

@@ -67,8 +67,8 @@ public final class Garbage {
         return new Result(removed, kept);
     }
 
-    /** Every blob the channel's manifest at {@code item} needs: manifest, index, files. */
-    static Set<String> referenced(SignedPointer item, ChannelUri uri, BlobManifestStore store) throws IOException, ManifestException {
+    /** The blobs of the manifest itself (and of its index) that {@code item} points to. */
+    static Set<String> manifestBlobs(SignedPointer item, ChannelUri uri, BlobManifestStore store) throws IOException, ManifestException {
         Set<String> ids = new HashSet<>();
         ManifestPointer pointer = item.verify(uri.publicKey());
         switch (pointer.locator()) {
@@ -78,6 +78,12 @@ public final class Garbage {
                 ids.addAll(pointer.parseIndex(store.load(pointer.indexFile())));
             }
         }
+        return ids;
+    }
+
+    /** Every blob the channel's manifest at {@code item} needs: manifest, index, files. */
+    static Set<String> referenced(SignedPointer item, ChannelUri uri, BlobManifestStore store) throws IOException, ManifestException {
+        Set<String> ids = manifestBlobs(item, uri, store);
         ManifestResolver.Resolved r = ManifestResolver.resolve(uri, item, -1, store);
         if (!r.readable()) throw new ManifestException("encrypted", "channel " + uri + ": private manifest without its read key");
         for (ManifestCollection c : r.collections()) {

@@ -1,0 +1,233 @@
+package io.megatorrent.cli;
+
+import io.megatorrent.codec.CodecException;
+import io.megatorrent.codec.Json;
+import io.megatorrent.codec.JsonValue;
+import io.megatorrent.codec.JsonValue.JsonObject;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.PrintStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * {@code megatorrent bench transfer}: one file moved between {@code serve} processes on
+ * loopback, always encrypted, from one seeder and from two at once, timed from the subscribe
+ * call to verified files on disk; beside raw loopback TCP and, when python3-libtorrent is
+ * installed, libtorrent moving the same file between two sessions over TCP with encryption off
+ * and forced on.
+ */
+final class TransferBench {
+    private static final String PYTHON = "/usr/bin/python3";
+    static final long DEFAULT_SIZE = 1L << 30;
+
+    private TransferBench() {}
+
+    static int run(String[] argv, PrintStream out, PrintStream err) throws Exception {
+        Args args = Args.parse(argv, List.of(Args.Option.value("size", "SIZE", "file size (K, M, G suffixes; default 1G)"),
+                Args.Option.flag("keep", "keep the bench folder")));
+        args.noPositional();
+        long size = args.has("size") ? SubscribeCommand.parseSize("--size", args.require("size")) : DEFAULT_SIZE;
+        Path dir = Files.createTempDirectory("megatorrent-bench-transfer-");
+        List<NodeChild> nodes = new ArrayList<>();
+        try {
+            Path file = dir.resolve("payload/data.bin");
+            writeRandom(file, size);
+            out.printf(Locale.ROOT, "bench transfer: %s of random data, %s%n", Progress.size(size), dir);
+
+            double raw = rawTcp(size);
+            NodeChild a = NodeChild.start(dir.resolve("A"), null);
+            nodes.add(a);
+            NodeChild b = NodeChild.start(dir.resolve("B"), a.dhtPort);
+            nodes.add(b);
+            NodeChild c = NodeChild.start(dir.resolve("C"), a.dhtPort);
+            nodes.add(c);
+            JsonObject published = (JsonObject) a.api.call("publish", JsonObject.builder().put("path", file.getParent().toString()).build());
+            String uri = published.string("uri");
+            double one = download(b, uri, size);
+            double two = download(c, uri, size);
+            JsonObject byPeer = ((JsonObject) c.api.call("status", JsonObject.builder().build())).object("blobsByPeer");
+
+            out.printf(Locale.ROOT, "node to node, one seeder    %8.0f MB/s   (two serve processes, Noise + ChaCha20-Poly1305, subscribe -> verified files on disk)%n", one);
+            out.printf(Locale.ROOT, "node from two seeders       %8.0f MB/s   (blobs per seeder: %s)%n", two, Json.write(byPeer));
+            out.printf(Locale.ROOT, "raw loopback TCP            %8.0f MB/s   (baseline: one stream, no crypto, no disk)%n", raw);
+            if (!libtorrentInstalled()) {
+                out.println("libtorrent                  baseline missing: python3-libtorrent is not installed (apt-get install python3-libtorrent)");
+            } else {
+                JsonObject plain = libtorrent(file, dir.resolve("lt-plain"), false);
+                JsonObject rc4 = libtorrent(file, dir.resolve("lt-rc4"), true);
+                out.printf(Locale.ROOT, "libtorrent, plain           %8.0f MB/s   (baseline: libtorrent %s, two sessions over TCP, uTP off, encryption off)%n",
+                        mbps(size, plain.require("seconds")), plain.string("version"));
+                out.printf(Locale.ROOT, "libtorrent, RC4 forced      %8.0f MB/s   (baseline: the same with its encryption forced on)%n", mbps(size, rc4.require("seconds")));
+            }
+            return ExitCodes.OK;
+        } finally {
+            for (NodeChild n : nodes) n.close();
+            if (!args.has("keep")) deleteTree(dir);
+            else out.println("kept: " + dir);
+        }
+    }
+
+    private static double mbps(long bytes, JsonValue seconds) throws CodecException {
+        return bytes / 1e6 / ((JsonValue.JsonNumber) seconds).asDouble();
+    }
+
+    /** Subscribes {@code node} and waits until the channel is complete; MB/s from the call to the end. */
+    private static double download(NodeChild node, String uri, long size) throws Exception {
+        long start = System.nanoTime();
+        JsonObject view = (JsonObject) node.api.call("subscribe", JsonObject.builder().put("uri", uri).build());
+        String key = view.string("publicKey");
+        long deadline = start + TimeUnit.MINUTES.toNanos(10);
+        while (System.nanoTime() < deadline) {
+            JsonObject s = (JsonObject) node.api.call("subscription", JsonObject.builder().put("publicKey", key).build());
+            if (s.bool("complete")) return size / 1e6 / ((System.nanoTime() - start) / 1e9);
+            Thread.sleep(20);
+        }
+        throw new IOException("the download did not complete within 10 minutes");
+    }
+
+    private static void writeRandom(Path file, long size) throws IOException {
+        Files.createDirectories(file.getParent());
+        SplittableRandom r = new SplittableRandom();
+        ByteBuffer buf = ByteBuffer.allocateDirect(1 << 20);
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            for (long left = size; left > 0; ) {
+                buf.clear();
+                while (buf.remaining() >= 8) buf.putLong(r.nextLong());
+                buf.flip();
+                buf.limit((int) Math.min(buf.limit(), left));
+                left -= buf.remaining();
+                while (buf.hasRemaining()) ch.write(buf);
+            }
+        }
+    }
+
+    /** MB/s of one loopback TCP stream moving {@code size} bytes, no crypto, no disk. */
+    private static double rawTcp(long size) throws Exception {
+        try (ServerSocketChannel server = ServerSocketChannel.open().bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
+            Thread sender = Thread.ofVirtual().start(() -> {
+                try (SocketChannel s = SocketChannel.open(server.getLocalAddress())) {
+                    ByteBuffer b = ByteBuffer.allocateDirect(1 << 20);
+                    for (long left = size; left > 0; ) {
+                        b.clear().limit((int) Math.min(b.capacity(), left));
+                        left -= b.remaining();
+                        while (b.hasRemaining()) s.write(b);
+                    }
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            });
+            long start = System.nanoTime();
+            try (SocketChannel in = server.accept()) {
+                ByteBuffer b = ByteBuffer.allocateDirect(1 << 20);
+                long got = 0;
+                while (got < size) {
+                    b.clear();
+                    int n = in.read(b);
+                    if (n < 0) break;
+                    got += n;
+                }
+            }
+            sender.join();
+            return size / 1e6 / ((System.nanoTime() - start) / 1e9);
+        }
+    }
+
+    private static boolean libtorrentInstalled() {
+        try {
+            Process p = new ProcessBuilder(PYTHON, "-c", "import libtorrent").redirectErrorStream(true).start();
+            return p.waitFor(20, TimeUnit.SECONDS) && p.exitValue() == 0;
+        } catch (IOException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    private static JsonObject libtorrent(Path file, Path work, boolean encrypt) throws Exception {
+        Files.createDirectories(work);
+        Path script = work.resolve("libtorrent_transfer.py");
+        try (InputStream in = TransferBench.class.getResourceAsStream("libtorrent_transfer.py")) {
+            if (in == null) throw new IOException("resource libtorrent_transfer.py missing from the build");
+            Files.copy(in, script);
+        }
+        Process p = new ProcessBuilder(PYTHON, script.toString(), file.toString(), work.toString(), encrypt ? "1" : "0")
+                .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        String line;
+        try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+            line = r.readLine();
+        }
+        if (!p.waitFor(15, TimeUnit.MINUTES)) {
+            p.destroyForcibly();
+            throw new IOException("libtorrent did not finish");
+        }
+        if (line == null) throw new IOException("libtorrent printed nothing (exit " + p.exitValue() + ")");
+        return Json.parseObject(line.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** A serve process of this same program, on loopback, with its API. */
+    private static final class NodeChild implements AutoCloseable {
+        final Process process;
+        final ApiClient api;
+        final int dhtPort;
+
+        private NodeChild(Process process, ApiClient api, int dhtPort) {
+            this.process = process;
+            this.api = api;
+            this.dhtPort = dhtPort;
+        }
+
+        static NodeChild start(Path dir, Integer bootstrapPort) throws Exception {
+            List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
+                    "-cp", System.getProperty("java.class.path"), Main.class.getName(),
+                    "serve", "-d", dir.toString(), "--bind", "127.0.0.1", "--dht-port", "0"));
+            if (bootstrapPort != null) command.addAll(List.of("--bootstrap", "127.0.0.1:" + bootstrapPort));
+            Process p = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+            String line;
+            BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+            line = r.readLine();
+            if (line == null) {
+                p.destroyForcibly();
+                throw new IOException("a serve process for " + dir + " exited before it was ready");
+            }
+            JsonObject ready = Json.parseObject(line.getBytes(StandardCharsets.UTF_8));
+            ApiClient api = ApiClient.find(dir);
+            if (api == null) throw new IOException("no API for " + dir);
+            return new NodeChild(p, api, (int) ready.integer("dhtPort"));
+        }
+
+        @Override
+        public void close() {
+            process.destroy();
+            try {
+                if (!process.waitFor(10, TimeUnit.SECONDS)) process.destroyForcibly();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                process.destroyForcibly();
+            }
+        }
+    }
+
+    private static void deleteTree(Path root) throws IOException {
+        if (!Files.exists(root)) return;
+        try (var walk = Files.walk(root)) {
+            for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
+        }
+    }
+}

@@ -256,7 +256,7 @@ final class DhtCommand implements Command {
     /** The bridge's SAM session, on the destination kept in the data folder so its address survives restarts. */
     private static SamSession samBridgeSession(InetSocketAddress sam, Map<String, String> options, Args args) throws Exception {
         java.nio.file.Path dir = DataDir.resolve(args);
-        java.nio.file.Files.createDirectories(dir);
+        io.megatorrent.crypto.OwnedFolder.ensureWithParents(dir);
         try {
             return new SamBridge(sam).createPersistentSession(samNickname("mt-bridge-"), dir.resolve(I2P_KEY_FILE), options, SAM_SESSION_TIMEOUT);
         } catch (IllegalArgumentException e) {

@@ -112,8 +112,10 @@ final class DhtCommand implements Command {
                                                          (name.b32.i2p) and refuses announce_peer from them
                                                          (an I2P stream has no IP address to store)
                   put-mutable --seed HEX --value STRING [--salt STRING] [--seq N]
-                                                         prints {"target","seq","stored"}; seq defaults to
-                                                         one above the highest found
+                                                         prints {"target","publicKey","seq","stored"};
+                                                         without --seq: one above the highest found, put
+                                                         with BEP 44 cas (a node holding a newer item
+                                                         refuses it), 0 when none is found
                   get-mutable --pubkey HEX [--salt STRING]
                                                          prints {"value","v_hex","seq","pubkey","signature"}
                   put-immutable --value STRING           prints {"target","stored"}
@@ -293,7 +295,8 @@ final class DhtCommand implements Command {
         try (Dht dht = client(args)) {
             DhtOperations node = dht.ops();
             DhtNode.PutResult r = node.putMutable(seed, salt, value, seq, timeout(args));
-            out.println(Json.write(JsonObject.builder().put("target", r.target().toString()).put("seq", r.seq()).put("stored", r.stored()).build()));
+            out.println(Json.write(JsonObject.builder().put("target", r.target().toString()).put("publicKey", Hex.encode(Ed25519.fromSeed(seed).publicKey()))
+                    .put("seq", r.seq()).put("stored", r.stored()).build()));
             return r.stored() > 0 ? ExitCodes.OK : ExitCodes.FAILED;
         }
     }

@@ -44,6 +44,36 @@ class ImageIT {
         assertEquals(0, exec(List.of(launcher.toString(), "--version"), env).code());
     }
 
+    /** The image's size is printed by every verify run; at most 50 MB (issue 17). */
+    static final long MAX_IMAGE_BYTES = 50L * 1000 * 1000;
+
+    @Test
+    void imageIsAtMost50MegabytesAndItsBouncyCastleHasWhatTheNodeUses() throws Exception {
+        Path image = Peers.projectDir().resolve("target/image");
+        long total;
+        try (var files = Files.walk(image)) {
+            total = files.filter(Files::isRegularFile).mapToLong(f -> {
+                try {
+                    return Files.size(f);
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }).sum();
+        }
+        Path bc;
+        try (var jars = Files.list(image.resolve("lib/lib"))) {
+            bc = jars.filter(f -> f.getFileName().toString().startsWith("bcprov-")).findFirst().orElseThrow();
+        }
+        System.out.printf("image size: %.1f MB (%d bytes; modules %.1f MB, BouncyCastle %.2f MB)%n", total / 1e6, total,
+                Files.size(image.resolve("lib/modules")) / 1e6, Files.size(bc) / 1e6);
+        assertTrue(total <= MAX_IMAGE_BYTES, "image is " + total + " bytes, more than " + MAX_IMAGE_BYTES);
+        // the trimmed jar, with the image's own java, as the image's launcher puts it on the class path
+        String classpath = image.resolve("lib/megatorrent.jar") + java.io.File.pathSeparator + Peers.projectDir().resolve("target/test-classes");
+        Run r = exec(List.of(image.resolve("bin/java").toString(), "-cp", classpath, ImageBouncyCastleCheck.class.getName()), Map.of());
+        assertEquals(0, r.code(), r.out());
+        assertTrue(r.out().contains("ML-KEM-768 ok"), r.out());
+    }
+
     @Test
     void jarRunsWithJavaDashJar() throws Exception {
         Path jar = Peers.projectDir().resolve("target/megatorrent.jar");

@@ -115,6 +115,16 @@ class ReadmeExamplesIT {
     }
 
     @Test
+    void placeholdersComeFromTheNewestOutputThatHasTheField() throws Exception {
+        List<JsonObject> printed = List.of(
+                (JsonObject) Json.parse("{\"publicKey\":\"old\",\"port\":1}"), (JsonObject) Json.parse("{\"publicKey\":\"new\"}"));
+        assertEquals("x --pubkey new -b 127.0.0.1:1", substitute("x --pubkey <publicKey printed above> -b 127.0.0.1:<port printed above>", "l", printed));
+        assertEquals("cat > out.txt", substitute("cat > out.txt", "l", printed));
+        org.junit.jupiter.api.Assertions.assertThrows(org.opentest4j.AssertionFailedError.class, () -> substitute("x <your key>", "l", printed));
+        org.junit.jupiter.api.Assertions.assertThrows(org.opentest4j.AssertionFailedError.class, () -> substitute("x <uri printed above>", "l", printed));
+    }
+
+    @Test
     @Timeout(600)
     void everyExampleRunsAsWritten() throws Exception {
         Path project = Peers.projectDir();

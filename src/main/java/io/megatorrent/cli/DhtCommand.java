@@ -9,6 +9,7 @@ import io.megatorrent.codec.Json;
 import io.megatorrent.codec.JsonValue;
 import io.megatorrent.codec.JsonValue.JsonObject;
 import io.megatorrent.crypto.Ed25519;
+import io.megatorrent.dht.Bootstrap;
 import io.megatorrent.dht.DhtNode;
 import io.megatorrent.dht.DhtOperations;
 import io.megatorrent.dht.DhtClient;
@@ -98,9 +99,14 @@ final class DhtCommand implements Command {
     private static final String DESCRIPTION = """
                 Subcommands (each prints one JSON object on stdout; logs go to stderr):
                   node --port P [-d DIR] [--seconds S] [--rate-limit N] [--bridge-port P]
-                       [--bridge-sam IP:PORT [--sam-option KEY=VALUE]...]
+                       [--bridge-sam IP:PORT [--sam-option KEY=VALUE]...] [--no-default-bootstrap]
                                                          run a full node; prints {"id","port"} once listening;
-                                                         id and routing table persist in DIR/dht; with
+                                                         id and routing table persist in DIR/dht; it joins
+                                                         through --bootstrap, else its saved table, else
+                                                         the public routers (router.bittorrent.com:6881,
+                                                         dht.transmissionbt.com:6881, router.utorrent.com:6881,
+                                                         dht.libtorrent.org:25401), resolved then; never when
+                                                         bound to loopback or with --no-default-bootstrap; with
                                                          --bridge-port it is also a DHT bridge: it answers
                                                          MSG_DHT_QUERY over Noise on that TCP port (same
                                                          address as --bind) and prints "bridgePort" and its
@@ -112,8 +118,10 @@ final class DhtCommand implements Command {
                                                          (name.b32.i2p) and refuses announce_peer from them
                                                          (an I2P stream has no IP address to store)
                   put-mutable --seed HEX --value STRING [--salt STRING] [--seq N]
-                                                         prints {"target","seq","stored"}; seq defaults to
-                                                         one above the highest found
+                                                         prints {"target","publicKey","seq","stored"};
+                                                         without --seq: one above the highest found, put
+                                                         with BEP 44 cas (a node holding a newer item
+                                                         refuses it), 0 when none is found
                   get-mutable --pubkey HEX [--salt STRING]
                                                          prints {"value","v_hex","seq","pubkey","signature"}
                   put-immutable --value STRING           prints {"target","stored"}
@@ -145,7 +153,8 @@ final class DhtCommand implements Command {
                     Args.Option.value("rate-limit", "N", "queries per second answered per IP, 0 = no limit (default 250; loopback exempt)"),
                     Args.Option.value("bridge-port", "P", "also serve DHT-over-TCP bridge clients on this TCP port (0: ephemeral)"),
                     Args.Option.value("bridge-sam", "IP:PORT", "also serve bridge clients over I2P through this SAM v3.1 bridge (destination kept in DIR/" + I2P_KEY_FILE + ")"),
-                    SAM_OPTION))), out, err);
+                    SAM_OPTION,
+                    Args.Option.flag("no-default-bootstrap", "without --bootstrap and a saved routing table, stay alone instead of joining through the public routers")))), out, err);
             case "put-mutable" -> putMutable(oneShot(rest, List.of(req("seed", "HEX", "Ed25519 seed, 64 hex digits"),
                     req("value", "STRING", "the value"), Args.Option.value("salt", "STRING", "salt"),
                     Args.Option.value("seq", "N", "sequence number"))), out);
@@ -213,8 +222,7 @@ final class DhtCommand implements Command {
                 if (samSession != null) line.put("bridgeI2p", samSession.b32Address());
                 out.println(Json.write(line.build()));
                 out.flush();
-                List<InetSocketAddress> bootstrap = bootstrap(args);
-                if (!bootstrap.isEmpty()) node.bootstrap(bootstrap, timeout(args));
+                Bootstrap.join(node, bootstrap(args), !args.has("no-default-bootstrap"), Bootstrap.SYSTEM, timeout(args));
                 node.saveState();
                 if (seconds > 0) Thread.sleep(seconds * 1000);
                 else Thread.sleep(Long.MAX_VALUE);
@@ -256,7 +264,7 @@ final class DhtCommand implements Command {
     /** The bridge's SAM session, on the destination kept in the data folder so its address survives restarts. */
     private static SamSession samBridgeSession(InetSocketAddress sam, Map<String, String> options, Args args) throws Exception {
         java.nio.file.Path dir = DataDir.resolve(args);
-        java.nio.file.Files.createDirectories(dir);
+        io.megatorrent.crypto.OwnedFolder.ensureWithParents(dir);
         try {
             return new SamBridge(sam).createPersistentSession(samNickname("mt-bridge-"), dir.resolve(I2P_KEY_FILE), options, SAM_SESSION_TIMEOUT);
         } catch (IllegalArgumentException e) {
@@ -293,7 +301,8 @@ final class DhtCommand implements Command {
         try (Dht dht = client(args)) {
             DhtOperations node = dht.ops();
             DhtNode.PutResult r = node.putMutable(seed, salt, value, seq, timeout(args));
-            out.println(Json.write(JsonObject.builder().put("target", r.target().toString()).put("seq", r.seq()).put("stored", r.stored()).build()));
+            out.println(Json.write(JsonObject.builder().put("target", r.target().toString()).put("publicKey", Hex.encode(Ed25519.fromSeed(seed).publicKey()))
+                    .put("seq", r.seq()).put("stored", r.stored()).build()));
             return r.stored() > 0 ? ExitCodes.OK : ExitCodes.FAILED;
         }
     }

@@ -1,11 +1,11 @@
 package io.megatorrent.content;
 
 import io.megatorrent.crypto.Hashes;
+import io.megatorrent.crypto.OwnedFolder;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryStream;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -78,16 +78,20 @@ public final class BlobStore {
     /**
      * Creates {@code folder} and any missing parents, fsyncing the parent of each folder made,
      * so that none of them (and so no blob in them) can vanish in a power loss after a write
-     * was reported done.
+     * was reported done. The data folder and the store's own folders must be folders we own
+     * ({@link OwnedFolder}).
      */
     private void createDurably(Path folder) throws IOException {
-        if (Files.isDirectory(folder)) return;
         java.util.ArrayDeque<Path> missing = new java.util.ArrayDeque<>();
-        for (Path p = folder; p != null && !Files.isDirectory(p); p = p.getParent()) missing.push(p);
+        for (Path p = folder; p != null && !Files.exists(p, LinkOption.NOFOLLOW_LINKS); p = p.getParent()) missing.push(p);
         try {
-            Files.createDirectories(folder);
-        } catch (FileAlreadyExistsException e) {
-            throw new IOException("cannot open blob store: " + e.getFile() + " exists and is not a folder");
+            Path dataDir = folder.getParent();
+            OwnedFolder.ensureWithParents(dataDir);
+            OwnedFolder.ensure(folder);
+        } catch (NoSuchFileException e) {
+            throw e;
+        } catch (IOException e) {
+            throw new IOException("cannot open blob store: " + e.getMessage(), e);
         }
         for (Path made : missing) syncDir(made.getParent()); // outermost first
     }
@@ -149,9 +153,11 @@ public final class BlobStore {
             // worker, another process, a run that crashed): a single put fsyncs blobs/ now; a
             // batch adds it to the folders it fsyncs at the end (once, not once per shard).
             try {
-                Files.createDirectory(shard);
-            } catch (FileAlreadyExistsException e) {
-                if (!Files.isDirectory(shard)) throw new IOException("cannot store blob " + id + ": " + shard + " is not a folder");
+                OwnedFolder.ensure(shard);
+            } catch (NoSuchFileException e) {
+                throw e;
+            } catch (IOException e) {
+                throw new IOException("cannot store blob " + id + ": " + e.getMessage(), e);
             }
             if (foldersToSync == null) {
                 syncDir(root);
@@ -275,7 +281,13 @@ public final class BlobStore {
             return corrupt(id, null, reason); // another reader quarantined it first
         }
         if (readKey != null && now != null && !readKey.equals(now)) return null;
-        Files.createDirectories(quarantine);
+        try {
+            OwnedFolder.ensure(quarantine);
+        } catch (NoSuchFileException e) {
+            throw e;
+        } catch (IOException e) {
+            throw new IOException("cannot quarantine blob " + id + ": " + e.getMessage(), e);
+        }
         Path to = quarantine.resolve(id + "." + System.currentTimeMillis() + "-" + HexFormat.of().toHexDigits(RANDOM.nextInt()));
         quarantineHook.accept("move");
         try {

@@ -2,6 +2,7 @@ package io.megatorrent.content;
 
 import io.megatorrent.crypto.CryptoException;
 import io.megatorrent.crypto.Hashes;
+import io.megatorrent.crypto.OwnedFolder;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -14,8 +15,6 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.FileAttribute;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.util.HexFormat;
@@ -46,8 +45,11 @@ public final class Reassembly {
      */
     static final String TEMP_SUFFIX = ".part";
     private static final Pattern TEMP_NAME = Pattern.compile("([0-9]{1,19})-[0-9a-f]{16}" + Pattern.quote(TEMP_SUFFIX));
-    /** Attempts to create the temporary while other reassemblies remove the empty folder. */
-    private static final int TEMP_ATTEMPTS = 5;
+    /**
+     * Attempts to create the temporary while other reassemblies remove the emptied folder: each
+     * failed one means another reassembly finished, so this bounds a wait, not a rare case.
+     */
+    private static final int TEMP_ATTEMPTS = 1000;
     /**
      * Most workers (each holding one blob-sized buffer) one reassembly runs; a file of n blobs
      * gets min(n, this). Reassembly fsyncs once per file, not per blob, so unlike ingest it gains
@@ -166,18 +168,18 @@ public final class Reassembly {
     }
 
     /**
-     * Creates {@code temp} in {@code tempFolder} (made 0700 where the file system has POSIX
-     * permissions), after removing the temporaries of reassemblies that died mid-write. Another
-     * reassembly finishing in the same folder may remove the folder in between: then again.
+     * Creates {@code temp} in {@code tempFolder} (a folder we own, made 0700), after removing the
+     * temporaries of reassemblies that died mid-write. Another reassembly finishing in the same
+     * folder may remove the emptied folder at any point in between: then it is made again.
      */
     private static FileChannel createTemporary(Path tempFolder, Path temp) throws IOException {
         for (int attempt = 1; ; attempt++) {
             try {
-                Files.createDirectory(tempFolder, privateFolder(tempFolder));
-            } catch (FileAlreadyExistsException e) {
-                if (!Files.isDirectory(tempFolder, LinkOption.NOFOLLOW_LINKS)) {
-                    throw new IOException("cannot reassemble: " + tempFolder + " exists and is not a folder");
-                }
+                OwnedFolder.ensure(tempFolder);
+            } catch (NoSuchFileException e) {
+                throw e;
+            } catch (IOException e) {
+                throw new IOException("cannot reassemble: " + e.getMessage(), e);
             }
             try {
                 removeStaleTemporaries(tempFolder);
@@ -186,11 +188,6 @@ public final class Reassembly {
                 if (attempt == TEMP_ATTEMPTS) throw e;
             }
         }
-    }
-
-    private static FileAttribute<?>[] privateFolder(Path folder) {
-        if (!folder.getFileSystem().supportedFileAttributeViews().contains("posix")) return new FileAttribute<?>[0];
-        return new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------"))};
     }
 
     /** Drops the temporary folder once no reassembly uses it, so a finished download leaves none. */

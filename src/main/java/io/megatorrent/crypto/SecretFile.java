@@ -10,7 +10,9 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.PosixFileAttributes;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Set;
@@ -34,10 +36,8 @@ public final class SecretFile {
         Path target = file.toAbsolutePath();
         Path dir = target.getParent();
         boolean posix = dir.getFileSystem().supportedFileAttributeViews().contains("posix");
-        if (!Files.isDirectory(dir)) {
-            if (posix) Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-            else Files.createDirectories(dir);
-        }
+        // a folder others may write to would let them swap the key for theirs
+        OwnedFolder.ensureWithParents(dir);
         if (!overwrite && Files.exists(target, LinkOption.NOFOLLOW_LINKS)) throw new FileAlreadyExistsException(target.toString());
         FileAttribute<?>[] attrs = posix ? new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(OWNER_ONLY)} : new FileAttribute<?>[0];
         Path tmp = Files.createTempFile(dir, "." + target.getFileName() + "-", ".tmp", attrs);
@@ -66,21 +66,40 @@ public final class SecretFile {
 
     /**
      * Reads a secret file of at most {@code maxBytes}; refuses one that group or others may access
-     * (as ssh does), since its key may already have leaked.
+     * (as ssh does), since its key may already have leaked, one of another user, and a symbolic
+     * link. The checks hold for the file that is read: it is opened (never through a link) after
+     * them, and its identity (device, inode) is read again after reading and compared.
      */
     public static byte[] read(Path file, int maxBytes) throws IOException {
-        if (file.getFileSystem().supportedFileAttributeViews().contains("posix")) {
-            Set<PosixFilePermission> perms = Files.getPosixFilePermissions(file);
-            for (PosixFilePermission p : perms) {
-                if (!OWNER_ONLY.contains(p) && p != PosixFilePermission.OWNER_EXECUTE) {
-                    throw new IOException(file + " holds a secret key but is accessible to others (mode "
-                            + PosixFilePermissions.toString(perms) + "); run chmod 600 on it");
+        boolean posix = file.getFileSystem().supportedFileAttributeViews().contains("posix");
+        Class<? extends BasicFileAttributes> kind = posix ? PosixFileAttributes.class : BasicFileAttributes.class;
+        BasicFileAttributes before = Files.readAttributes(file, kind, LinkOption.NOFOLLOW_LINKS);
+        if (before.isSymbolicLink()) throw new IOException(file + " holds a secret key but is a symbolic link: give the file itself");
+        if (!before.isRegularFile()) throw new IOException(file + " holds a secret key but is not a regular file");
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
+            if (before instanceof PosixFileAttributes attrs) {
+                OwnedFolder.checkOwner(file, attrs.owner());
+                Set<PosixFilePermission> perms = attrs.permissions();
+                for (PosixFilePermission p : perms) {
+                    if (!OWNER_ONLY.contains(p) && p != PosixFilePermission.OWNER_EXECUTE) {
+                        throw new IOException(file + " holds a secret key but is accessible to others (mode "
+                                + PosixFilePermissions.toString(perms) + "); run chmod 600 on it");
+                    }
                 }
             }
+            // bounded whatever size the file claims: read one byte past the limit to tell
+            ByteBuffer buf = ByteBuffer.allocate(maxBytes + 1);
+            while (buf.hasRemaining() && ch.read(buf) >= 0) {
+                // until full or end of file
+            }
+            if (buf.position() > maxBytes) throw new IOException(file + " is larger than a key file can be (" + maxBytes + " bytes)");
+            BasicFileAttributes after = Files.readAttributes(file, kind, LinkOption.NOFOLLOW_LINKS);
+            // opened by path after the checks: the file read must be the file checked
+            if (before.fileKey() != null && !before.fileKey().equals(after.fileKey())) {
+                throw new IOException(file + " was replaced while it was read; try again");
+            }
+            return java.util.Arrays.copyOf(buf.array(), buf.position());
         }
-        long size = Files.size(file);
-        if (size > maxBytes) throw new IOException(file + " is " + size + " bytes, larger than a key file can be (" + maxBytes + ")");
-        return Files.readAllBytes(file);
     }
 
     private static void syncDirectory(Path dir) {

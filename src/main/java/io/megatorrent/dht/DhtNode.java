@@ -5,6 +5,7 @@ import io.megatorrent.codec.BValue.BDict;
 import io.megatorrent.codec.Bencode;
 import io.megatorrent.codec.CodecException;
 import io.megatorrent.crypto.Ed25519;
+import io.megatorrent.crypto.OwnedFolder;
 import io.megatorrent.dht.KrpcMessage.*;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -61,6 +62,8 @@ public final class DhtNode implements KrpcTransport, DhtOperations, AutoCloseabl
     static final long REFRESH_NANOS = 15L * 60 * 1_000_000_000L;
     /** File name of the saved id and routing table inside the data folder. */
     public static final String STATE_FILE = "dht-state.bencode";
+    /** Largest state file read back: 160 buckets of 8 nodes of both families take under 20 KB. */
+    static final int MAX_STATE_BYTES = 1 << 20;
 
     /**
      * How to run a node. readOnly: BEP 43 client that answers nothing and asks others not to
@@ -148,9 +151,10 @@ public final class DhtNode implements KrpcTransport, DhtOperations, AutoCloseabl
         List<NodeInfo> saved = List.of();
         if (config.stateDir() != null) {
             Path file = config.stateDir().resolve(STATE_FILE);
-            if (Files.exists(file)) {
+            byte[] bytes = readState(file);
+            if (bytes != null) {
                 try {
-                    BDict state = Bencode.decodeDict(Files.readAllBytes(file));
+                    BDict state = Bencode.decodeDict(bytes);
                     NodeId savedId = new NodeId(state.requireBytes("id"));
                     // the node of one family loads the saved nodes of that family only (BEP 32)
                     boolean v6 = config.bind().getAddress() instanceof java.net.Inet6Address;
@@ -655,6 +659,21 @@ public final class DhtNode implements KrpcTransport, DhtOperations, AutoCloseabl
         }
     }
 
+    /** The saved state file's bytes, or null when there is none (read once: no exists-then-read). */
+    private static byte[] readState(Path file) throws IOException {
+        try (var ch = java.nio.channels.FileChannel.open(file, java.nio.file.StandardOpenOption.READ)) {
+            // a full table of both families is far below this; more is not a state file we wrote
+            if (ch.size() > MAX_STATE_BYTES) throw new IOException(file + " is " + ch.size() + " bytes, more than a DHT state file can be (" + MAX_STATE_BYTES + ")");
+            ByteBuffer buf = ByteBuffer.allocate((int) ch.size());
+            while (buf.hasRemaining() && ch.read(buf) >= 0) {
+                // until the size read above
+            }
+            return java.util.Arrays.copyOf(buf.array(), buf.position());
+        } catch (java.nio.file.NoSuchFileException e) {
+            return null;
+        }
+    }
+
     /**
      * Writes id and table to the state folder (atomically: a temp file of a unique name renamed
      * over the old one), one save at a time.
@@ -669,7 +688,7 @@ public final class DhtNode implements KrpcTransport, DhtOperations, AutoCloseabl
     private void writeState() {
         Path tmp = null;
         try {
-            Files.createDirectories(config.stateDir());
+            OwnedFolder.ensureWithParents(config.stateDir());
             byte[] state = Bencode.encode(BDict.builder()
                     .put("id", id.bytes())
                     .put("nodes", NodeInfo.compactNodes(table.all()))

@@ -65,7 +65,11 @@ final class ItemOperations {
         return new DhtNode.PutResult(target, 0, store(r, token -> new Put(id, token, value, null, null, 0, null, null)));
     }
 
-    /** Signs and puts a mutable item; seq null means one above the highest found (0 when none is found). */
+    /**
+     * Signs and puts a mutable item; seq null means one above the highest found (0 when none is
+     * found), put with BEP 44's cas set to the seq found, so that a node holding a newer item
+     * written meanwhile by another writer refuses it (error 301) instead of it replacing that one.
+     */
     DhtNode.PutResult putMutable(byte[] seed, byte[] salt, BValue value, Long seq, Duration timeout) throws InterruptedException {
         byte[] v = Bencode.encode(value);
         if (v.length > Bep44.MAX_VALUE_LENGTH) throw new IllegalArgumentException("bencoded value is " + v.length + " bytes, more than " + Bep44.MAX_VALUE_LENGTH);
@@ -74,8 +78,9 @@ final class ItemOperations {
         NodeId target = new NodeId(Bep44.mutableTarget(key.publicKey(), salt));
         Lookup.Result r = lookups.run(target, Lookup.Kind.GET, salt, false, deadline(timeout));
         long useSeq = seq != null ? seq : r.item() == null ? 0 : r.item().seq() + 1;
+        Long cas = seq == null && r.item() != null ? r.item().seq() : null;
         byte[] sig = key.sign(Bep44.signedBuffer(salt, useSeq, v));
-        return new DhtNode.PutResult(target, useSeq, store(r, token -> new Put(id, token, value, key.publicKey(), salt, useSeq, sig, null)));
+        return new DhtNode.PutResult(target, useSeq, store(r, token -> new Put(id, token, value, key.publicKey(), salt, useSeq, sig, cas)));
     }
 
     /**

@@ -1,5 +1,6 @@
 package io.megatorrent.node;
 
+import io.megatorrent.crypto.OwnedFolder;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
@@ -63,7 +64,7 @@ final class ChannelSeqs {
     /** Records {@code seq} as accepted unless a newer one already is. */
     synchronized void accept(byte[] publicKey, long seq) throws IOException {
         if (seq <= last(publicKey)) return;
-        Files.createDirectories(folder);
+        OwnedFolder.ensureWithParents(folder);
         Path f = file(publicKey);
         Path tmp = folder.resolve(f.getFileName() + ".tmp");
         try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {

@@ -13,6 +13,7 @@ import io.megatorrent.content.ManifestResolver;
 import io.megatorrent.content.SignedPointer;
 import io.megatorrent.crypto.Hashes;
 import io.megatorrent.dht.DhtNode;
+import io.megatorrent.crypto.OwnedFolder;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -124,13 +125,10 @@ public final class LocalDemo {
 
     private static Path prepare(Path dir) throws IOException {
         Path d = dir.toAbsolutePath();
-        if (Files.exists(d)) {
-            if (!Files.isDirectory(d)) throw new IOException(d + " is not a folder");
-            try (var entries = Files.list(d)) {
-                if (entries.findAny().isPresent()) throw new IOException(d + " is not empty (the demo needs an empty or new folder)");
-            }
+        OwnedFolder.ensureWithParents(d);
+        try (var entries = Files.list(d)) {
+            if (entries.findAny().isPresent()) throw new IOException(d + " is not empty (the demo needs an empty or new folder)");
         }
-        Files.createDirectories(d);
         return d;
     }
 

@@ -80,6 +80,7 @@ class DhtCliTest {
         assertEquals(0, put.code(), put.err());
         JsonObject p = put.json();
         assertEquals(3, p.integer("stored"));
+        assertEquals(PUBKEY, p.string("publicKey"), "the key a get-mutable then asks for");
         long seq = p.integer("seq");
         Run again = run("dht", "put-mutable", "--seed", SEED, "--value", "second", "--salt", "cli", "--bootstrap", bootstrap(2), "--timeout", "10");
         assertEquals(seq + 1, again.json().integer("seq"), "default seq is one above the highest found");

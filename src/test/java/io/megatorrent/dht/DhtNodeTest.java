@@ -49,6 +49,42 @@ class DhtNodeTest {
         }
     }
 
+    /**
+     * A put without a seq reads the item and stores seq + 1 with cas = the seq read (BEP 44), so an
+     * item another writer stored in between is not overwritten: here, at the same seq, which the
+     * storing node would otherwise accept.
+     */
+    @Test
+    void putWithoutSeqUsesCasAndLosesNoConcurrentUpdate() throws Exception {
+        Duration t = Duration.ofSeconds(5);
+        byte[] seed = new byte[32];
+        seed[0] = 42;
+        byte[] salt = "cas".getBytes();
+        NodeId target = new NodeId(Bep44.mutableTarget(Ed25519.fromSeed(seed).publicKey(), salt));
+        try (DhtNode storage = DhtNode.start(DhtNode.Config.of(LOOPBACK));
+             DhtNode writer = DhtNode.start(DhtNode.Config.of(LOOPBACK));
+             DhtNode other = DhtNode.start(DhtNode.Config.of(LOOPBACK))) {
+            writer.bootstrap(List.of(storage.localAddress()), t);
+            other.bootstrap(List.of(storage.localAddress()), t);
+            assertEquals(4, writer.putMutable(seed, salt, BBytes.of("first"), 4L, t).seq());
+            DhtNode.PutResult next = writer.putMutable(seed, salt, BBytes.of("second"), null, t);
+            assertEquals(5, next.seq(), "one above the seq found");
+            assertTrue(next.stored() > 0);
+
+            // the other writer stores seq 6 between our read (seq 5) and our put (seq 6, cas 5)
+            ItemOperations racing = new ItemOperations((tgt, kind, s, stop, deadline) -> {
+                Lookup.Result r = writer.lookup(tgt, kind, s, stop, deadline);
+                assertTrue(other.putMutable(seed, salt, BBytes.of("theirs"), 6L, t).stored() > 0);
+                return r;
+            }, writer, writer.id());
+            assertEquals(6, racing.putMutable(seed, salt, BBytes.of("ours"), null, t).seq());
+            // the storing node that held seq 5 refused it (a node that held nothing may take it)
+            GetResponse kept = (GetResponse) writer.query(storage.localAddress(), new Get(writer.id(), target, null));
+            assertEquals(BBytes.of("theirs"), kept.value(), "the concurrent update is kept");
+            assertEquals(6L, kept.seq());
+        }
+    }
+
     @Test
     void errorsComeBackAsKrpcExceptions() throws Exception {
         try (DhtNode a = DhtNode.start(DhtNode.Config.of(LOOPBACK)); DhtNode b = DhtNode.start(DhtNode.Config.of(LOOPBACK))) {

@@ -96,6 +96,24 @@ class DemoTest {
         assertEquals(ExitCodes.IO, missing.code(), missing.out() + missing.err());
     }
 
+    /**
+     * The demo and its self-check, 20 runs in a row: each run reassembles several files into one
+     * folder at once (the race on the shared temporary folder failed about one run in three).
+     */
+    @Test
+    @Timeout(120)
+    void demoAndItsSelfCheckPassTwentyRunsInARow() {
+        Path vectors = io.megatorrent.testing.Peers.projectDir().resolve("test-vectors").resolve("bencode.json");
+        for (int i = 0; i < 20; i++) {
+            String size = i % 2 == 0 ? "1K" : "100K";
+            Cli.Result r = i % 4 == 3
+                    ? run("demo", "--private", "--size", size, "--nodes", "2")
+                    : run("demo", "--self-check", "--vectors", vectors.toString(), "--size", size, "--nodes", "2");
+            assertEquals(0, r.code(), "run " + (i + 1) + " of 20: " + r.out() + r.err());
+            assertTrue(r.out().strip().endsWith("demo passed"), "run " + (i + 1) + " of 20: " + r.out());
+        }
+    }
+
     @Test
     void badOptionsAreUsageErrors() {
         assertEquals(ExitCodes.USAGE, run("demo", "--size", "lots").code());

@@ -162,20 +162,27 @@ public final class SamBridge {
      * never leaves a half-written key under the real name. A key file others may read is refused.
      */
     String loadOrCreatePrivateDestination(Path file, Duration timeout) throws IOException {
-        if (Files.exists(file)) {
-            String text = new String(SecretFile.read(file, MAX_KEY_FILE_LENGTH), StandardCharsets.US_ASCII).strip();
-            try {
-                String pub = I2pDestination.publicOf(text);
-                if (I2pDestination.signatureType(pub) != I2pDestination.SIGNATURE_TYPE_ED25519) {
-                    throw SamException.protocol("not an Ed25519 (signature type 7) destination");
-                }
-            } catch (SamException e) {
-                throw new IOException("I2P private destination " + file + " is not valid: " + e.getMessage(), e);
-            }
-            return text;
-        }
+        if (Files.exists(file)) return loadPrivateDestination(file);
         GeneratedDestination generated = generateDestination(timeout);
-        SecretFile.write(file, (generated.privateBase64() + "\n").getBytes(StandardCharsets.US_ASCII), false);
+        try {
+            SecretFile.write(file, (generated.privateBase64() + "\n").getBytes(StandardCharsets.US_ASCII), false);
+        } catch (java.nio.file.FileAlreadyExistsException e) {
+            // another process made it between our exists() and write: the file on disk is the destination
+            return loadPrivateDestination(file);
+        }
         return generated.privateBase64();
+    }
+
+    private static String loadPrivateDestination(Path file) throws IOException {
+        String text = new String(SecretFile.read(file, MAX_KEY_FILE_LENGTH), StandardCharsets.US_ASCII).strip();
+        try {
+            String pub = I2pDestination.publicOf(text);
+            if (I2pDestination.signatureType(pub) != I2pDestination.SIGNATURE_TYPE_ED25519) {
+                throw SamException.protocol("not an Ed25519 (signature type 7) destination");
+            }
+        } catch (SamException e) {
+            throw new IOException("I2P private destination " + file + " is not valid: " + e.getMessage(), e);
+        }
+        return text;
     }
 }

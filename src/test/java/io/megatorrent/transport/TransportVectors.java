@@ -131,9 +131,16 @@ final class TransportVectors {
         valid(vs, "MSG_PEERS: IPv4, IPv6 with key, onion name with key, I2P name", key, 0, new Message.Peers(3, List.of(
                 new Message.PeerEntry(new PeerAddress("192.0.2.7", 6881), null),
                 new Message.PeerEntry(new PeerAddress("2001:db8::1", 6882), X25519.fromPrivate(fixed("peer 2")).publicKey()),
-                new Message.PeerEntry(new PeerAddress("exampleonionaddressexampleonionaddressexampleonionaddr.onion", 6881), X25519.fromPrivate(fixed("peer 3")).publicKey()),
+                new Message.PeerEntry(new PeerAddress(PeerName.onionOf(fixed("onion service")), 6881), X25519.fromPrivate(fixed("peer 3")).publicKey()),
                 new Message.PeerEntry(new PeerAddress("ukeu3k5oycgaauneqgtnvselmt4yemvoilkln7jpvamvfx7dnkdq.b32.i2p", 0), null))));
         valid(vs, "MSG_PEERS, empty", key, 0, new Message.Peers(4, List.of()));
+        valid(vs, "MSG_PEERS: DNS names (one label, mixed case, digits inside), I2P address-book name and base64 destination", key, 0,
+                new Message.Peers(0, List.of(
+                        new Message.PeerEntry(new PeerAddress("peer-1.Example.org", 6881), null),
+                        new Message.PeerEntry(new PeerAddress("localhost", 1), null),
+                        new Message.PeerEntry(new PeerAddress("1.2.3.4a", 65535), null),
+                        new Message.PeerEntry(new PeerAddress("tracker.i2p", 0), null),
+                        new Message.PeerEntry(new PeerAddress(destination(), 0), null))));
         valid(vs, "MSG_PUBLISH without salt", key, 0, new Message.Publish(4, fixed("channel 1"), 5, new byte[0], fixed("sig", 64), "d1:ai1ee".getBytes(StandardCharsets.US_ASCII)));
         valid(vs, "MSG_PUBLISH with salt", key, 0, new Message.Publish(5, fixed("channel 1"), 6, "salt".getBytes(StandardCharsets.US_ASCII), fixed("sig", 64), "3:abc".getBytes(StandardCharsets.US_ASCII)));
         valid(vs, "MSG_ANNOUNCE of three blobs", key, 0, new Message.Announce(List.of(id, Arrays.copyOf(fixed("b2"), 20), Arrays.copyOf(fixed("b3"), 20))));
@@ -185,10 +192,50 @@ final class TransportVectors {
         invalidMessage(vs, "MSG_PEERS with address kind 4", key, hexBytes("0500000001" + "0001" + "04" + "c0000207" + "1ae1" + "00"), "peer_kind");
         invalidMessage(vs, "MSG_PEERS with an IP literal as a name", key,
                 concat(hexBytes("0500000001" + "0001" + "03" + "0009"), "192.0.2.7".getBytes(StandardCharsets.US_ASCII), hexBytes("1ae1" + "00")), "peer_name");
+        String onion = PeerName.onionOf(fixed("onion service"));
+        String[][] badNames = {
+                {"127.1", "a shortened IPv4 address"},
+                {"2130706433", "an IPv4 address as one decimal number"},
+                {"0x7f000001", "an IPv4 address in hex"},
+                {"1.2.3.256", "a dotted quad out of range"},
+                {"01.2.3.4", "a dotted quad with a leading zero"},
+                {"example.0x1f", "a name whose last label is a hex number"},
+                {"[::1]", "an IPv6 address in brackets"},
+                {"fe80::1%eth0", "an IPv6 address with a zone id"},
+                {"example.org.", "a DNS name with a trailing dot"},
+                {"a..example.org", "a DNS name with an empty label"},
+                {"-a.example.org", "a DNS label starting with '-'"},
+                {"a_b.example.org", "a DNS name with '_'"},
+                {"x".repeat(64) + ".org", "a DNS label of 64 characters"},
+                {("a".repeat(63) + ".").repeat(4).substring(0, 254), "a DNS name of 254 characters"},
+                {onion.toUpperCase(java.util.Locale.ROOT).replace(".ONION", ".onion"), "an onion name in upper case"},
+                {onion.substring(1), "an onion name of 55 characters"},
+                {(onion.charAt(0) == 'a' ? "b" : "a") + onion.substring(1), "an onion name with a wrong checksum"},
+                {"www." + onion, "a name below an onion name"},
+                {"ukeu3k5oycgaauneqgtnvselmt4yemvoilkln7jpvamvfx7dnkd.b32.i2p", "a .b32.i2p name of 51 characters"},
+                {destination().substring(0, PeerName.MIN_DESTINATION_LENGTH + 1), "a truncated I2P destination"},
+        };
+        for (String[] bad : badNames) {
+            invalidMessage(vs, "MSG_PEERS with a name that is not one: " + bad[1], key, peerName(bad[0], 6881), "peer_name");
+        }
+        invalidMessage(vs, "MSG_PEERS: IPv4 peer with port 0", key, hexBytes("0500000001" + "0001" + "01" + "c0000207" + "0000" + "00"), "peer_port");
+        invalidMessage(vs, "MSG_PEERS: IPv6 peer with port 0", key, hexBytes("0500000001" + "0001" + "02" + "20010db8000000000000000000000001" + "0000" + "00"), "peer_port");
+        invalidMessage(vs, "MSG_PEERS: DNS name with port 0", key, peerName("peer.example.org", 0), "peer_port");
+        invalidMessage(vs, "MSG_PEERS: onion name with port 0", key, peerName(onion, 0), "peer_port");
+        invalidMessage(vs, "MSG_PEERS: .b32.i2p name with a port", key, peerName("ukeu3k5oycgaauneqgtnvselmt4yemvoilkln7jpvamvfx7dnkdq.b32.i2p", 6881), "peer_port");
+        invalidMessage(vs, "MSG_PEERS: I2P address-book name with a port", key, peerName("tracker.i2p", 1), "peer_port");
+        invalidMessage(vs, "MSG_PEERS: I2P destination with a port", key, peerName(destination(), 1), "peer_port");
         invalidMessage(vs, "MSG_PEERS with a 31-byte key", key, hexBytes("0500000001" + "0001" + "01" + "c0000207" + "1ae1" + "1f") , "peer_key_length");
         invalidMessage(vs, "MSG_PUBLISH with a 65-byte salt", key, concat(hexBytes("0600000001"), ch1, u64(1), hexBytes("41"), new byte[65]), "salt_length");
         invalidMessage(vs, "MSG_PUBLISH with a 1001-byte value", key,
                 concat(hexBytes("0600000001"), ch1, u64(1), hexBytes("00"), new byte[64], hexBytes("03e9")), "value_length");
+        String[][] badValues = {{"3:ab", "a truncated string"}, {"i1ei2e", "two values"}, {"d1:bi1e1:ai2ee", "dictionary keys out of order"},
+                {"i01e", "an integer with a leading zero"}, {"x", "not bencode at all"}};
+        for (String[] bad : badValues) {
+            byte[] value = bad[0].getBytes(StandardCharsets.US_ASCII);
+            invalidMessage(vs, "MSG_PUBLISH whose value is not valid bencode: " + bad[1], key,
+                    concat(hexBytes("0600000001"), ch1, u64(1), hexBytes("00"), fixed("sig", 64), new byte[] {0, (byte) value.length}, value), "value");
+        }
         invalidMessage(vs, "MSG_ANNOUNCE of no blobs", key, hexBytes("0700000000" + "0000"), "id_count");
         invalidMessage(vs, "MSG_OK with a body", key, hexBytes("0800000001" + "00"), "end");
         invalidMessage(vs, "MSG_DHT_QUERY with node kind 5", key, concat(hexBytes("0900000001" + "05"), krpc), "node_kind");
@@ -199,6 +246,19 @@ final class TransportVectors {
         invalidMessage(vs, "MSG_ERROR with invalid UTF-8", key, hexBytes("ff00000001" + "0002" + "0002" + "c328"), "text");
         invalidMessage(vs, "MSG_ERROR text longer than declared", key, hexBytes("ff00000001" + "0002" + "0001" + "4142"), "end");
         return suite("framing", vs);
+    }
+
+    /** MSG_PEERS (id 1) with one kind-3 entry, no key. */
+    private static byte[] peerName(String name, int port) {
+        byte[] n = name.getBytes(StandardCharsets.US_ASCII);
+        return concat(hexBytes("0500000001" + "0001" + "03"), new byte[] {(byte) (n.length >> 8), (byte) n.length}, n,
+                new byte[] {(byte) (port >> 8), (byte) port, 0});
+    }
+
+    /** A public I2P destination in I2P base64: fixed key fields and an Ed25519 key certificate (5.4), 524 characters. */
+    static String destination() {
+        byte[] d = concat(fixed("i2p destination", 384), hexBytes("050004" + "0007" + "0004"));
+        return java.util.Base64.getEncoder().encodeToString(d).replace('+', '-').replace('/', '~');
     }
 
     private static void valid(List<JsonObject> vs, String name, byte[] key, long nonce, Message... messages) {

@@ -260,6 +260,17 @@ class ManifestVectorsTest {
         v.add(invalidPointer("size beyond 64 MiB", 1, ascii(s.replace("1:ni2149205e", "1:ni67108865e")), null, "pointer.n"));
         String si = new String(index.encode(), StandardCharsets.ISO_8859_1);
         v.add(invalidPointer("index without its key 'x'", 3, ascii(si.substring(0, si.indexOf("1:x32:")) + "e"), null, "pointer.x"));
+        String blist = s.substring(s.indexOf("1:bl"), s.indexOf("e1:k32:") + 1);
+        String xpart = si.substring(si.indexOf("1:x32:"), si.length() - 1);
+        String ipart = si.substring(si.indexOf("1:i32:"), si.indexOf("1:k32:"));
+        String kn = s.substring(s.indexOf("1:k32:"), s.length() - 1); // k, n, v
+        v.add(invalidPointer("both 'b' and 'i'", 1, ascii("d" + blist + ipart + kn + "e"), null, "pointer.i"));
+        v.add(invalidPointer("both 'b' and 'i', with 'x'", 1, ascii("d" + blist + ipart + kn + xpart + "e"), null, "pointer.i"));
+        v.add(invalidPointer("'b' with an index key 'x'", 1, ascii("d" + blist + kn + xpart + "e"), null, "pointer.x"));
+        v.add(invalidPointer("neither 'b' nor 'i'", 1, ascii("d" + kn + "e"), null, "pointer.b"));
+        v.add(invalidPointer("'x' alone, without 'i' or 'b'", 1, ascii("d" + kn + xpart + "e"), null, "pointer.x"));
+        v.add(invalidPointer("the wrapped form: the pointer's encoding as a byte string, not the dictionary itself", 1,
+                ascii(body.length + ":" + s), null, "pointer"));
         v.add(invalidPointer("not canonical: keys out of order", 1,
                 ascii("d1:k32:" + "\u0011".repeat(32) + "1:bl" + ids.stream().map(id -> "32:" + new String(java.util.HexFormat.of().parseHex(id), StandardCharsets.ISO_8859_1)).reduce("", String::concat)
                         + "e1:ni2149205e1:vi1ee"), null, "pointer"));

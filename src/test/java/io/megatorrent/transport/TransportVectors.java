@@ -326,6 +326,62 @@ final class TransportVectors {
         return out.toByteArray();
     }
 
+    // ------------------------------------------------------------------ session
+
+    /** Sequences of messages on one connection, as one side sees them (4.5, rules across messages). */
+    static JsonObject session() {
+        byte[] id = Arrays.copyOf(fixed("blob"), 20);
+        Message hello = new Message.Hello(6, 6881, List.of());
+        byte[] value = "d1:ai1ee".getBytes(StandardCharsets.US_ASCII);
+        Message publish = new Message.Publish(5, fixed("channel 1"), 1, new byte[0], fixed("sig", 64), value);
+        List<JsonObject> vs = new ArrayList<>();
+        session(vs, "MSG_HELLO each way, two requests answered out of order", true, null,
+                peer(hello), us(hello), us(new Message.Request(1, id)), us(new Message.Request(2, id)),
+                peer(new Message.Data(2, fixed("data", 100))), peer(new Message.Error(1, Message.Error.NOT_FOUND, "not held")));
+        session(vs, "the peer's requests, each answered once; an answered id may be used again", true, null,
+                peer(hello), peer(new Message.FindPeers(5, id)), us(new Message.Peers(5, List.of())), peer(publish), us(new Message.Ok(5)));
+        session(vs, "messages that are neither request nor answer: MSG_ANNOUNCE, id-0 MSG_PEERS, MSG_HELLO again, id-0 MSG_ERROR", true, null,
+                peer(hello), peer(new Message.Announce(List.of(id))), peer(new Message.Peers(0, List.of())), peer(hello),
+                peer(new Message.Error(0, Message.Error.BUSY, "closing")));
+        session(vs, "an answer that comes late still matches: our request stays outstanding until answered", true, null,
+                us(hello), us(new Message.Request(9, id)), peer(hello), peer(new Message.Announce(List.of(id))), peer(new Message.Data(9, fixed("data", 10))));
+        session(vs, "the same id in both directions is two requests", true, null,
+                peer(hello), us(new Message.Request(3, id)), peer(new Message.Request(3, id)), peer(new Message.Data(3, fixed("data", 10))),
+                us(new Message.Data(3, fixed("data", 10))));
+        session(vs, "a request before MSG_HELLO", false, "type", peer(new Message.Request(1, id)));
+        session(vs, "an answer before MSG_HELLO", false, "type", us(new Message.Request(1, id)), peer(new Message.Data(1, fixed("data", 10))));
+        session(vs, "MSG_ANNOUNCE before MSG_HELLO", false, "type", peer(new Message.Announce(List.of(id))));
+        session(vs, "an id reused while its request is outstanding", false, "request_id",
+                peer(hello), peer(new Message.Request(4, id)), peer(new Message.FindPeers(4, id)));
+        session(vs, "an answer to a request never sent", false, "request_id", peer(hello), peer(new Message.Data(8, fixed("data", 10))));
+        session(vs, "a request answered twice", false, "request_id",
+                us(new Message.Request(2, id)), peer(hello), peer(new Message.Data(2, fixed("data", 10))), peer(new Message.Error(2, Message.Error.NOT_FOUND, "")));
+        session(vs, "an answer carrying the id of the peer's own request", false, "request_id",
+                peer(hello), peer(new Message.Request(6, id)), peer(new Message.Ok(6)));
+        session(vs, "MSG_PEERS with an id that is not outstanding", false, "request_id", peer(hello), peer(new Message.Peers(11, List.of())));
+        List<Object[]> many = new ArrayList<>();
+        many.add(peer(hello));
+        for (int i = 1; i <= SessionRules.MAX_OUTSTANDING + 1; i++) many.add(peer(new Message.FindPeers(i, id)));
+        session(vs, "1025 requests outstanding (1024 are allowed)", false, "request_id", many.toArray(new Object[0][]));
+        return suite("session", vs);
+    }
+
+    private static Object[] us(Message m) {
+        return new Object[] {"us", m};
+    }
+
+    private static Object[] peer(Message m) {
+        return new Object[] {"peer", m};
+    }
+
+    private static void session(List<JsonObject> vs, String name, boolean valid, String field, Object[]... messages) {
+        List<JsonObject> entries = new ArrayList<>();
+        for (Object[] e : messages) entries.add(JsonObject.builder().put("from", (String) e[0]).put("message", hex(Message.encode((Message) e[1]))).build());
+        JsonObject.Builder b = JsonObject.builder().put("name", name).put("messages", array(entries)).put("valid", valid);
+        if (!valid) b.put("error_field", field);
+        vs.add(b.build());
+    }
+
     private static JsonObject suite(String name, List<JsonObject> vectors) {
         return JsonObject.builder().put("suite", name).put("source", SOURCE).put("vectors", array(vectors)).build();
     }

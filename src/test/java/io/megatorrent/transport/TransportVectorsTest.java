@@ -56,6 +56,22 @@ class TransportVectorsTest {
     }
 
     @Test
+    void sessionVectorsAreCurrentAndPass() throws Exception {
+        JsonObject g = TransportVectors.session();
+        checkOrWrite("session.json", g);
+        runs(vectorFile("session.json"), g.array("vectors").items().size());
+        // The runner really checks: a valid sequence cut before its last answer's request fails.
+        String text = Files.readString(vectorFile("session.json"));
+        Path copy = Files.createTempFile("session", ".json");
+        try {
+            Files.writeString(copy, text.replaceFirst("\"valid\": true", "\"valid\": false, \"error_field\": \"type\""));
+            assertEquals(1, Conformance.runFile(copy).failed());
+        } finally {
+            Files.delete(copy);
+        }
+    }
+
+    @Test
     void cacophonyVectorsPass() {
         Path file = Peers.sharedVectors().resolve("noise-cacophony.json");
         Assumptions.assumeTrue(Files.exists(file), "external vectors not present at " + file);

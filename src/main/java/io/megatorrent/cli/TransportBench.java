@@ -80,27 +80,43 @@ final class TransportBench {
         return new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
     }
 
-    /** Sends {@code total} bytes as MSG_DATA; the receiver answers MSG_OK after the last byte. */
+    /**
+     * Sends {@code total} bytes as MSG_DATA answering the receiver's MSG_REQUESTs (the session
+     * rules of 4.5 allow no unrequested data); the receiver keeps 16 requests outstanding, as
+     * a downloader does, and answers the sender's final MSG_FIND_PEERS with MSG_OK.
+     */
     private static double noise(byte[] chunk, long total) throws Exception {
         X25519.KeyPair server = X25519.generate();
         X25519.KeyPair client = X25519.generate();
         Connection.Timeouts timeouts = new Connection.Timeouts(Duration.ofSeconds(10), Duration.ofSeconds(60));
+        long count = (total + chunk.length - 1) / chunk.length;
+        int window = 16;
+        Message.Hello hello = new Message.Hello(Message.PROTOCOL_VERSION, 0, java.util.List.of());
+        byte[] blobId = new byte[Message.ID_LENGTH];
         try (Listener l = Listener.open(loopback(), server, timeouts, c -> {
-            long got = 0;
-            while (got < total) {
-                if (!(c.receive() instanceof Message.Data d)) throw new IOException("expected MSG_DATA");
-                got += d.blob().length;
+            c.send(hello);
+            if (!(c.receive() instanceof Message.Hello)) throw new IOException("expected MSG_HELLO");
+            long asked = 0;
+            while (asked < Math.min(window, count)) c.send(new Message.Request((int) ++asked, blobId));
+            for (long got = 0; got < count; got++) {
+                if (!(c.receive() instanceof Message.Data)) throw new IOException("expected MSG_DATA");
+                if (asked < count) c.send(new Message.Request((int) ++asked, blobId));
             }
-            c.send(new Message.Ok(1));
+            if (!(c.receive() instanceof Message.FindPeers f)) throw new IOException("expected MSG_FIND_PEERS");
+            c.send(new Message.Ok(f.requestId()));
             c.receive();
         })) {
             InetSocketAddress a = l.localAddress();
             try (Connection c = Connection.connect(new TcpDialer(), new PeerTarget(null,
                     new PeerAddress(a.getAddress().getHostAddress(), a.getPort())), client, timeouts)) {
+                c.send(hello);
+                if (!(c.receive() instanceof Message.Hello)) throw new IOException("expected MSG_HELLO");
                 long start = System.nanoTime();
-                for (long sent = 0; sent < total; sent += chunk.length) {
-                    c.send(new Message.Data(1, chunk));
+                for (long sent = 0; sent < count; sent++) {
+                    if (!(c.receive() instanceof Message.Request r)) throw new IOException("expected MSG_REQUEST");
+                    c.send(new Message.Data(r.requestId(), chunk));
                 }
+                c.send(new Message.FindPeers(c.nextRequestId(), blobId));
                 if (!(c.receive() instanceof Message.Ok)) throw new IOException("receiver did not confirm");
                 return total / ((System.nanoTime() - start) / 1e9) / 1e6;
             }

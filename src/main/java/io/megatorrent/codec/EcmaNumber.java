@@ -10,7 +10,7 @@ final class EcmaNumber {
         if (Double.isNaN(v) || Double.isInfinite(v)) throw new IllegalArgumentException("JSON has no NaN or Infinity");
         if (v == 0) return "0"; // also -0
         // Double.toString gives the shortest round-tripping digits (JDK 19+); re-spell them as ES does.
-        BigDecimal d = new BigDecimal(Double.toString(Math.abs(v))).stripTrailingZeros();
+        BigDecimal d = shortest(Math.abs(v));
         String digits = d.unscaledValue().toString();
         int k = digits.length();
         int n = k - d.scale(); // value = 0.digits * 10^n
@@ -29,5 +29,25 @@ final class EcmaNumber {
             sb.append('e').append(e < 0 ? '-' : '+').append(Math.abs(e));
         }
         return sb.toString();
+    }
+
+    /**
+     * The shortest decimal that reads back as {@code x} (x > 0), the one closest to x among those
+     * (ECMAScript Number::toString, step 5). Double.toString is that, except that it never prints
+     * fewer than two significant digits: where one digit round-trips but a two-digit decimal lies
+     * closer (Double.MIN_VALUE: 5e-324 vs 4.9e-324; 1e-323 vs 9.9e-324), it prints the two.
+     */
+    private static BigDecimal shortest(double x) {
+        BigDecimal d = new BigDecimal(Double.toString(x)).stripTrailingZeros();
+        if (d.precision() != 2) return d;
+        BigDecimal exact = new BigDecimal(x);
+        BigDecimal best = null;
+        for (java.math.RoundingMode mode : new java.math.RoundingMode[] {java.math.RoundingMode.FLOOR, java.math.RoundingMode.CEILING}) {
+            BigDecimal one = d.round(new java.math.MathContext(1, mode));
+            if (one.signum() <= 0 || Double.parseDouble(one.toString()) != x) continue;
+            int closer = best == null ? -1 : one.subtract(exact).abs().compareTo(best.subtract(exact).abs());
+            if (closer < 0 || (closer == 0 && one.unscaledValue().testBit(0) == false)) best = one; // a tie goes to the even digit
+        }
+        return best == null ? d : best.stripTrailingZeros();
     }
 }

@@ -37,7 +37,9 @@ public final class Conformance {
             Map.entry("framing", new TransportSuite()),
             Map.entry("blob", new BlobSuite()),
             Map.entry("manifest", new ManifestSuite()),
-            Map.entry("pointer", new ManifestSuite()));
+            Map.entry("pointer", new ManifestSuite()),
+            Map.entry("uri", new UriSuite()),
+            Map.entry("session", new SessionSuite()));
 
     /** Verdict on one file. */
     public record FileResult(Path file, String format, int passed, int failed, List<String> failures) {}

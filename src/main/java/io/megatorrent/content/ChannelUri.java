@@ -1,8 +1,11 @@
 package io.megatorrent.content;
 
 import io.megatorrent.codec.Hex;
+import io.megatorrent.dht.NodeInfo;
+import io.megatorrent.transport.PeerName;
 import java.net.Inet6Address;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.List;
@@ -28,6 +31,11 @@ public record ChannelUri(byte[] publicKey, byte[] readKey, List<Bootstrap> boots
         public Bootstrap {
             if (port < 1 || port > 65535) throw new IllegalArgumentException("port must be 1..65535, got " + port);
             host = host.toLowerCase(Locale.ROOT);
+            if (host.indexOf(':') >= 0) {
+                String canonical = canonicalIpv6(host);
+                if (canonical == null) throw new IllegalArgumentException("bad IPv6 address '" + host + "'");
+                host = canonical;
+            }
         }
 
         /** host:port, with the IPv6 host in brackets. */
@@ -110,6 +118,7 @@ public record ChannelUri(byte[] publicKey, byte[] readKey, List<Bootstrap> boots
         int q = rest.indexOf('?');
         String keys = q < 0 ? rest : rest.substring(0, q);
         String query = q < 0 ? null : rest.substring(q + 1);
+        if (keys.indexOf('/') >= 0) throw new ChannelUriException("a path ('/') is not allowed after the keys");
         int sep = keys.indexOf(':');
         byte[] publicKey = key(sep < 0 ? keys : keys.substring(0, sep), "public key");
         byte[] readKey = sep < 0 ? null : key(keys.substring(sep + 1), "read key");
@@ -123,7 +132,9 @@ public record ChannelUri(byte[] publicKey, byte[] readKey, List<Bootstrap> boots
                 if (!name.equals("bootstrap")) throw new ChannelUriException("unknown parameter '" + name + "' (known: bootstrap)");
                 if (eq < 0) throw new ChannelUriException("parameter 'bootstrap' needs a value host:port");
                 if (nodes.size() == MAX_BOOTSTRAP) throw new ChannelUriException("more than " + MAX_BOOTSTRAP + " bootstrap parameters");
-                nodes.add(bootstrap(percentDecode(param.substring(eq + 1))));
+                Bootstrap node = bootstrap(percentDecode(param.substring(eq + 1)));
+                if (nodes.contains(node)) throw new ChannelUriException("bootstrap '" + node.hostPort() + "' given twice");
+                nodes.add(node);
             }
         }
         return new ChannelUri(publicKey, readKey, nodes);
@@ -198,47 +209,62 @@ public record ChannelUri(byte[] publicKey, byte[] readKey, List<Bootstrap> boots
         return p;
     }
 
+    /**
+     * A dotted quad (four decimal octets 0..255, no leading zeros), or a DNS name by the grammar
+     * of {@link PeerName#dnsProblem}: a host whose last label is numeric is an IPv4 address to
+     * resolvers, so it must be the dotted quad. DHT nodes are reached over UDP, which Tor and I2P
+     * do not carry: {@code .onion} and {@code .i2p} names are refused.
+     */
     private static void checkHostName(String host, String hostPort) throws ChannelUriException {
         if (host.isEmpty()) throw new ChannelUriException("bootstrap '" + hostPort + "': empty host");
         if (host.length() > MAX_HOST_LENGTH) throw new ChannelUriException("bootstrap '" + hostPort + "': host longer than " + MAX_HOST_LENGTH);
-        String[] labels = host.split("\\.", -1);
-        boolean numeric = true;
-        for (String label : labels) {
-            if (label.isEmpty() || label.length() > 63 || label.startsWith("-") || label.endsWith("-")) {
-                throw new ChannelUriException("bootstrap '" + hostPort + "': bad host name '" + host + "'");
-            }
-            for (int i = 0; i < label.length(); i++) {
-                char c = label.charAt(i);
-                boolean ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-';
-                if (!ok) throw new ChannelUriException("bootstrap '" + hostPort + "': bad character '" + c + "' in host '" + host + "'");
-                if (c < '0' || c > '9') numeric = false;
-            }
+        for (int i = 0; i < host.length(); i++) {
+            char c = host.charAt(i);
+            boolean ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '.';
+            if (!ok) throw new ChannelUriException("bootstrap '" + hostPort + "': bad character '" + c + "' in host '" + host + "'");
         }
-        if (numeric) {
-            // All-digit labels are an IPv4 address, never a name: it must be a proper dotted quad.
-            if (labels.length != 4) throw new ChannelUriException("bootstrap '" + hostPort + "': bad IPv4 address '" + host + "'");
+        String[] labels = host.split("\\.", -1);
+        String last = labels[labels.length - 1];
+        if (!last.isEmpty() && !PeerName.isDnsName(last)) {
+            // Ends in a number: an IPv4 address, never a name; it must be a proper dotted quad.
+            boolean quad = labels.length == 4;
             for (String label : labels) {
-                if (label.length() > 3 || (label.length() > 1 && label.charAt(0) == '0') || Integer.parseInt(label) > 255) {
-                    throw new ChannelUriException("bootstrap '" + hostPort + "': bad IPv4 address '" + host + "'");
-                }
+                quad &= !label.isEmpty() && label.length() <= 3 && label.chars().allMatch(c -> c >= '0' && c <= '9')
+                        && (label.length() == 1 || label.charAt(0) != '0') && Integer.parseInt(label) <= 255;
             }
+            if (!quad) throw new ChannelUriException("bootstrap '" + hostPort + "': bad IPv4 address '" + host + "'");
+            return;
+        }
+        String problem = PeerName.dnsProblem(host);
+        if (problem != null) throw new ChannelUriException("bootstrap '" + hostPort + "': bad host name '" + host + "': " + problem);
+        String lower = host.toLowerCase(Locale.ROOT);
+        if (lower.endsWith(".onion") || lower.endsWith(".i2p")) {
+            throw new ChannelUriException("bootstrap '" + hostPort + "': a DHT node is reached over UDP, not over Tor or I2P");
+        }
+    }
+
+    /** RFC 5952 text of an IPv6 literal of hex digits and colons only; null if it is not one (or is IPv4-mapped). */
+    static String canonicalIpv6(String host) {
+        boolean ok = host.length() >= 2 && host.length() <= 39 && host.indexOf(':') >= 0;
+        for (int i = 0; ok && i < host.length(); i++) {
+            char c = host.charAt(i);
+            ok = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F') || c == ':';
+        }
+        if (!ok) return null;
+        try {
+            // The bracketed form is parsed as a literal: the JDK never resolves it through DNS.
+            if (!(InetAddress.getByName("[" + host + "]") instanceof Inet6Address a)) return null;
+            String hostPort = NodeInfo.format(new InetSocketAddress(a, 1));
+            return hostPort.substring(1, hostPort.lastIndexOf(']'));
+        } catch (UnknownHostException e) {
+            return null;
         }
     }
 
     private static void checkIpv6(String host, String hostPort) throws ChannelUriException {
-        boolean ok = host.length() >= 2 && host.length() <= 45 && host.indexOf(':') >= 0;
-        for (int i = 0; ok && i < host.length(); i++) {
-            char c = host.charAt(i);
-            ok = Character.digit(c, 16) >= 0 && c <= 'f' || (c >= 'A' && c <= 'F') || c == ':' || c == '.';
+        if (canonicalIpv6(host) == null) {
+            throw new ChannelUriException("bootstrap '" + hostPort + "': bad IPv6 address '" + host
+                    + "' (hex digits and colons only: no zone id, no dotted IPv4 part, not IPv4-mapped)");
         }
-        if (ok) {
-            try {
-                // The bracketed form is parsed as a literal: the JDK never resolves it through DNS.
-                ok = InetAddress.getByName("[" + host + "]") instanceof Inet6Address;
-            } catch (UnknownHostException e) {
-                ok = false;
-            }
-        }
-        if (!ok) throw new ChannelUriException("bootstrap '" + hostPort + "': bad IPv6 address '" + host + "'");
     }
 }

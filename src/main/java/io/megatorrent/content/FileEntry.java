@@ -65,6 +65,11 @@ public record FileEntry(String name, long size, List<String> blobIds, byte[] fil
 
     /** Parses and checks an entry; the error names the first bad field. */
     public static FileEntry fromJson(JsonObject o) throws CodecException {
+        for (String member : o.members().keySet()) {
+            if (!member.equals("name") && !member.equals("size") && !member.equals("blobs") && !member.equals("key")) {
+                throw new CodecException("field '" + member + "' is not a member of a file entry", 0);
+            }
+        }
         String name = o.string("name");
         long size = o.integer("size");
         if (size < 0) throw new CodecException("field 'size' must not be negative", 0);
@@ -78,7 +83,11 @@ public record FileEntry(String name, long size, List<String> blobIds, byte[] fil
         if (ids.size() != chunkCount(size)) {
             throw new CodecException("field 'blobs' has " + ids.size() + " ids, a file of " + size + " bytes needs " + chunkCount(size), 0);
         }
-        byte[] key = Hex.decode(o.string("key"), FILE_KEY_LENGTH, "field 'key'");
+        String keyHex = o.string("key");
+        if (keyHex.length() != 2 * FILE_KEY_LENGTH || !keyHex.chars().allMatch(c -> (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) {
+            throw new CodecException("field 'key' must be 64 lowercase hex digits (a 32-byte file key)", 0);
+        }
+        byte[] key = Hex.decode(keyHex, FILE_KEY_LENGTH, "field 'key'");
         return new FileEntry(name, size, ids, key);
     }
 }

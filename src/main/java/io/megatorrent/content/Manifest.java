@@ -184,6 +184,10 @@ public record Manifest(byte[] publicKey, long seq, long timestamp, Content conte
                 } catch (CodecException x) {
                     throw new ManifestException("ciphertext", "plaintext is not a JSON object: " + x.getMessage());
                 }
+                // One byte string per meaning: the plaintext is exactly its canonical form (6.5).
+                if (!java.util.Arrays.equals(plaintext, Json.canonical(o))) {
+                    throw new ManifestException("ciphertext", "plaintext is not in RFC 8785 canonical form");
+                }
                 requireOnly(o, PLAINTEXT_FIELDS, "ciphertext.");
                 if (!(o.get("collections").orElse(null) instanceof JsonArray a)) {
                     throw new ManifestException("ciphertext.collections", "missing or not an array");

@@ -180,7 +180,8 @@ public record ManifestPointer(long size, byte[] manifestKey, Locator locator) {
         long count = FileEntry.chunkCount(size);
         Locator locator;
         if (d.has("b")) {
-            if (d.has("i") || d.has("x")) throw new ManifestException("pointer.i", "present together with 'b'");
+            if (d.has("i")) throw new ManifestException("pointer.i", "present together with 'b'");
+            if (d.has("x")) throw new ManifestException("pointer.x", "present together with 'b' (an index key without an index)");
             if (!(d.entries().get(BBytes.of("b")) instanceof BList list)) throw new ManifestException("pointer.b", "not a list");
             if (list.items().size() != count) {
                 throw new ManifestException("pointer.b", list.items().size() + " blob ids, a manifest of " + size + " bytes has " + count);
@@ -197,6 +198,8 @@ public record ManifestPointer(long size, byte[] manifestKey, Locator locator) {
             byte[] index = bytes(d, "i", BLOB_ID_LENGTH);
             byte[] indexKey = bytes(d, "x", KEY_LENGTH);
             locator = new Index(Hex.encode(index), indexKey);
+        } else if (d.has("x")) {
+            throw new ManifestException("pointer.x", "an index key without 'i' (and no 'b')");
         } else {
             throw new ManifestException("pointer.b", "missing (neither 'b' nor 'i' present)");
         }

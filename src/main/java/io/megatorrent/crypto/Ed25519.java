@@ -19,8 +19,9 @@ import java.util.Set;
 
 /**
  * Ed25519 (RFC 8032) from the JDK, with strict verification: besides the JDK's own checks
- * (S must be below the group order), public keys of small order are rejected, since a
- * signature under such a key can be valid for many messages.
+ * (S below the group order, the cofactorless equation), non-canonical encodings of A and R and
+ * points of small order are rejected, since a signature under such a key can be valid for many
+ * messages and lenient verifiers differ on them.
  */
 public final class Ed25519 {
     public static final int SEED_LENGTH = 32;
@@ -86,10 +87,17 @@ public final class Ed25519 {
         }
     }
 
-    /** True only for a valid signature under a public key that is not of small order. */
+    /**
+     * True only for a valid signature by the strict rules of PROTOCOL_FINAL.md section 2: the
+     * cofactorless equation [S]B = R + [k]A (the JDK's), S below L, A and R canonically encoded
+     * (y below p) and neither of small order. Each rule closes a case where two verifiers would
+     * disagree, so a dishonest signer cannot make one node accept what another rejects.
+     */
     public static boolean verify(byte[] publicKey, byte[] message, byte[] signature) {
         if (publicKey.length != PUBLIC_KEY_LENGTH || signature.length != SIGNATURE_LENGTH) return false;
-        if (SmallOrder.contains(publicKey)) return false;
+        byte[] r = Arrays.copyOf(signature, 32);
+        if (!SmallOrder.isCanonical(publicKey) || !SmallOrder.isCanonical(r)) return false;
+        if (SmallOrder.contains(publicKey) || SmallOrder.contains(r)) return false;
         try {
             PublicKey key = KeyFactory.getInstance("Ed25519").generatePublic(
                     new X509EncodedKeySpec(concat(SPKI_PREFIX, publicKey)));
@@ -140,6 +148,14 @@ public final class Ed25519 {
         private static final BigInteger L = BigInteger.TWO.pow(252).add(new BigInteger("27742317777372353535851937790883648493"));
         private static final BigInteger SQRT_M1 = BigInteger.TWO.modPow(P.subtract(BigInteger.ONE).shiftRight(2), P);
         private static final Set<BigInteger> TORSION_Y = torsionY();
+
+        /** The encoded y (sign bit cleared) is below p: the one encoding of its point. */
+        static boolean isCanonical(byte[] encoded) {
+            byte[] be = new byte[32];
+            for (int i = 0; i < 32; i++) be[i] = encoded[31 - i];
+            be[0] &= 0x7f;
+            return new BigInteger(1, be).compareTo(P) < 0;
+        }
 
         static boolean contains(byte[] encoded) {
             byte[] be = new byte[32];

@@ -55,6 +55,8 @@ public final class Connection implements Closeable {
     private final Framing.Opener opener;
     private final ReentrantLock writeLock = new ReentrantLock();
     private final AtomicInteger nextRequestId = new AtomicInteger();
+    /** HELLO first, request ids matched to answers (4.5): checked on every message received. */
+    private final SessionRules rules = new SessionRules();
     private final long idleNanos;
     /** When the current write last made progress (System.nanoTime), or 0 when not writing. */
     private volatile long writeProgress;
@@ -294,6 +296,7 @@ public final class Connection implements Closeable {
         writeLock.lock();
         try {
             if (closed) throw new IOException("connection to " + peer + " is closed");
+            rules.sending(message);
             sealer.write(head, body, (buf, off, len) -> {
                 ByteBuffer b = ByteBuffer.wrap(buf, off, len);
                 while (b.hasRemaining()) {
@@ -319,6 +322,7 @@ public final class Connection implements Closeable {
         try {
             Message m = opener.readMessage(in);
             if (m == null) close();
+            else rules.received(m);
             return m;
         } catch (ProtocolException e) {
             LOG.log(Level.DEBUG, "dropping {0}: {1}", peer, e.getMessage());

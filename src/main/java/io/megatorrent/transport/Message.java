@@ -69,6 +69,16 @@ public sealed interface Message {
         return b.clone();
     }
 
+    /** True when {@code b} is exactly one value in strict bencode (section 1.1), as BEP 44's {@code v} must be. */
+    private static boolean isBencode(byte[] b) {
+        try {
+            io.megatorrent.codec.Bencode.decode(b);
+            return true;
+        } catch (io.megatorrent.codec.CodecException e) {
+            return false;
+        }
+    }
+
     /** A channel's latest sequence number this node knows, gossiped in MSG_HELLO. */
     record ChannelSeq(byte[] publicKey, long seq) {
         public ChannelSeq {
@@ -143,12 +153,16 @@ public sealed interface Message {
     record PeerEntry(PeerAddress address, byte[] staticKey) {
         public PeerEntry {
             if (staticKey != null) staticKey = requireLength(staticKey, KEY_LENGTH, KEY_LENGTH, "static key");
+            boolean hasPort = true;
             if (!MessageReader.isIpLiteral(address.host())) {
                 for (int i = 0; i < address.host().length(); i++) {
                     char c = address.host().charAt(i);
                     if (c <= 0x20 || c >= 0x7F) throw new IllegalArgumentException("host name must be printable ASCII");
                 }
+                hasPort = PeerName.kind(address.host()).hasPort();
             }
+            if (hasPort && address.port() == 0) throw new IllegalArgumentException("port 0: only an I2P peer has no port");
+            if (!hasPort && address.port() != 0) throw new IllegalArgumentException("an I2P peer has no port: must be 0");
         }
 
         @Override
@@ -174,6 +188,7 @@ public sealed interface Message {
             salt = requireLength(salt, 0, MAX_SALT_LENGTH, "salt");
             signature = requireLength(signature, SIGNATURE_LENGTH, SIGNATURE_LENGTH, "signature");
             value = requireLength(value, 1, MAX_VALUE_LENGTH, "value");
+            if (!isBencode(value)) throw new IllegalArgumentException("value must be one canonical bencoded value");
         }
 
         @Override
@@ -222,6 +237,7 @@ public sealed interface Message {
             salt = requireLength(salt, 0, MAX_SALT_LENGTH, "salt");
             signature = requireLength(signature, SIGNATURE_LENGTH, SIGNATURE_LENGTH, "signature");
             value = requireLength(value, 1, MAX_VALUE_LENGTH, "value");
+            if (!isBencode(value)) throw new IllegalArgumentException("value must be one canonical bencoded value");
         }
 
         @Override
@@ -491,7 +507,9 @@ public sealed interface Message {
                 byte[] salt = r.bytes("salt", saltLength);
                 byte[] sig = r.bytes("signature", SIGNATURE_LENGTH);
                 int valueLength = r.count("value_length", 1, MAX_VALUE_LENGTH);
+                int valueAt = r.pos;
                 byte[] value = r.bytes("value", valueLength);
+                if (!isBencode(value)) throw new ProtocolException("value", valueAt, "not one canonical bencoded value (BEP 44 'v')");
                 yield type == PUBLISH ? new Publish(id, key, seq, salt, sig, value) : new Pointer(id, key, seq, salt, sig, value);
             }
             case GET_POINTER -> new GetPointer(r.requireId(id, true), r.bytes("channel_key", KEY_LENGTH));

@@ -145,6 +145,7 @@ final class MessageReader {
         int at = pos;
         int kind = u8("peer_kind");
         String host;
+        PeerName.Kind nameKind = null;
         switch (kind) {
             case Message.PEER_IPV4, Message.PEER_IPV6 -> {
                 byte[] ip = bytes("peer_ip", kind == Message.PEER_IPV4 ? 4 : 16);
@@ -159,10 +160,19 @@ final class MessageReader {
                 }
                 host = new String(name, StandardCharsets.US_ASCII);
                 if (isIpLiteral(host)) throw new ProtocolException("peer_name", nameAt + 2, "an IP literal must use kind 1 or 2");
+                try {
+                    nameKind = PeerName.kind(host);
+                } catch (IllegalArgumentException e) {
+                    throw new ProtocolException("peer_name", nameAt + 2, e.getMessage());
+                }
             }
             default -> throw new ProtocolException("peer_kind", at, "must be 1, 2 or 3, got " + kind);
         }
+        int portAt = pos;
         int port = u16("peer_port");
+        boolean hasPort = nameKind == null || nameKind.hasPort();
+        if (hasPort && port == 0) throw new ProtocolException("peer_port", portAt, "port 0: only an I2P peer has no port");
+        if (!hasPort && port != 0) throw new ProtocolException("peer_port", portAt, "an I2P peer has no port: must be 0, got " + port);
         int keyAt = pos;
         int keyLength = u8("peer_key_length");
         if (keyLength != 0 && keyLength != Message.KEY_LENGTH) throw new ProtocolException("peer_key_length", keyAt, "must be 0 or 32");

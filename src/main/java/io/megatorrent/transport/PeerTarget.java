@@ -50,6 +50,11 @@ public record PeerTarget(byte[] staticKey, PeerAddress address) {
             if (colon < 0) {
                 PeerAddress bare = new PeerAddress(s, 0);
                 if (!bare.isI2p()) throw new IllegalArgumentException("bad peer address '" + s + "' (want host:port)");
+                try {
+                    PeerName.kind(s);
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalArgumentException("bad peer address '" + s + "': " + e.getMessage());
+                }
                 return bare;
             }
             host = s.substring(0, colon);
@@ -57,7 +62,19 @@ public record PeerTarget(byte[] staticKey, PeerAddress address) {
             if (host.contains(":")) throw new IllegalArgumentException("bad peer address '" + s + "' (write IPv6 as [address]:port)");
         }
         if (!port.matches("\\d{1,5}")) throw new IllegalArgumentException("bad port in '" + s + "'");
-        return new PeerAddress(host, Integer.parseInt(port));
+        int p = Integer.parseInt(port);
+        if (s.startsWith("[") ? MessageReader.ipLiteral(host) == null || !host.contains(":") : !MessageReader.isIpLiteral(host)) {
+            if (s.startsWith("[")) throw new IllegalArgumentException("bad peer address '" + s + "': not an IPv6 address in brackets");
+            boolean hasPort;
+            try {
+                hasPort = PeerName.kind(host).hasPort();
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("bad peer address '" + s + "': " + e.getMessage());
+            }
+            if (!hasPort) throw new IllegalArgumentException("bad peer address '" + s + "': an I2P location has no port");
+        }
+        if (p < 1 || p > 65535) throw new IllegalArgumentException("bad port in '" + s + "' (1..65535)");
+        return new PeerAddress(host, p);
     }
 
     @Override

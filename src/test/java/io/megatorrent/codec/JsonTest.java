@@ -22,6 +22,23 @@ class JsonTest {
     }
 
     @Test
+    void numbersAreTheShortestRoundTripEvenWhereDoubleToStringPrintsTwoDigits() {
+        // Double.toString prints at least two digits: 4.9E-324 and 9.9E-324; ECMAScript prints one.
+        assertEquals("5e-324", EcmaNumber.format(Double.MIN_VALUE));
+        assertEquals("1e-323", EcmaNumber.format(2 * Double.MIN_VALUE));
+        assertEquals("-5e-324", EcmaNumber.format(-Double.MIN_VALUE));
+        assertEquals("1.5e-323", EcmaNumber.format(3 * Double.MIN_VALUE));
+        assertEquals("2e-323", EcmaNumber.format(4 * Double.MIN_VALUE));
+        assertEquals("1e-322", EcmaNumber.format(20 * Double.MIN_VALUE));
+        assertEquals("1e+23", EcmaNumber.format(1e23));
+        // Every double that prints one digit reads back as itself.
+        for (long bits = 1; bits < 4096; bits++) {
+            double x = Double.longBitsToDouble(bits);
+            assertEquals(x, Double.parseDouble(EcmaNumber.format(x)), () -> "round trip of " + Double.toString(x));
+        }
+    }
+
+    @Test
     void writeThenParseRoundTrips() throws CodecException {
         JsonObject o = JsonObject.builder().put("name", "a\"b\\c\u0001").put("size", 12345678901L).put("ok", true).build();
         assertEquals(o, Json.parse(Json.write(o)));

@@ -22,7 +22,7 @@ import org.junit.jupiter.api.TestFactory;
 import org.junit.jupiter.api.io.TempDir;
 
 class ConformanceTest {
-    private static final Set<String> REQUIRED_SUITES = Set.of("bencode", "json", "ed25519", "x25519", "chacha20poly1305", "blake2b", "bep44");
+    private static final Set<String> REQUIRED_SUITES = Set.of("bencode", "json", "ed25519", "x25519", "chacha20poly1305", "blake2b", "bep44", "uri", "session");
 
     @Test
     void projectVectorsAllPass() throws IOException {

@@ -1,6 +1,7 @@
 package io.megatorrent.content;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -80,8 +81,15 @@ class ChannelUriTest {
         assertTrue(error("megatorrent://" + PUB + "#x").contains("fragment"));
         assertTrue(error("megatorrent://" + PUB + "?bootstrap=h%41:1").contains("unexpected percent-escape"));
         assertTrue(error("megatorrent://" + PUB + "?bootstrap=h:1%5").contains("truncated percent-escape"));
-        assertTrue(error("megatorrent://" + PUB + "?bootstrap=h:1".repeat(1) + "&bootstrap=h:1".repeat(ChannelUri.MAX_BOOTSTRAP))
-                .contains("more than " + ChannelUri.MAX_BOOTSTRAP));
+        StringBuilder many = new StringBuilder("megatorrent://" + PUB);
+        for (int i = 0; i <= ChannelUri.MAX_BOOTSTRAP; i++) many.append(i == 0 ? '?' : '&').append("bootstrap=h:").append(i + 1);
+        assertTrue(error(many.toString()).contains("more than " + ChannelUri.MAX_BOOTSTRAP));
+        assertTrue(error("megatorrent://" + PUB + "?bootstrap=h:1&bootstrap=H:1").contains("given twice"));
+        assertTrue(error("megatorrent://" + PUB + "/").contains("path"));
+        assertTrue(error("megatorrent://" + PUB + "?bootstrap=127.1:1").contains("bad IPv4 address"));
+        assertTrue(error("megatorrent://" + PUB + "?bootstrap=[fe80::1%25eth0]:1").contains("unexpected percent-escape %25"));
+        assertEquals("megatorrent://" + PUB + "?bootstrap=%5B2001:db8::1%5D:1",
+                assertDoesNotThrow(() -> ChannelUri.parse("megatorrent://" + PUB + "?bootstrap=[2001:DB8:0:0:0:0:0:1]:1")).format());
         assertTrue(error("megatorrent://" + "a".repeat(ChannelUri.MAX_LENGTH)).contains("limit"));
     }
 }

@@ -177,6 +177,21 @@ class ManifestTest {
     }
 
     @Test
+    void fileEntryTakesExactlyItsMembersAndLowercaseHex() throws Exception {
+        FileEntry e = ManifestFixtures.file("a.txt", 5, 1);
+        String text = Json.write(e.toJson());
+        assertEquals(e.name(), FileEntry.fromJson(Json.parseObject(text.getBytes(StandardCharsets.UTF_8))).name());
+        String key = Hex.encode(e.fileKey());
+        String upper = text.replace(key, key.toUpperCase());
+        assertTrue(!upper.equals(text));
+        var bad = assertThrows(io.megatorrent.codec.CodecException.class, () -> FileEntry.fromJson(Json.parseObject(upper.getBytes(StandardCharsets.UTF_8))));
+        assertTrue(bad.getMessage().contains("field 'key'"), bad.getMessage());
+        String extra = text.substring(0, text.length() - 1) + ",\"note\":1}";
+        bad = assertThrows(io.megatorrent.codec.CodecException.class, () -> FileEntry.fromJson(Json.parseObject(extra.getBytes(StandardCharsets.UTF_8))));
+        assertTrue(bad.getMessage().contains("field 'note'"), bad.getMessage());
+    }
+
+    @Test
     void emptyManifestIsValid() throws Exception {
         Manifest m = Manifest.signPublic(KEY, 0, 0, List.of());
         assertEquals(List.of(), Manifest.parse(m.toBytes()).collections());

@@ -115,6 +115,46 @@ class ManifestVectorsTest {
         return resigned(o);
     }
 
+    /** A manifest whose collection {@code i} is changed by {@code edit}, signed again. */
+    private static String withCollection(Manifest m, int i, java.util.function.Consumer<Map<String, JsonValue>> edit) throws Exception {
+        Map<String, JsonValue> o = members(m);
+        List<JsonValue> cols = new ArrayList<>(((JsonArray) o.get("collections")).items());
+        Map<String, JsonValue> c = new LinkedHashMap<>(((JsonObject) cols.get(i)).members());
+        edit.accept(c);
+        cols.set(i, new JsonObject(c));
+        o.put("collections", new JsonArray(cols));
+        return resigned(o);
+    }
+
+    /** A manifest whose item {@code j} of collection 0 is changed by {@code edit}, signed again. */
+    private static String withItem(Manifest m, int j, java.util.function.Consumer<Map<String, JsonValue>> edit) throws Exception {
+        return withCollection(m, 0, c -> {
+            List<JsonValue> items = new ArrayList<>(((JsonArray) c.get("items")).items());
+            Map<String, JsonValue> item = new LinkedHashMap<>(((JsonObject) items.get(j)).members());
+            edit.accept(item);
+            items.set(j, new JsonObject(item));
+            c.put("items", new JsonArray(items));
+        });
+    }
+
+    private static String withItemName(Manifest m, int j, String name) throws Exception {
+        return withItem(m, j, item -> item.put("name", new JsonString(name)));
+    }
+
+    /** A signed private manifest (seq 8, fixed nonce) whose plaintext is exactly {@code plaintext}. */
+    private static String privateWithPlaintext(String plaintext) {
+        byte[] ct = io.megatorrent.crypto.ChaChaPoly.seal(READ_KEY, NONCE, Manifest.aad(KEY.publicKey(), 8), plaintext.getBytes(StandardCharsets.UTF_8));
+        Map<String, JsonValue> o = new LinkedHashMap<>();
+        o.put("version", JsonValue.JsonNumber.of(1));
+        o.put("publicKey", new JsonString(Hex.encode(KEY.publicKey())));
+        o.put("seq", JsonValue.JsonNumber.of(8));
+        o.put("timestamp", JsonValue.JsonNumber.of(1_764_201_700L));
+        o.put("encrypted", JsonValue.JsonBool.TRUE);
+        o.put("nonce", new JsonString(Hex.encode(NONCE)));
+        o.put("ciphertext", new JsonString(Base64.getEncoder().encodeToString(ct)));
+        return resigned(o);
+    }
+
     static JsonObject manifestVectors() throws Exception {
         List<JsonValue> v = new ArrayList<>();
         Manifest pub = Manifest.signPublic(KEY, 7, 1_764_201_600L, collections());
@@ -175,6 +215,45 @@ class ManifestVectorsTest {
         m = members(priv);
         m.put("seq", JsonValue.JsonNumber.of(9));
         v.add(invalidManifest("private manifest moved to another seq and signed again: AAD fails", resigned(m), "ciphertext", READ_KEY));
+
+        // Error fields of 6.4.4: missing members, unknown members below the top level, clashes.
+        m = members(pub);
+        m.remove("timestamp");
+        v.add(invalidManifest("member 'timestamp' missing (signed)", resigned(m), "timestamp", null));
+        m = members(pub);
+        m.remove("version");
+        v.add(invalidManifest("member 'version' missing (signed)", resigned(m), "version", null));
+        v.add(invalidManifest("item member 'key' missing (signed)", withItem(pub, 0, item -> item.remove("key")), "collections[0].items[0].key", null));
+        v.add(invalidManifest("unknown member in a collection (signed)", withCollection(pub, 0, c -> c.put("note", new JsonString("x"))),
+                "collections[0].note", null));
+        v.add(invalidManifest("unknown member in an item (signed)", withItem(pub, 1, item -> item.put("note", new JsonString("x"))),
+                "collections[0].items[1].note", null));
+        v.add(invalidManifest("upper-case hex file key in an item (signed)",
+                withItem(pub, 0, item -> item.put("key", new JsonString(((JsonString) item.get("key")).value().toUpperCase()))),
+                "collections[0].items[0].key", null));
+        v.add(invalidManifest("upper-case hex blob id in an item (signed)",
+                withItem(pub, 0, item -> item.put("blobs", new JsonArray(List.of(new JsonString(
+                        ((JsonString) ((JsonArray) item.get("blobs")).items().get(0)).value().toUpperCase()), ((JsonArray) item.get("blobs")).items().get(1))))),
+                "collections[0].items[0].blobs[0]", null));
+        v.add(invalidManifest("a later item named like an earlier item's folder: the later one is named (signed)", withItemName(pub, 2, "extras"),
+                "collections[0].items[2].name", null));
+        v.add(invalidManifest("two collections of one name: the later one is named (signed)",
+                withCollection(pub, 1, c -> c.put("name", new JsonString("Season 1"))), "collections[1].name", null));
+
+        m = members(priv);
+        m.put("collections", new JsonArray(List.of()));
+        v.add(invalidManifest("private manifest with 'collections' beside 'encrypted' (signed)", resigned(m), "collections", null));
+        String canonicalPlain = new String(Json.canonical(JsonObject.builder().put("collections", Manifest.collectionsJson(collections())).build()),
+                StandardCharsets.UTF_8);
+        v.add(invalidManifest("private manifest whose plaintext has an extra member (signed)",
+                privateWithPlaintext(canonicalPlain.substring(0, canonicalPlain.length() - 1) + ",\"note\":\"x\"}"), "ciphertext.note", READ_KEY));
+        v.add(invalidManifest("private manifest whose plaintext is not canonical: whitespace (signed)",
+                privateWithPlaintext("{ \"collections\": " + Json.write(Manifest.collectionsJson(collections())) + " }"), "ciphertext", READ_KEY));
+        v.add(invalidManifest("private manifest whose plaintext is not canonical: a number spelled 1.0 (signed)",
+                privateWithPlaintext("{\"collections\":[{\"items\":[{\"blobs\":[],\"key\":\"" + "00".repeat(32) + "\",\"name\":\"a\",\"size\":0.0}],\"name\":\"c\"}]}"),
+                "ciphertext", READ_KEY));
+        v.add(validManifest("private manifest whose plaintext is canonical, built by hand", Manifest.parse(privateWithPlaintext(canonicalPlain).getBytes(StandardCharsets.UTF_8)),
+                privateWithPlaintext(canonicalPlain), READ_KEY));
 
         return JsonObject.builder()
                 .put("suite", "manifest")
@@ -260,6 +339,17 @@ class ManifestVectorsTest {
         v.add(invalidPointer("size beyond 64 MiB", 1, ascii(s.replace("1:ni2149205e", "1:ni67108865e")), null, "pointer.n"));
         String si = new String(index.encode(), StandardCharsets.ISO_8859_1);
         v.add(invalidPointer("index without its key 'x'", 3, ascii(si.substring(0, si.indexOf("1:x32:")) + "e"), null, "pointer.x"));
+        String blist = s.substring(s.indexOf("1:bl"), s.indexOf("e1:k32:") + 1);
+        String xpart = si.substring(si.indexOf("1:x32:"), si.length() - 1);
+        String ipart = si.substring(si.indexOf("1:i32:"), si.indexOf("1:k32:"));
+        String kn = s.substring(s.indexOf("1:k32:"), s.length() - 1); // k, n, v
+        v.add(invalidPointer("both 'b' and 'i'", 1, ascii("d" + blist + ipart + kn + "e"), null, "pointer.i"));
+        v.add(invalidPointer("both 'b' and 'i', with 'x'", 1, ascii("d" + blist + ipart + kn + xpart + "e"), null, "pointer.i"));
+        v.add(invalidPointer("'b' with an index key 'x'", 1, ascii("d" + blist + kn + xpart + "e"), null, "pointer.x"));
+        v.add(invalidPointer("neither 'b' nor 'i'", 1, ascii("d" + kn + "e"), null, "pointer.b"));
+        v.add(invalidPointer("'x' alone, without 'i' or 'b'", 1, ascii("d" + kn + xpart + "e"), null, "pointer.x"));
+        v.add(invalidPointer("the wrapped form: the pointer's encoding as a byte string, not the dictionary itself", 1,
+                ascii(body.length + ":" + s), null, "pointer"));
         v.add(invalidPointer("not canonical: keys out of order", 1,
                 ascii("d1:k32:" + "\u0011".repeat(32) + "1:bl" + ids.stream().map(id -> "32:" + new String(java.util.HexFormat.of().parseHex(id), StandardCharsets.ISO_8859_1)).reduce("", String::concat)
                         + "e1:ni2149205e1:vi1ee"), null, "pointer"));

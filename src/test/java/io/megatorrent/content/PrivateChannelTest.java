@@ -110,7 +110,7 @@ class PrivateChannelTest {
     void malformedPlaintextIsNamedUnderCiphertext() throws Exception {
         // A signer who seals a plaintext that breaks the rules: the subscriber names the field.
         byte[] nonce = new byte[12];
-        byte[] plaintext = "{\"collections\":[{\"name\":\"../x\",\"items\":[]}]}".getBytes(StandardCharsets.UTF_8);
+        byte[] plaintext = "{\"collections\":[{\"items\":[],\"name\":\"../x\"}]}".getBytes(StandardCharsets.UTF_8); // canonical (6.5)
         byte[] ct = io.megatorrent.crypto.ChaChaPoly.seal(READ_KEY, nonce, Manifest.aad(KEY.publicKey(), 1), plaintext);
         Map<String, JsonValue> m = new LinkedHashMap<>();
         m.put("version", JsonValue.JsonNumber.of(1));

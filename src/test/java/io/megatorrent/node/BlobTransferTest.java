@@ -294,6 +294,7 @@ class BlobTransferTest {
         try (Connection c = Connection.connect(new TcpDialer(), new PeerTarget(null, new PeerAddress("127.0.0.1", s.address().getPort())),
                 X25519.generate(), Connection.Timeouts.DEFAULT)) {
             assertTrue(c.receive() instanceof Message.Hello h && h.version() == Message.PROTOCOL_VERSION);
+            c.send(new Message.Hello(Message.PROTOCOL_VERSION, 0, List.of())); // the first message each side sends (4.5)
             c.send(new Message.FindPeers(7, new byte[20]));
             Message answer = c.receive();
             assertTrue(answer instanceof Message.Error e && e.requestId() == 7 && e.code() == Message.Error.REFUSED, String.valueOf(answer));

@@ -62,6 +62,7 @@ class BridgeLimitsTest {
     private static Connection connect(PeerTarget target) throws Exception {
         Connection c = Connection.connect(new TcpDialer(), target, X25519.generate(), Connection.Timeouts.DEFAULT);
         assertInstanceOf(Message.Hello.class, c.receive());
+        c.send(new Message.Hello(Message.PROTOCOL_VERSION, 0, java.util.List.of()));
         return c;
     }
 

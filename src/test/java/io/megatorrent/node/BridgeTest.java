@@ -251,6 +251,7 @@ class BridgeTest {
     void malformedKrpcIsAnsweredAndTheConnectionStays() throws Exception {
         try (Connection c = Connection.connect(new TcpDialer(), bridgeTarget(), X25519.generate(), Connection.Timeouts.DEFAULT)) {
             assertInstanceOf(Message.Hello.class, c.receive());
+            c.send(new Message.Hello(Message.PROTOCOL_VERSION, 0, java.util.List.of()));
             c.send(new Message.DhtQuery(1, null, "not bencode".getBytes(StandardCharsets.US_ASCII)));
             Message.Error e = assertInstanceOf(Message.Error.class, c.receive());
             assertEquals(1, e.requestId());
@@ -275,6 +276,7 @@ class BridgeTest {
         try (DatagramChannel silent = DatagramChannel.open().bind(new InetSocketAddress(LOOPBACK, 0));
              Connection c = Connection.connect(new TcpDialer(), bridgeTarget(), X25519.generate(), Connection.Timeouts.DEFAULT)) {
             assertInstanceOf(Message.Hello.class, c.receive());
+            c.send(new Message.Hello(Message.PROTOCOL_VERSION, 0, java.util.List.of()));
             InetSocketAddress to = (InetSocketAddress) silent.getLocalAddress();
             int sent = BridgeService.MAX_IN_FLIGHT + 8;
             for (int i = 1; i <= sent; i++)
@@ -296,6 +298,7 @@ class BridgeTest {
     void queriesBeyondTheRateAreAnsweredBusy() throws Exception {
         try (Connection c = Connection.connect(new TcpDialer(), bridgeTarget(), X25519.generate(), Connection.Timeouts.DEFAULT)) {
             assertInstanceOf(Message.Hello.class, c.receive());
+            c.send(new Message.Hello(Message.PROTOCOL_VERSION, 0, java.util.List.of()));
             // one at a time, so only the rate (not the in-flight bound) can refuse
             int busy = 0;
             for (int i = 1; i <= 2 * BridgeService.RATE_BURST; i++) {

@@ -140,6 +140,7 @@ class NodeLimitsTest {
         for (int p = 0; p < silent; p++) {
             Connection c = Connection.connect(new TcpDialer(), new PeerTarget(null, at), X25519.generate(), Connection.Timeouts.DEFAULT);
             swarm.add(c);
+            c.send(new Message.Hello(Message.PROTOCOL_VERSION, 0, java.util.List.of()));
             for (int i = 1; i <= 40; i++) c.send(new Message.Request(i, shortId));
         }
         // let the server fill their socket buffers and block on them

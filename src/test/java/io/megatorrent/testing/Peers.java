@@ -37,6 +37,23 @@ public final class Peers {
         return false;
     }
 
+    /**
+     * The program's absolute path: from PATH, else from the folders where Debian installs system
+     * daemons and admin tools (/usr/sbin, /sbin), which a plain user's PATH lacks. Null if absent.
+     */
+    public static String executable(String name) {
+        String path = System.getenv("PATH");
+        if (path != null) {
+            for (String dir : path.split(":")) {
+                if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, name))) return Path.of(dir, name).toAbsolutePath().toString();
+            }
+        }
+        for (String dir : new String[] {"/usr/local/sbin", "/usr/sbin", "/sbin"}) {
+            if (Files.isExecutable(Path.of(dir, name))) return Path.of(dir, name).toString();
+        }
+        return null;
+    }
+
     /** The project folder (surefire sets megatorrent.project.dir; else the working folder). */
     public static Path projectDir() {
         return Path.of(System.getProperty("megatorrent.project.dir", ".")).toAbsolutePath();

@@ -34,6 +34,14 @@ class AddressAndKeyTest {
         assertThrows(IllegalArgumentException.class, () -> PeerTarget.parse("::1:80"));
         assertThrows(IllegalArgumentException.class, () -> PeerTarget.parse("host:99999"));
         assertThrows(IllegalArgumentException.class, () -> PeerTarget.parse("host:-1"));
+        // The grammar of 5.1 / 4.5: no other spelling of an address, no port 0 except for I2P, none on I2P.
+        for (String bad : new String[] {"127.1:80", "2130706433:80", "0x7f000001:80", "example.org.:80", "host:0", "192.0.2.1:0",
+                "[::1]:0", "[192.0.2.1]:80", "[host]:80", "tracker.i2p:1", "short.onion:80", "a_b.example:80"}) {
+            assertThrows(IllegalArgumentException.class, () -> PeerTarget.parse(bad), bad);
+        }
+        assertEquals(new PeerAddress("tracker.i2p", 0), PeerTarget.parse("tracker.i2p").address());
+        assertEquals(new PeerAddress("2gzyxa5ihm7nsggfxnu52rck2vv4rvmdlkiu3zzui5du4xyclen53wid.onion", 80),
+                PeerTarget.parse("2gzyxa5ihm7nsggfxnu52rck2vv4rvmdlkiu3zzui5du4xyclen53wid.onion:80").address());
     }
 
     @Test

@@ -35,15 +35,24 @@ class ConnectionTest {
     private final X25519.KeyPair serverKey = X25519.generate();
     private final X25519.KeyPair clientKey = X25519.generate();
 
-    /** A listener that answers MSG_REQUEST with MSG_DATA of the id's bytes repeated, and records what it received. */
+    private static final Message.Hello HELLO = new Message.Hello(Message.PROTOCOL_VERSION, 0, List.of());
+
+    /**
+     * A listener that greets with MSG_HELLO, answers MSG_REQUEST with MSG_DATA of the id's bytes
+     * repeated (a full-size blob when the blob id starts with 9), and records what it received.
+     */
     private Listener echoServer(BlockingQueue<Object> events) throws IOException {
         return Listener.open(LOOPBACK, serverKey, FAST, c -> {
             events.add(c);
             try {
+                c.send(HELLO);
                 Message m;
                 while ((m = c.receive()) != null) {
                     events.add(m);
-                    if (m instanceof Message.Request r) c.send(new Message.Data(r.requestId(), blob(r.blobId()[0], 70_000 + r.requestId())));
+                    if (m instanceof Message.Request r) {
+                        int length = r.blobId()[0] == 9 ? Message.MAX_BLOB_LENGTH : 70_000 + r.requestId();
+                        c.send(new Message.Data(r.requestId(), blob(r.blobId()[0], length)));
+                    }
                 }
                 events.add("closed");
             } catch (IOException e) {
@@ -78,6 +87,7 @@ class ConnectionTest {
             assertEquals(4242, hello.listenPort());
             assertEquals(7, hello.channels().get(0).seq());
 
+            assertEquals(HELLO, c.receive(), "the server greets first");
             // Several requests in flight on one connection; each large answer spans two frames.
             int[] ids = {c.nextRequestId(), c.nextRequestId(), c.nextRequestId()};
             for (int i = 0; i < ids.length; i++) c.send(new Message.Request(ids[i], filled((byte) (i + 1))));
@@ -88,8 +98,9 @@ class ConnectionTest {
             }
             // A full blob (1 MiB + 16): 17 frames.
             byte[] full = blob((byte) 9, Message.MAX_BLOB_LENGTH);
-            server.send(new Message.Data(99, full));
+            c.send(new Message.Request(c.nextRequestId(), filled((byte) 9)));
             assertArrayEquals(full, assertInstanceOf(Message.Data.class, c.receive()).blob());
+            assertTrue(server.isOpen());
         }
     }
 
@@ -276,7 +287,7 @@ class ConnectionTest {
         var many = new Listener.Limits(n, Listener.Limits.MAX_CONNECTIONS, n, false);
         try (Listener l = Listener.open(LOOPBACK, serverKey, slow, many, c -> {
             served.incrementAndGet();
-            c.send(new Message.Ok(1));
+            c.send(HELLO);
             c.receive(); // hold the connection until the client closes
         })) {
             PeerTarget t = target(l, null);
@@ -287,7 +298,7 @@ class ConnectionTest {
                 threads.add(Thread.ofVirtual().start(() -> {
                     try {
                         Connection c = Connection.connect(new TcpDialer(), t, clientKey, slow);
-                        assertInstanceOf(Message.Ok.class, c.receive());
+                        assertEquals(HELLO, c.receive());
                         connections.add(c);
                     } catch (Throwable e) {
                         failures.add(e);
@@ -311,9 +322,113 @@ class ConnectionTest {
             SocketChannel client = SocketChannel.open(ss.getLocalAddress());
             l.accept(ss.accept());
             try (Connection c = Connection.initiate(client, serverKey.publicKey(), clientKey, FAST, "test")) {
-                c.send(new Message.Ok(5));
-                assertEquals(new Message.Ok(5), events.poll(10, TimeUnit.SECONDS));
+                c.send(HELLO);
+                assertEquals(HELLO, events.poll(10, TimeUnit.SECONDS));
             }
+        }
+    }
+
+    /** A connected client whose handshake and MSG_HELLO are done, and the server side's events. */
+    private Connection greeted(Listener l, BlockingQueue<Object> events) throws Exception {
+        Connection c = Connection.connect(new TcpDialer(), target(l, null), clientKey, FAST);
+        assertInstanceOf(Connection.class, events.poll(10, TimeUnit.SECONDS));
+        assertEquals(HELLO, c.receive());
+        c.send(HELLO);
+        assertEquals(HELLO, events.poll(10, TimeUnit.SECONDS));
+        return c;
+    }
+
+    private static void assertDropped(BlockingQueue<Object> events, Connection c, String field, String text) throws Exception {
+        ProtocolException e = assertInstanceOf(ProtocolException.class, awaitError(events));
+        assertEquals(field, e.field());
+        assertTrue(e.getMessage().contains(text), e.getMessage());
+        assertNull(c.receive(), "the server closed without answering");
+    }
+
+    @Test
+    void aRequestBeforeHelloClosesTheConnectionUnanswered() throws Exception {
+        BlockingQueue<Object> events = new ArrayBlockingQueue<>(10);
+        try (Listener l = echoServer(events); Connection c = Connection.connect(new TcpDialer(), target(l, null), clientKey, FAST)) {
+            assertInstanceOf(Connection.class, events.poll(10, TimeUnit.SECONDS));
+            c.send(new Message.Request(c.nextRequestId(), filled((byte) 1)));
+            assertEquals(HELLO, c.receive());
+            assertDropped(events, c, "type", "before MSG_HELLO");
+        }
+    }
+
+    @Test
+    void anIdReusedWhileOutstandingClosesTheConnection() throws Exception {
+        BlockingQueue<Object> events = new ArrayBlockingQueue<>(10);
+        java.util.concurrent.CountDownLatch hold = new java.util.concurrent.CountDownLatch(1);
+        // A server that never answers, so the first request stays outstanding.
+        try (Listener l = Listener.open(LOOPBACK, serverKey, FAST, c -> {
+                    events.add(c);
+                    c.send(HELLO);
+                    try {
+                        Message m;
+                        while ((m = c.receive()) != null) events.add(m);
+                    } catch (IOException e) {
+                        events.add(e);
+                    }
+                    hold.await(10, TimeUnit.SECONDS);
+                });
+                Connection c = greeted(l, events)) {
+            c.send(new Message.Request(7, filled((byte) 1)));
+            assertInstanceOf(Message.Request.class, events.poll(10, TimeUnit.SECONDS));
+            c.send(new Message.Request(7, filled((byte) 2)));
+            ProtocolException e = assertInstanceOf(ProtocolException.class, awaitError(events));
+            assertEquals("request_id", e.field());
+            assertTrue(e.getMessage().contains("reused"), e.getMessage());
+            hold.countDown();
+            assertNull(c.receive(), "the server closed");
+        }
+    }
+
+    @Test
+    void anIdMayBeUsedAgainOnceAnswered() throws Exception {
+        BlockingQueue<Object> events = new ArrayBlockingQueue<>(10);
+        try (Listener l = echoServer(events); Connection c = greeted(l, events)) {
+            for (int round = 0; round < 3; round++) {
+                c.send(new Message.Request(5, filled((byte) 1)));
+                assertEquals(5, assertInstanceOf(Message.Data.class, c.receive()).requestId());
+            }
+        }
+    }
+
+    @Test
+    void anAnswerToNoOutstandingRequestClosesTheConnection() throws Exception {
+        BlockingQueue<Object> events = new ArrayBlockingQueue<>(10);
+        try (Listener l = echoServer(events); Connection c = greeted(l, events)) {
+            c.send(new Message.Ok(3)); // we never received request 3 from the server
+            assertDropped(events, c, "request_id", "answers no outstanding request");
+        }
+    }
+
+    @Test
+    void aPeerWithTooManyRequestsOutstandingIsDropped() throws Exception {
+        BlockingQueue<Object> events = new ArrayBlockingQueue<>(SessionRules.MAX_OUTSTANDING + 10);
+        java.util.concurrent.CountDownLatch hold = new java.util.concurrent.CountDownLatch(1);
+        try (Listener l = Listener.open(LOOPBACK, serverKey, FAST, c -> {
+                    events.add(c);
+                    c.send(HELLO);
+                    try {
+                        while (c.receive() != null) {
+                            // never answers
+                        }
+                    } catch (IOException e) {
+                        events.add(e);
+                    }
+                    hold.await(10, TimeUnit.SECONDS);
+                });
+                Connection c = Connection.connect(new TcpDialer(), target(l, null), clientKey, FAST)) {
+            assertInstanceOf(Connection.class, events.poll(10, TimeUnit.SECONDS));
+            c.send(HELLO);
+            for (int i = 1; i <= SessionRules.MAX_OUTSTANDING; i++) c.send(new Message.FindPeers(i, new byte[20]));
+            assertNull(events.poll(300, TimeUnit.MILLISECONDS), SessionRules.MAX_OUTSTANDING + " outstanding requests are allowed");
+            c.send(new Message.FindPeers(SessionRules.MAX_OUTSTANDING + 1, new byte[20]));
+            ProtocolException e = assertInstanceOf(ProtocolException.class, awaitError(events));
+            assertTrue(e.getMessage().contains("more than " + SessionRules.MAX_OUTSTANDING), e.getMessage());
+            hold.countDown();
         }
     }
 
@@ -324,6 +439,7 @@ class ConnectionTest {
         PeerTarget t = target(l, null);
         Connection c = Connection.connect(new TcpDialer(), t, clientKey, FAST);
         events.poll(10, TimeUnit.SECONDS);
+        assertEquals(HELLO, c.receive());
         l.close();
         assertNull(c.receive(), "server side closed by Listener.close");
         assertFalse(c.isOpen());

@@ -19,7 +19,7 @@ class MessageTest {
         assertThrows(IllegalArgumentException.class, () -> new Message.Data(1, new byte[0]));
         assertThrows(IllegalArgumentException.class, () -> new Message.Announce(List.of()));
         assertThrows(IllegalArgumentException.class, () -> new Message.Error(0, 1, "x".repeat(513)));
-        assertThrows(IllegalArgumentException.class, () -> new Message.Publish(1, new byte[32], -1, new byte[0], new byte[64], new byte[1]));
+        assertThrows(IllegalArgumentException.class, () -> new Message.Publish(1, new byte[32], -1, new byte[0], new byte[64], "i1e".getBytes()));
         assertThrows(IllegalArgumentException.class, () -> new Message.PeerEntry(new PeerAddress("has space", 1), null));
         byte[] k = new byte[32];
         assertThrows(IllegalArgumentException.class, () -> new Message.Hello(6, 0, List.of(new Message.ChannelSeq(k, 1), new Message.ChannelSeq(k, 2))));
@@ -43,13 +43,51 @@ class MessageTest {
         var peers = new Message.Peers(3, List.of(
                 new Message.PeerEntry(new PeerAddress("10.0.0.1", 1), key),
                 new Message.PeerEntry(new PeerAddress("::1", 2), null),
-                new Message.PeerEntry(new PeerAddress("999.1.1.1", 3), null)));
+                new Message.PeerEntry(new PeerAddress("peer.example.org", 3), null)));
         var back = assertInstanceOf(Message.Peers.class, Message.decode(Message.encode(peers)));
         assertEquals(new PeerAddress("10.0.0.1", 1), back.peers().get(0).address());
         assertArrayEquals(key, back.peers().get(0).staticKey());
         assertEquals(new PeerAddress("0:0:0:0:0:0:0:1", 2), back.peers().get(1).address());
         assertNull(back.peers().get(1).staticKey());
-        assertEquals("999.1.1.1", back.peers().get(2).address().host(), "not an IPv4 literal: carried as a name");
+        assertEquals("peer.example.org", back.peers().get(2).address().host());
+    }
+
+    @Test
+    void peerNamesFollowTheGrammarAndPortsTheirKind() {
+        // Nothing a resolver could read as an IP address passes as a name (4.5, kind 3).
+        for (String ip : new String[] {"999.1.1.1", "127.1", "2130706433", "0x7f000001", "0X7F.1", "1.2.3.256", "[::1]", "fe80::1%eth0", "example.org."}) {
+            assertThrows(IllegalArgumentException.class, () -> new Message.PeerEntry(new PeerAddress(ip, 1), null), ip);
+        }
+        assertEquals(PeerName.Kind.DNS, PeerName.kind("a-1.b2.example"));
+        assertEquals(PeerName.Kind.DNS, PeerName.kind("0x7g"), "not a hex number: a name");
+        assertEquals(PeerName.Kind.I2P_NAME, PeerName.kind("tracker.i2p"));
+        assertEquals(PeerName.Kind.I2P_B32, PeerName.kind("ukeu3k5oycgaauneqgtnvselmt4yemvoilkln7jpvamvfx7dnkdq.b32.i2p"));
+        assertEquals(PeerName.Kind.I2P_DESTINATION, PeerName.kind(TransportVectors.destination()));
+        // A real v3 address (the Tor Project's): the checksum and version check out.
+        assertEquals(PeerName.Kind.ONION, PeerName.kind("2gzyxa5ihm7nsggfxnu52rck2vv4rvmdlkiu3zzui5du4xyclen53wid.onion"));
+        assertEquals("2gzyxa5ihm7nsggfxnu52rck2vv4rvmdlkiu3zzui5du4xyclen53wid.onion",
+                PeerName.onionOf(java.util.Arrays.copyOf(decodeOnionKey("2gzyxa5ihm7nsggfxnu52rck2vv4rvmdlkiu3zzui5du4xyclen53wid"), 32)));
+        // Ports: 0 only for I2P, and always 0 there (4.5, 5.1).
+        assertThrows(IllegalArgumentException.class, () -> new Message.PeerEntry(new PeerAddress("10.0.0.1", 0), null));
+        assertThrows(IllegalArgumentException.class, () -> new Message.PeerEntry(new PeerAddress("peer.example.org", 0), null));
+        assertThrows(IllegalArgumentException.class, () -> new Message.PeerEntry(new PeerAddress("tracker.i2p", 1), null));
+        // A MSG_PUBLISH value is one bencoded value (BEP 44 'v').
+        assertThrows(IllegalArgumentException.class, () -> new Message.Publish(1, new byte[32], 1, new byte[0], new byte[64], "3:ab".getBytes()));
+    }
+
+    private static byte[] decodeOnionKey(String base32) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        int buffer = 0;
+        int bits = 0;
+        for (char c : base32.toCharArray()) {
+            buffer = (buffer << 5) | "abcdefghijklmnopqrstuvwxyz234567".indexOf(c);
+            bits += 5;
+            if (bits >= 8) {
+                out.write(buffer >> (bits - 8));
+                bits -= 8;
+            }
+        }
+        return out.toByteArray();
     }
 
     @Test

@@ -131,9 +131,16 @@ final class TransportVectors {
         valid(vs, "MSG_PEERS: IPv4, IPv6 with key, onion name with key, I2P name", key, 0, new Message.Peers(3, List.of(
                 new Message.PeerEntry(new PeerAddress("192.0.2.7", 6881), null),
                 new Message.PeerEntry(new PeerAddress("2001:db8::1", 6882), X25519.fromPrivate(fixed("peer 2")).publicKey()),
-                new Message.PeerEntry(new PeerAddress("exampleonionaddressexampleonionaddressexampleonionaddr.onion", 6881), X25519.fromPrivate(fixed("peer 3")).publicKey()),
+                new Message.PeerEntry(new PeerAddress(PeerName.onionOf(fixed("onion service")), 6881), X25519.fromPrivate(fixed("peer 3")).publicKey()),
                 new Message.PeerEntry(new PeerAddress("ukeu3k5oycgaauneqgtnvselmt4yemvoilkln7jpvamvfx7dnkdq.b32.i2p", 0), null))));
         valid(vs, "MSG_PEERS, empty", key, 0, new Message.Peers(4, List.of()));
+        valid(vs, "MSG_PEERS: DNS names (one label, mixed case, digits inside), I2P address-book name and base64 destination", key, 0,
+                new Message.Peers(0, List.of(
+                        new Message.PeerEntry(new PeerAddress("peer-1.Example.org", 6881), null),
+                        new Message.PeerEntry(new PeerAddress("localhost", 1), null),
+                        new Message.PeerEntry(new PeerAddress("1.2.3.4a", 65535), null),
+                        new Message.PeerEntry(new PeerAddress("tracker.i2p", 0), null),
+                        new Message.PeerEntry(new PeerAddress(destination(), 0), null))));
         valid(vs, "MSG_PUBLISH without salt", key, 0, new Message.Publish(4, fixed("channel 1"), 5, new byte[0], fixed("sig", 64), "d1:ai1ee".getBytes(StandardCharsets.US_ASCII)));
         valid(vs, "MSG_PUBLISH with salt", key, 0, new Message.Publish(5, fixed("channel 1"), 6, "salt".getBytes(StandardCharsets.US_ASCII), fixed("sig", 64), "3:abc".getBytes(StandardCharsets.US_ASCII)));
         valid(vs, "MSG_GET_POINTER", key, 0, new Message.GetPointer(6, ch1));
@@ -189,10 +196,50 @@ final class TransportVectors {
         invalidMessage(vs, "MSG_PEERS with address kind 4", key, hexBytes("0500000001" + "0001" + "04" + "c0000207" + "1ae1" + "00"), "peer_kind");
         invalidMessage(vs, "MSG_PEERS with an IP literal as a name", key,
                 concat(hexBytes("0500000001" + "0001" + "03" + "0009"), "192.0.2.7".getBytes(StandardCharsets.US_ASCII), hexBytes("1ae1" + "00")), "peer_name");
+        String onion = PeerName.onionOf(fixed("onion service"));
+        String[][] badNames = {
+                {"127.1", "a shortened IPv4 address"},
+                {"2130706433", "an IPv4 address as one decimal number"},
+                {"0x7f000001", "an IPv4 address in hex"},
+                {"1.2.3.256", "a dotted quad out of range"},
+                {"01.2.3.4", "a dotted quad with a leading zero"},
+                {"example.0x1f", "a name whose last label is a hex number"},
+                {"[::1]", "an IPv6 address in brackets"},
+                {"fe80::1%eth0", "an IPv6 address with a zone id"},
+                {"example.org.", "a DNS name with a trailing dot"},
+                {"a..example.org", "a DNS name with an empty label"},
+                {"-a.example.org", "a DNS label starting with '-'"},
+                {"a_b.example.org", "a DNS name with '_'"},
+                {"x".repeat(64) + ".org", "a DNS label of 64 characters"},
+                {("a".repeat(63) + ".").repeat(4).substring(0, 254), "a DNS name of 254 characters"},
+                {onion.toUpperCase(java.util.Locale.ROOT).replace(".ONION", ".onion"), "an onion name in upper case"},
+                {onion.substring(1), "an onion name of 55 characters"},
+                {(onion.charAt(0) == 'a' ? "b" : "a") + onion.substring(1), "an onion name with a wrong checksum"},
+                {"www." + onion, "a name below an onion name"},
+                {"ukeu3k5oycgaauneqgtnvselmt4yemvoilkln7jpvamvfx7dnkd.b32.i2p", "a .b32.i2p name of 51 characters"},
+                {destination().substring(0, PeerName.MIN_DESTINATION_LENGTH + 1), "a truncated I2P destination"},
+        };
+        for (String[] bad : badNames) {
+            invalidMessage(vs, "MSG_PEERS with a name that is not one: " + bad[1], key, peerName(bad[0], 6881), "peer_name");
+        }
+        invalidMessage(vs, "MSG_PEERS: IPv4 peer with port 0", key, hexBytes("0500000001" + "0001" + "01" + "c0000207" + "0000" + "00"), "peer_port");
+        invalidMessage(vs, "MSG_PEERS: IPv6 peer with port 0", key, hexBytes("0500000001" + "0001" + "02" + "20010db8000000000000000000000001" + "0000" + "00"), "peer_port");
+        invalidMessage(vs, "MSG_PEERS: DNS name with port 0", key, peerName("peer.example.org", 0), "peer_port");
+        invalidMessage(vs, "MSG_PEERS: onion name with port 0", key, peerName(onion, 0), "peer_port");
+        invalidMessage(vs, "MSG_PEERS: .b32.i2p name with a port", key, peerName("ukeu3k5oycgaauneqgtnvselmt4yemvoilkln7jpvamvfx7dnkdq.b32.i2p", 6881), "peer_port");
+        invalidMessage(vs, "MSG_PEERS: I2P address-book name with a port", key, peerName("tracker.i2p", 1), "peer_port");
+        invalidMessage(vs, "MSG_PEERS: I2P destination with a port", key, peerName(destination(), 1), "peer_port");
         invalidMessage(vs, "MSG_PEERS with a 31-byte key", key, hexBytes("0500000001" + "0001" + "01" + "c0000207" + "1ae1" + "1f") , "peer_key_length");
         invalidMessage(vs, "MSG_PUBLISH with a 65-byte salt", key, concat(hexBytes("0600000001"), ch1, u64(1), hexBytes("41"), new byte[65]), "salt_length");
         invalidMessage(vs, "MSG_PUBLISH with a 1001-byte value", key,
                 concat(hexBytes("0600000001"), ch1, u64(1), hexBytes("00"), new byte[64], hexBytes("03e9")), "value_length");
+        String[][] badValues = {{"3:ab", "a truncated string"}, {"i1ei2e", "two values"}, {"d1:bi1e1:ai2ee", "dictionary keys out of order"},
+                {"i01e", "an integer with a leading zero"}, {"x", "not bencode at all"}};
+        for (String[] bad : badValues) {
+            byte[] value = bad[0].getBytes(StandardCharsets.US_ASCII);
+            invalidMessage(vs, "MSG_PUBLISH whose value is not valid bencode: " + bad[1], key,
+                    concat(hexBytes("0600000001"), ch1, u64(1), hexBytes("00"), fixed("sig", 64), new byte[] {0, (byte) value.length}, value), "value");
+        }
         invalidMessage(vs, "MSG_ANNOUNCE of no blobs", key, hexBytes("0700000000" + "0000"), "id_count");
         invalidMessage(vs, "MSG_OK with a body", key, hexBytes("0800000001" + "00"), "end");
         invalidMessage(vs, "MSG_DHT_QUERY with node kind 5", key, concat(hexBytes("0900000001" + "05"), krpc), "node_kind");
@@ -203,6 +250,19 @@ final class TransportVectors {
         invalidMessage(vs, "MSG_ERROR with invalid UTF-8", key, hexBytes("ff00000001" + "0002" + "0002" + "c328"), "text");
         invalidMessage(vs, "MSG_ERROR text longer than declared", key, hexBytes("ff00000001" + "0002" + "0001" + "4142"), "end");
         return suite("framing", vs);
+    }
+
+    /** MSG_PEERS (id 1) with one kind-3 entry, no key. */
+    private static byte[] peerName(String name, int port) {
+        byte[] n = name.getBytes(StandardCharsets.US_ASCII);
+        return concat(hexBytes("0500000001" + "0001" + "03"), new byte[] {(byte) (n.length >> 8), (byte) n.length}, n,
+                new byte[] {(byte) (port >> 8), (byte) port, 0});
+    }
+
+    /** A public I2P destination in I2P base64: fixed key fields and an Ed25519 key certificate (5.4), 524 characters. */
+    static String destination() {
+        byte[] d = concat(fixed("i2p destination", 384), hexBytes("050004" + "0007" + "0004"));
+        return java.util.Base64.getEncoder().encodeToString(d).replace('+', '-').replace('/', '~');
     }
 
     private static void valid(List<JsonObject> vs, String name, byte[] key, long nonce, Message... messages) {
@@ -268,6 +328,62 @@ final class TransportVectors {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         for (byte[] p : parts) out.writeBytes(p);
         return out.toByteArray();
+    }
+
+    // ------------------------------------------------------------------ session
+
+    /** Sequences of messages on one connection, as one side sees them (4.5, rules across messages). */
+    static JsonObject session() {
+        byte[] id = Arrays.copyOf(fixed("blob"), 20);
+        Message hello = new Message.Hello(6, 6881, List.of());
+        byte[] value = "d1:ai1ee".getBytes(StandardCharsets.US_ASCII);
+        Message publish = new Message.Publish(5, fixed("channel 1"), 1, new byte[0], fixed("sig", 64), value);
+        List<JsonObject> vs = new ArrayList<>();
+        session(vs, "MSG_HELLO each way, two requests answered out of order", true, null,
+                peer(hello), us(hello), us(new Message.Request(1, id)), us(new Message.Request(2, id)),
+                peer(new Message.Data(2, fixed("data", 100))), peer(new Message.Error(1, Message.Error.NOT_FOUND, "not held")));
+        session(vs, "the peer's requests, each answered once; an answered id may be used again", true, null,
+                peer(hello), peer(new Message.FindPeers(5, id)), us(new Message.Peers(5, List.of())), peer(publish), us(new Message.Ok(5)));
+        session(vs, "messages that are neither request nor answer: MSG_ANNOUNCE, id-0 MSG_PEERS, MSG_HELLO again, id-0 MSG_ERROR", true, null,
+                peer(hello), peer(new Message.Announce(List.of(id))), peer(new Message.Peers(0, List.of())), peer(hello),
+                peer(new Message.Error(0, Message.Error.BUSY, "closing")));
+        session(vs, "an answer that comes late still matches: our request stays outstanding until answered", true, null,
+                us(hello), us(new Message.Request(9, id)), peer(hello), peer(new Message.Announce(List.of(id))), peer(new Message.Data(9, fixed("data", 10))));
+        session(vs, "the same id in both directions is two requests", true, null,
+                peer(hello), us(new Message.Request(3, id)), peer(new Message.Request(3, id)), peer(new Message.Data(3, fixed("data", 10))),
+                us(new Message.Data(3, fixed("data", 10))));
+        session(vs, "a request before MSG_HELLO", false, "type", peer(new Message.Request(1, id)));
+        session(vs, "an answer before MSG_HELLO", false, "type", us(new Message.Request(1, id)), peer(new Message.Data(1, fixed("data", 10))));
+        session(vs, "MSG_ANNOUNCE before MSG_HELLO", false, "type", peer(new Message.Announce(List.of(id))));
+        session(vs, "an id reused while its request is outstanding", false, "request_id",
+                peer(hello), peer(new Message.Request(4, id)), peer(new Message.FindPeers(4, id)));
+        session(vs, "an answer to a request never sent", false, "request_id", peer(hello), peer(new Message.Data(8, fixed("data", 10))));
+        session(vs, "a request answered twice", false, "request_id",
+                us(new Message.Request(2, id)), peer(hello), peer(new Message.Data(2, fixed("data", 10))), peer(new Message.Error(2, Message.Error.NOT_FOUND, "")));
+        session(vs, "an answer carrying the id of the peer's own request", false, "request_id",
+                peer(hello), peer(new Message.Request(6, id)), peer(new Message.Ok(6)));
+        session(vs, "MSG_PEERS with an id that is not outstanding", false, "request_id", peer(hello), peer(new Message.Peers(11, List.of())));
+        List<Object[]> many = new ArrayList<>();
+        many.add(peer(hello));
+        for (int i = 1; i <= SessionRules.MAX_OUTSTANDING + 1; i++) many.add(peer(new Message.FindPeers(i, id)));
+        session(vs, "1025 requests outstanding (1024 are allowed)", false, "request_id", many.toArray(new Object[0][]));
+        return suite("session", vs);
+    }
+
+    private static Object[] us(Message m) {
+        return new Object[] {"us", m};
+    }
+
+    private static Object[] peer(Message m) {
+        return new Object[] {"peer", m};
+    }
+
+    private static void session(List<JsonObject> vs, String name, boolean valid, String field, Object[]... messages) {
+        List<JsonObject> entries = new ArrayList<>();
+        for (Object[] e : messages) entries.add(JsonObject.builder().put("from", (String) e[0]).put("message", hex(Message.encode((Message) e[1]))).build());
+        JsonObject.Builder b = JsonObject.builder().put("name", name).put("messages", array(entries)).put("valid", valid);
+        if (!valid) b.put("error_field", field);
+        vs.add(b.build());
     }
 
     private static JsonObject suite(String name, List<JsonObject> vectors) {

@@ -166,11 +166,13 @@ class I2pdSamTest {
         BlockingQueue<Connection> atAlice = new LinkedBlockingQueue<>();
         Listener aliceNode = Listener.withoutSocket(aliceStatic, timeouts, connection -> {
             atAlice.add(connection);
+            connection.send(new Message.Hello(Message.PROTOCOL_VERSION, 0, java.util.List.of()));
             Message m;
             while ((m = connection.receive()) != null) {
                 switch (m) {
                     case Message.Request r -> connection.send(new Message.Data(r.requestId(), blob.clone()));
-                    case Message.Ok ok -> connection.send(new Message.Ok(ok.requestId() + 1));
+                    case Message.FindPeers f -> connection.send(new Message.Ok(f.requestId()));
+                    case Message.Hello h -> { }
                     default -> connection.send(new Message.Error(m.requestId(), Message.Error.BAD_MESSAGE, "unexpected"));
                 }
             }
@@ -192,13 +194,15 @@ class I2pdSamTest {
 
                         byte[] blobId = new byte[Message.ID_LENGTH];
                         new Random(3).nextBytes(blobId);
+                        atBob.send(new Message.Hello(Message.PROTOCOL_VERSION, 0, java.util.List.of()));
+                        assertInstanceOf(Message.Hello.class, atBob.receive());
                         int id = atBob.nextRequestId();
                         atBob.send(new Message.Request(id, blobId));
                         Message.Data data = assertInstanceOf(Message.Data.class, atBob.receive());
                         assertEquals(id, data.requestId());
                         assertArrayEquals(blob, data.blob());
-                        atBob.send(new Message.Ok(7));
-                        assertEquals(new Message.Ok(8), atBob.receive());
+                        atBob.send(new Message.FindPeers(7, blobId));
+                        assertEquals(new Message.Ok(7), atBob.receive());
                     }
                 }
             }

@@ -17,6 +17,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
@@ -44,7 +45,7 @@ class DanteTest {
 
     @BeforeAll
     static void start() throws Exception {
-        Peers.require(Peers.hasExecutable("danted"), "danted", "apt-get install dante-server");
+        Peers.require(Peers.executable("danted") != null, "danted", "apt-get install dante-server");
         echo = new Socks5TestSupport.EchoServer();
         open = startDante("none");
         noUserReason = ensureUser();
@@ -56,7 +57,7 @@ class DanteTest {
             try {
                 Path conf = ProxyProcesses.write(dir, "danted-" + method + "-" + port + ".conf",
                         ProxyProcesses.template("danted.conf", Map.of("PORT", Integer.toString(port), "METHOD", method)));
-                return List.of("danted", "-f", conf.toString());
+                return List.of(Peers.executable("danted"), "-f", conf.toString());
             } catch (IOException e) {
                 throw new java.io.UncheckedIOException(e);
             }
@@ -69,13 +70,13 @@ class DanteTest {
             return "dante username auth needs a system user, and creating one needs root (running as "
                     + System.getProperty("user.name") + ")";
         }
-        if (!Peers.hasExecutable("useradd") || !Peers.hasExecutable("chpasswd")) return "useradd/chpasswd not found";
+        if (Peers.executable("useradd") == null || Peers.executable("chpasswd") == null) return "useradd/chpasswd not found";
         if (run(List.of("id", USER), null) != 0) {
-            int rc = run(List.of("useradd", "--no-create-home", "--shell", "/usr/sbin/nologin", USER), null);
+            int rc = run(List.of(Peers.executable("useradd"), "--no-create-home", "--shell", "/usr/sbin/nologin", USER), null);
             if (rc != 0) return "useradd " + USER + " failed with " + rc;
             createdUser = true;
         }
-        int rc = run(List.of("chpasswd"), USER + ":" + PASSWORD + "\n");
+        int rc = run(List.of(Peers.executable("chpasswd")), USER + ":" + PASSWORD + "\n");
         return rc == 0 ? null : "chpasswd failed with " + rc;
     }
 
@@ -96,7 +97,7 @@ class DanteTest {
         if (open != null) open.process().close();
         if (authenticated != null) authenticated.process().close();
         if (echo != null) echo.close();
-        if (createdUser) run(List.of("userdel", USER), null);
+        if (createdUser) run(List.of(Objects.requireNonNullElse(Peers.executable("userdel"), "userdel"), USER), null);
     }
 
     private static void requireUser() {

@@ -5,6 +5,7 @@ import static io.megatorrent.transport.socks5.Socks5TestSupport.assertNoLookups;
 import static io.megatorrent.transport.socks5.Socks5TestSupport.loopback;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -85,8 +86,11 @@ class MicrosocksTest {
         X25519.KeyPair clientStatic = X25519.generate();
         Connection.Timeouts timeouts = new Connection.Timeouts(TIMEOUT, TIMEOUT);
         try (Listener listener = Listener.open(loopback(0), serverStatic, timeouts, c -> {
+            c.send(new Message.Hello(Message.PROTOCOL_VERSION, 0, java.util.List.of()));
             Message m;
-            while ((m = c.receive()) != null) c.send(new Message.Ok(m.requestId()));
+            while ((m = c.receive()) != null) {
+                if (m.requestId() != 0) c.send(new Message.Ok(m.requestId()));
+            }
         })) {
             Socks5TestSupport.assertResolverRecords();
             String name = Socks5TestSupport.freshLocalhostSpelling();
@@ -95,7 +99,9 @@ class MicrosocksTest {
             try (Connection c = Connection.connect(Socks5Dialer.withCredentials(loopback(authenticated.port()), USER), target, clientStatic, timeouts)) {
                 assertNoLookups("a Noise connect through microsocks to " + name);
                 assertArrayEquals(serverStatic.publicKey(), c.remoteStatic());
-                c.send(new Message.Ok(5));
+                c.send(new Message.Hello(Message.PROTOCOL_VERSION, 0, java.util.List.of()));
+                assertInstanceOf(Message.Hello.class, c.receive());
+                c.send(new Message.FindPeers(5, new byte[Message.ID_LENGTH]));
                 assertEquals(new Message.Ok(5), c.receive());
             }
         }

@@ -60,6 +60,7 @@ public final class Connection implements Closeable {
     private final boolean initiator;
     private final byte[] handshakeHash;
     private final byte[] remoteStatic;
+    private final String handshakeProtocol;
     private final Framing.Sealer sealer;
     private final Framing.Opener opener;
     private final ReentrantLock writeLock = new ReentrantLock();
@@ -78,6 +79,7 @@ public final class Connection implements Closeable {
         this.initiator = initiator;
         this.handshakeHash = transport.handshakeHash();
         this.remoteStatic = transport.remoteStatic();
+        this.handshakeProtocol = transport.protocolName();
         this.sealer = new Framing.Sealer(transport.send());
         this.opener = new Framing.Opener(transport.receive());
         RUNNING_WATCHDOGS.incrementAndGet();
@@ -271,6 +273,11 @@ public final class Connection implements Closeable {
     /** The Noise handshake hash: identical on both ends, unique to this session (for channel binding). */
     public byte[] handshakeHash() {
         return handshakeHash.clone();
+    }
+
+    /** The Noise protocol name of the handshake that made this session, e.g. {@code Noise_XXhfs_25519+MLKEM768_ChaChaPoly_BLAKE2b}. */
+    public String handshakeProtocol() {
+        return handshakeProtocol;
     }
 
     /** The peer's authenticated X25519 static public key. */

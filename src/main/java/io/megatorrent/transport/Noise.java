@@ -274,8 +274,12 @@ public final class Noise {
         }
     }
 
-    /** The two transport cipher states after a handshake, from this party's point of view. */
-    public record Transport(CipherState send, CipherState receive, byte[] handshakeHash, byte[] remoteStatic) {}
+    /** The two transport cipher states after a handshake, from this party's point of view, and the protocol that made them. */
+    public record Transport(CipherState send, CipherState receive, byte[] handshakeHash, byte[] remoteStatic, String protocolName) {
+        public Transport(CipherState send, CipherState receive, byte[] handshakeHash, byte[] remoteStatic) {
+            this(send, receive, handshakeHash, remoteStatic, null);
+        }
+    }
 
     /**
      * Section 5.3. Call {@link #writeMessage} and {@link #readMessage} in turn (the initiator writes
@@ -451,8 +455,8 @@ public final class Noise {
             if (!isComplete() || failed) throw new IllegalStateException("handshake not complete");
             CipherState[] c = symmetric.split();
             return initiator
-                    ? new Transport(c[0], c[1], handshakeHash(), remoteStatic())
-                    : new Transport(c[1], c[0], handshakeHash(), remoteStatic());
+                    ? new Transport(c[0], c[1], handshakeHash(), remoteStatic(), protocol.name())
+                    : new Transport(c[1], c[0], handshakeHash(), remoteStatic(), protocol.name());
         }
 
         private static byte[] concat(byte[] a, byte[] b) {

@@ -90,6 +90,12 @@ public final class MlKem768 {
         return new BcKeyPair(new MLKEMPrivateKeyParameters(MLKEMParameters.ml_kem_768, seed));
     }
 
+    /** The FIPS 203 2400-byte decapsulation key (dk_PKE || ek || H(ek) || z) of KeyGen_internal(d, z). */
+    public static byte[] decapsulationKey(byte[] seed) {
+        if (seed.length != SEED_LENGTH) throw new IllegalArgumentException("ML-KEM seed must be 64 bytes (d || z)");
+        return new MLKEMPrivateKeyParameters(MLKEMParameters.ml_kem_768, seed).getEncoded();
+    }
+
     /** Encapsulates a fresh secret to {@code publicKey}; rejects a key that fails FIPS 203's input checks. */
     public static Encapsulation encapsulate(byte[] publicKey) throws CryptoException {
         checkEncapsulationKey(publicKey);

@@ -1,8 +1,10 @@
 package io.megatorrent.cli;
 
+import io.megatorrent.crypto.MlKem768;
 import io.megatorrent.crypto.X25519;
 import io.megatorrent.transport.Connection;
 import io.megatorrent.transport.Framing;
+import io.megatorrent.transport.HandshakePolicy;
 import io.megatorrent.transport.Listener;
 import io.megatorrent.transport.Message;
 import io.megatorrent.transport.Noise;
@@ -26,8 +28,10 @@ import java.util.concurrent.TimeUnit;
  * MB/s through a Noise connection over loopback (1 MiB MSG_DATA messages, as a blob transfer
  * sends them), and in the same run raw loopback TCP moving the same bytes in the same chunks:
  * the ceiling; and the cipher alone sealing and opening the same bytes on one thread, the other
- * ceiling (on a loaded or 2-core machine the transport is cipher-bound). Also XX handshakes per
- * second, one at a time.
+ * ceiling (on a loaded or 2-core machine the transport is cipher-bound). Also handshakes per
+ * second, one at a time over loopback, hybrid (XXhfs: X25519 + ML-KEM-768) beside classic XX in
+ * the same run, with the bytes each puts on the wire; and the CPU time of both ends of each
+ * handshake on one thread, without sockets, hybrid beside classic.
  */
 final class TransportBench {
     private static final int CHUNK = 1 << 20;
@@ -37,7 +41,7 @@ final class TransportBench {
     static int run(String[] argv, PrintStream out, PrintStream err) throws Exception {
         Args args = Args.parse(argv, List.of(
                 Args.Option.value("mib", "N", "MiB to send through each channel (default 1024)"),
-                Args.Option.value("handshakes", "N", "XX handshakes to time (default 200)")));
+                Args.Option.value("handshakes", "N", "handshakes of each kind to time (default 200)")));
         args.noPositional();
         long mib = args.longValue("mib", 1024, 1, 1 << 20);
         long handshakes = args.longValue("handshakes", 200, 0, 1_000_000);
@@ -56,7 +60,25 @@ final class TransportBench {
         out.printf("ChaCha20-Poly1305 seal+open, 1 thread   %8.1f MB/s  (cipher ceiling, no I/O)%n", cipherMbs);
         out.printf("Noise XX ChaChaPoly BLAKE2b, framed     %8.1f MB/s  (%.0f%% of raw TCP, %.0f%% of the cipher)%n",
                 noiseMbs, 100 * noiseMbs / rawMbs, 100 * noiseMbs / cipherMbs);
-        if (handshakes > 0) out.printf("XX handshakes over loopback, serial   %8.0f /s%n", handshakes(handshakes));
+        if (handshakes > 0) {
+            out.println("ML-KEM-768: " + MlKem768.provider());
+            handshakes(Math.min(handshakes, 20), false); // warm-up of both kinds
+            handshakes(Math.min(handshakes, 20), true);
+            double classic = handshakes(handshakes, false);
+            double hybrid = handshakes(handshakes, true);
+            out.printf("XX handshakes over loopback, serial   %8.0f /s  (%d bytes on the wire)%n", classic, wireBytes(Connection.XX));
+            out.printf("XXhfs handshakes over loopback, serial%8.0f /s  (%d bytes on the wire; %.2fx the time of classic XX)%n",
+                    hybrid, wireBytes(Connection.XX_HFS), classic / hybrid);
+            long rounds = Math.max(handshakes, 50);
+            cpu(Connection.XX, rounds); // warm-up
+            cpu(Connection.XX_HFS, rounds);
+            for (Noise.Protocol[] pair : new Noise.Protocol[][] {{Connection.XX, Connection.XX_HFS}, {Connection.IK, Connection.IK_HFS}}) {
+                double c = cpu(pair[0], rounds);
+                double h = cpu(pair[1], rounds);
+                out.printf("%-5s CPU, both ends, 1 thread    %8.0f us  %-5s %8.0f us  (%.2fx; %d vs %d bytes on the wire)%n",
+                        pair[0].pattern(), c, pair[1].pattern(), h, h / c, wireBytes(pair[0]), wireBytes(pair[1]));
+            }
+        }
         return ExitCodes.OK;
     }
 
@@ -142,17 +164,50 @@ final class TransportBench {
         }
     }
 
-    private static double handshakes(long count) throws Exception {
+    /** XX (or XXhfs when {@code hybrid}) handshakes per second over loopback, one at a time; the responder accepts both. */
+    private static double handshakes(long count, boolean hybrid) throws Exception {
         X25519.KeyPair server = X25519.generate();
         X25519.KeyPair client = X25519.generate();
         Connection.Timeouts timeouts = new Connection.Timeouts(Duration.ofSeconds(10), Duration.ofSeconds(10));
+        HandshakePolicy initiator = new HandshakePolicy(hybrid, !hybrid, new HandshakePolicy.KnownHybridPeers());
         try (Listener l = Listener.open(loopback(), server, timeouts, c -> c.receive())) {
             InetSocketAddress a = l.localAddress();
             PeerTarget t = new PeerTarget(null, new PeerAddress(a.getAddress().getHostAddress(), a.getPort()));
-            for (int i = 0; i < 20; i++) Connection.connect(new TcpDialer(), t, client, timeouts).close();
             long start = System.nanoTime();
-            for (long i = 0; i < count; i++) Connection.connect(new TcpDialer(), t, client, timeouts).close();
+            for (long i = 0; i < count; i++) {
+                try (Connection c = Connection.connect(new TcpDialer(), t, client, timeouts, initiator)) {
+                    if (c.handshakeProtocol().contains("hfs") != hybrid) throw new IOException("ran " + c.handshakeProtocol());
+                }
+            }
             return count / ((System.nanoTime() - start) / 1e9);
         }
+    }
+
+    /** Microseconds of CPU for both ends of one handshake of {@code protocol}, on this thread, no sockets. */
+    private static double cpu(Noise.Protocol protocol, long rounds) throws Exception {
+        X25519.KeyPair is = X25519.generate();
+        X25519.KeyPair rs = X25519.generate();
+        byte[] remote = protocol.pattern().classic() == Noise.Pattern.IK ? rs.publicKey() : null;
+        java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
+        long start = mx.isCurrentThreadCpuTimeSupported() ? mx.getCurrentThreadCpuTime() : System.nanoTime();
+        for (long r = 0; r < rounds; r++) {
+            Noise.HandshakeState init = new Noise.HandshakeState(protocol, true, Connection.PROLOGUE, is, null, remote);
+            Noise.HandshakeState resp = new Noise.HandshakeState(protocol, false, Connection.PROLOGUE, rs, null, null);
+            for (int i = 0; i < protocol.pattern().length(); i++) {
+                Noise.HandshakeState w = i % 2 == 0 ? init : resp;
+                (i % 2 == 0 ? resp : init).readMessage(w.writeMessage(new byte[0]));
+            }
+            init.split();
+            resp.split();
+        }
+        long end = mx.isCurrentThreadCpuTimeSupported() ? mx.getCurrentThreadCpuTime() : System.nanoTime();
+        return (end - start) / 1e3 / rounds;
+    }
+
+    /** Bytes a v6 handshake of {@code protocol} puts on the wire: every frame with its length, the pattern byte. */
+    private static int wireBytes(Noise.Protocol protocol) {
+        int total = 1;
+        for (int i = 0; i < protocol.pattern().length(); i++) total += Framing.FRAME_LENGTH_PREFIX + protocol.pattern().emptyPayloadLength(i);
+        return total;
     }
 }

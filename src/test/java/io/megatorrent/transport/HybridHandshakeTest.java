@@ -169,6 +169,24 @@ class HybridHandshakeTest {
     }
 
     @Test
+    void noClassicFlagTurnsClassicOffForTheProcess() throws Exception {
+        java.io.PrintStream sink = new java.io.PrintStream(new java.io.ByteArrayOutputStream(), true, java.nio.charset.StandardCharsets.UTF_8);
+        try {
+            assertEquals(0, io.megatorrent.cli.Main.run(new String[] {"--no-classic", "--version"}, sink, sink));
+            assertEquals(HandshakePolicy.HYBRID_ONLY, HandshakePolicy.processDefault());
+            try (Responder r = new Responder(serverKey, fresh(false, true))) {
+                // the process default now refuses to fall back to a classic-only responder
+                IOException e = assertThrows(IOException.class,
+                        () -> Connection.connect(new TcpDialer(), target(r.address(), null), clientKey, FAST));
+                assertTrue(e.getMessage().contains("classic handshakes are turned off"), e.getMessage());
+            }
+        } finally {
+            io.megatorrent.cli.Main.run(new String[] {"--version"}, sink, sink);
+        }
+        assertEquals(HandshakePolicy.DEFAULT, HandshakePolicy.processDefault());
+    }
+
+    @Test
     void truncatedE1IsDroppedWithoutAnswer() throws Exception {
         try (Responder r = new Responder(serverKey, fresh(true, true)); SocketChannel ch = SocketChannel.open(r.address())) {
             byte[] e = X25519.generate().publicKey();

@@ -6,6 +6,7 @@ import java.security.KeyPairGenerator;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.PrivateKey;
+import java.security.Provider;
 import java.security.PublicKey;
 import java.security.SecureRandom;
 import java.security.spec.X509EncodedKeySpec;
@@ -169,24 +170,33 @@ public final class MlKem768 {
         }
     }
 
-    /** The JDK's ML-KEM (JDK 24+), reached only by algorithm names so the code compiles and runs on 21. */
+    /**
+     * The JDK's ML-KEM (JDK 24+), reached only by algorithm names so the code compiles and runs on
+     * 21. Every lookup after the first names the provider that answered it: {@code KEM.getInstance}
+     * without one walks every installed provider, which would load (and verify the signature of)
+     * BouncyCastle's JCE provider from the class path, seconds of work inside a handshake deadline.
+     */
     private static final class Jdk {
+        final Provider provider;
         final String providerName;
         /** The X.509 SubjectPublicKeyInfo header before the raw 1184-byte key (fixed for ML-KEM-768). */
         final byte[] spkiPrefix;
 
-        private Jdk(String providerName, byte[] spkiPrefix) {
-            this.providerName = providerName;
+        private Jdk(Provider provider, byte[] spkiPrefix) {
+            this.provider = provider;
+            this.providerName = provider.getName();
             this.spkiPrefix = spkiPrefix;
         }
 
         static Jdk load() {
             try {
                 KeyPairGenerator g = KeyPairGenerator.getInstance("ML-KEM-768");
-                KEM.getInstance("ML-KEM");
+                Provider p = g.getProvider();
+                KEM.getInstance("ML-KEM", p);
+                KeyFactory.getInstance("ML-KEM", p);
                 byte[] spki = g.generateKeyPair().getPublic().getEncoded();
                 if (spki.length <= PUBLIC_KEY_LENGTH) return null;
-                return new Jdk(g.getProvider().getName(), Arrays.copyOf(spki, spki.length - PUBLIC_KEY_LENGTH));
+                return new Jdk(p, Arrays.copyOf(spki, spki.length - PUBLIC_KEY_LENGTH));
             } catch (NoSuchAlgorithmException e) {
                 return null; // JDK 21-23: BouncyCastle runs instead
             }
@@ -194,10 +204,10 @@ public final class MlKem768 {
 
         KeyPair generate() {
             try {
-                java.security.KeyPair kp = KeyPairGenerator.getInstance("ML-KEM-768").generateKeyPair();
+                java.security.KeyPair kp = KeyPairGenerator.getInstance("ML-KEM-768", provider).generateKeyPair();
                 byte[] spki = kp.getPublic().getEncoded();
                 byte[] raw = Arrays.copyOfRange(spki, spki.length - PUBLIC_KEY_LENGTH, spki.length);
-                return new JdkKeyPair(raw, kp.getPrivate());
+                return new JdkKeyPair(raw, kp.getPrivate(), provider);
             } catch (GeneralSecurityException e) {
                 throw new IllegalStateException("JDK ML-KEM-768 key generation failed", e);
             }
@@ -207,8 +217,8 @@ public final class MlKem768 {
             byte[] spki = Arrays.copyOf(spkiPrefix, spkiPrefix.length + raw.length);
             System.arraycopy(raw, 0, spki, spkiPrefix.length, raw.length);
             try {
-                PublicKey pk = KeyFactory.getInstance("ML-KEM").generatePublic(new X509EncodedKeySpec(spki));
-                KEM.Encapsulated e = KEM.getInstance("ML-KEM").newEncapsulator(pk).encapsulate();
+                PublicKey pk = KeyFactory.getInstance("ML-KEM", provider).generatePublic(new X509EncodedKeySpec(spki));
+                KEM.Encapsulated e = KEM.getInstance("ML-KEM", provider).newEncapsulator(pk).encapsulate();
                 return new Encapsulation(e.encapsulation(), e.key().getEncoded());
             } catch (java.security.InvalidKeyException | java.security.spec.InvalidKeySpecException e) {
                 throw new CryptoException("ML-KEM-768 encapsulation key rejected: " + e.getMessage(), e);
@@ -218,7 +228,7 @@ public final class MlKem768 {
         }
     }
 
-    private record JdkKeyPair(byte[] raw, PrivateKey key) implements KeyPair {
+    private record JdkKeyPair(byte[] raw, PrivateKey key, Provider provider) implements KeyPair {
         @Override
         public byte[] publicKey() {
             return raw.clone();
@@ -228,7 +238,7 @@ public final class MlKem768 {
         public byte[] decapsulate(byte[] ciphertext) throws CryptoException {
             requireCiphertextLength(ciphertext);
             try {
-                return KEM.getInstance("ML-KEM").newDecapsulator(key).decapsulate(ciphertext).getEncoded();
+                return KEM.getInstance("ML-KEM", provider).newDecapsulator(key).decapsulate(ciphertext).getEncoded();
             } catch (javax.crypto.DecapsulateException e) {
                 throw new CryptoException("ML-KEM-768 ciphertext rejected: " + e.getMessage(), e);
             } catch (GeneralSecurityException e) {

@@ -9,6 +9,7 @@ import java.security.PrivateKey;
 import java.security.Provider;
 import java.security.PublicKey;
 import java.security.SecureRandom;
+import java.security.Security;
 import java.security.spec.X509EncodedKeySpec;
 import java.util.Arrays;
 import javax.crypto.KEM;
@@ -189,9 +190,12 @@ public final class MlKem768 {
         }
 
         static Jdk load() {
+            // Asked of SunJCE, which holds ML-KEM from JDK 24 on, not of every provider: on 21-23 a
+            // search by algorithm name alone would load every provider before failing.
+            Provider p = Security.getProvider("SunJCE");
+            if (p == null) return null;
             try {
-                KeyPairGenerator g = KeyPairGenerator.getInstance("ML-KEM-768");
-                Provider p = g.getProvider();
+                KeyPairGenerator g = KeyPairGenerator.getInstance("ML-KEM-768", p);
                 KEM.getInstance("ML-KEM", p);
                 KeyFactory.getInstance("ML-KEM", p);
                 byte[] spki = g.generateKeyPair().getPublic().getEncoded();

@@ -219,11 +219,6 @@ public final class Connection implements Closeable {
         return p;
     }
 
-    /** The body of the responder's refusal frame: true when {@code frameBody} refuses the offered handshake. */
-    public static boolean isRefusal(byte[] frameBody) {
-        return Handshake.isRefusal(frameBody);
-    }
-
     /** The prologue of the handshake that follows the refusal of {@code refusedOffer} (the refused first frame's body). */
     public static byte[] fallbackPrologue(byte[] refusedOffer) {
         return Handshake.fallbackPrologue(refusedOffer);

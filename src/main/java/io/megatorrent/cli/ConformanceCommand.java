@@ -21,8 +21,8 @@ final class ConformanceCommand extends OptionCommand {
                 Runs every *.json vector file under each PATH (a file, or a folder searched
                 recursively; default: test-vectors). Formats: our suites ({"suite": NAME, ...},
                 see PROTOCOL_FINAL.md, appendix A), Wycheproof files as published (ChaCha20-Poly1305,
-                X25519, Ed25519) and cacophony Noise vectors (handshake_hash checked when
-                present). Prints one line per file, then
+                X25519, Ed25519, ML-KEM-768) and cacophony Noise vectors (handshake_hash checked
+                when present). Prints one line per file, then
                 "N passed, M failed". A file in an unknown format counts as failed, never skipped.
                 Exit 0 only when no vector failed and at least one passed.
                 """;

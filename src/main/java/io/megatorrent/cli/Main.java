@@ -1,5 +1,6 @@
 package io.megatorrent.cli;
 
+import io.megatorrent.transport.HandshakePolicy;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.util.Arrays;
@@ -41,11 +42,15 @@ public final class Main {
     public static int run(String[] argv, PrintStream out, PrintStream err) {
         int i = 0;
         int verbosity = 0;
-        while (i < argv.length && (argv[i].equals("-v") || argv[i].equals("--verbose"))) {
-            verbosity++;
+        boolean noClassic = false;
+        while (i < argv.length && (argv[i].equals("-v") || argv[i].equals("--verbose") || argv[i].equals("--no-classic"))) {
+            if (argv[i].equals("--no-classic")) noClassic = true;
+            else verbosity++;
             i++;
         }
         configureLogging(verbosity);
+        // Every connection this command makes or accepts follows it (PROTOCOL_FINAL.md 4.2).
+        HandshakePolicy.setProcessDefault(noClassic ? HandshakePolicy.HYBRID_ONLY : HandshakePolicy.DEFAULT);
         String[] rest = Arrays.copyOfRange(argv, i, argv.length);
         if (rest.length == 0 || rest[0].equals("--help") || rest[0].equals("-h") || rest[0].equals("help")) {
             if (rest.length > 1 && rest[0].equals("help")) return run(new String[] {rest[1], "--help"}, out, err);
@@ -96,7 +101,7 @@ public final class Main {
         sb.append("""
                 megatorrent: reference node of the Megatorrent protocol v6
 
-                Usage: megatorrent [-v|--verbose] COMMAND [OPTIONS]
+                Usage: megatorrent [-v|--verbose] [--no-classic] COMMAND [OPTIONS]
                        megatorrent COMMAND --help
                        megatorrent --version
 
@@ -107,6 +112,9 @@ public final class Main {
 
                 Global options:
                   -v, --verbose  more log output on stderr (repeat for debug)
+                      --no-classic  run only the hybrid handshake (X25519 + ML-KEM-768): refuse
+                                 classic XX/IK offers and never fall back to them; by default
+                                 connections start hybrid and accept classic (PROTOCOL_FINAL.md 4.2)
                   -h, --help     this help; after a command, that command's help
                       --version  print the version
 

@@ -1,8 +1,10 @@
 package io.megatorrent.cli;
 
+import io.megatorrent.crypto.MlKem768;
 import io.megatorrent.crypto.X25519;
 import io.megatorrent.transport.Connection;
 import io.megatorrent.transport.Framing;
+import io.megatorrent.transport.HandshakePolicy;
 import io.megatorrent.transport.Listener;
 import io.megatorrent.transport.Message;
 import io.megatorrent.transport.Noise;
@@ -26,8 +28,10 @@ import java.util.concurrent.TimeUnit;
  * MB/s through a Noise connection over loopback (1 MiB MSG_DATA messages, as a blob transfer
  * sends them), and in the same run raw loopback TCP moving the same bytes in the same chunks:
  * the ceiling; and the cipher alone sealing and opening the same bytes on one thread, the other
- * ceiling (on a loaded or 2-core machine the transport is cipher-bound). Also XX handshakes per
- * second, one at a time.
+ * ceiling (on a loaded or 2-core machine the transport is cipher-bound). Also handshakes per
+ * second, one at a time over loopback, hybrid (XXhfs: X25519 + ML-KEM-768) beside classic XX in
+ * the same run, with the bytes each puts on the wire; and the CPU time both ends of each
+ * handshake take on one thread, without sockets, hybrid beside classic.
  */
 final class TransportBench {
     private static final int CHUNK = 1 << 20;
@@ -37,7 +41,7 @@ final class TransportBench {
     static int run(String[] argv, PrintStream out, PrintStream err) throws Exception {
         Args args = Args.parse(argv, List.of(
                 Args.Option.value("mib", "N", "MiB to send through each channel (default 1024)"),
-                Args.Option.value("handshakes", "N", "XX handshakes to time (default 200)")));
+                Args.Option.value("handshakes", "N", "handshakes of each kind to time (default 200)")));
         args.noPositional();
         long mib = args.longValue("mib", 1024, 1, 1 << 20);
         long handshakes = args.longValue("handshakes", 200, 0, 1_000_000);
@@ -56,7 +60,23 @@ final class TransportBench {
         out.printf("ChaCha20-Poly1305 seal+open, 1 thread   %8.1f MB/s  (cipher ceiling, no I/O)%n", cipherMbs);
         out.printf("Noise XX ChaChaPoly BLAKE2b, framed     %8.1f MB/s  (%.0f%% of raw TCP, %.0f%% of the cipher)%n",
                 noiseMbs, 100 * noiseMbs / rawMbs, 100 * noiseMbs / cipherMbs);
-        if (handshakes > 0) out.printf("XX handshakes over loopback, serial   %8.0f /s%n", handshakes(handshakes));
+        if (handshakes > 0) {
+            out.println("ML-KEM-768: " + MlKem768.provider());
+            handshakes(Math.min(handshakes, 20)); // warm-up of both kinds
+            double[] rates = handshakes(handshakes);
+            double classic = rates[0];
+            double hybrid = rates[1];
+            out.printf("XX handshakes over loopback, serial   %8.0f /s  (%d bytes on the wire)%n", classic, wireBytes(Connection.XX));
+            out.printf("XXhfs handshakes over loopback, serial%8.0f /s  (%d bytes on the wire; %.2fx the time of classic XX)%n",
+                    hybrid, wireBytes(Connection.XX_HFS), classic / hybrid);
+            long rounds = Math.max(handshakes, 50);
+            compute(Connection.XX, Connection.XX_HFS, rounds); // warm-up
+            for (Noise.Protocol[] pair : new Noise.Protocol[][] {{Connection.XX, Connection.XX_HFS}, {Connection.IK, Connection.IK_HFS}}) {
+                double[] us = compute(pair[0], pair[1], rounds);
+                out.printf("%-5s CPU, both ends, 1 thread    %8.0f us  %-5s %8.0f us  (%.2fx; %d vs %d bytes on the wire)%n",
+                        pair[0].pattern(), us[0], pair[1].pattern(), us[1], us[1] / us[0], wireBytes(pair[0]), wireBytes(pair[1]));
+            }
+        }
         return ExitCodes.OK;
     }
 
@@ -158,17 +178,85 @@ final class TransportBench {
         }
     }
 
-    private static double handshakes(long count) throws Exception {
+    /**
+     * Classic XX and hybrid XXhfs handshakes per second over loopback, one at a time, to one
+     * listener that accepts both; the two kinds alternate in batches of 10 so that load from
+     * other processes weighs on both alike.
+     */
+    private static double[] handshakes(long count) throws Exception {
         X25519.KeyPair server = X25519.generate();
         X25519.KeyPair client = X25519.generate();
         Connection.Timeouts timeouts = new Connection.Timeouts(Duration.ofSeconds(10), Duration.ofSeconds(10));
+        HandshakePolicy[] initiators = {
+            HandshakePolicy.classicOnly(new HandshakePolicy.KnownHybridPeers()),
+            new HandshakePolicy(true, false, new HandshakePolicy.KnownHybridPeers()),
+        };
+        long[] nanos = new long[2];
+        long[] done = new long[2];
         try (Listener l = Listener.open(loopback(), server, timeouts, c -> c.receive())) {
             InetSocketAddress a = l.localAddress();
             PeerTarget t = new PeerTarget(null, new PeerAddress(a.getAddress().getHostAddress(), a.getPort()));
-            for (int i = 0; i < 20; i++) Connection.connect(new TcpDialer(), t, client, timeouts).close();
-            long start = System.nanoTime();
-            for (long i = 0; i < count; i++) Connection.connect(new TcpDialer(), t, client, timeouts).close();
-            return count / ((System.nanoTime() - start) / 1e9);
+            while (done[0] < count) {
+                for (int k = 0; k < 2; k++) {
+                    long batch = Math.min(10, count - done[k]);
+                    long start = System.nanoTime();
+                    for (long i = 0; i < batch; i++) {
+                        try (Connection c = Connection.connect(new TcpDialer(), t, client, timeouts, initiators[k])) {
+                            if (c.handshakeProtocol().contains("hfs") != (k == 1)) throw new IOException("ran " + c.handshakeProtocol());
+                        }
+                    }
+                    nanos[k] += System.nanoTime() - start;
+                    done[k] += batch;
+                }
+            }
         }
+        return new double[] {done[0] / (nanos[0] / 1e9), done[1] / (nanos[1] / 1e9)};
+    }
+
+    /**
+     * Microseconds of CPU for both ends of one handshake of {@code classic} and of {@code hybrid},
+     * computed on this thread without sockets: the handshakes' own cost. CPU time (of the process:
+     * java.base has no per-thread clock, and this thread is the only busy one) rather than wall
+     * time, so load from other processes does not count; the two alternate in batches so that
+     * what noise remains weighs on both alike.
+     */
+    private static double[] compute(Noise.Protocol classic, Noise.Protocol hybrid, long rounds) throws Exception {
+        X25519.KeyPair is = X25519.generate();
+        X25519.KeyPair rs = X25519.generate();
+        long[] nanos = new long[2];
+        Noise.Protocol[] protocols = {classic, hybrid};
+        for (long done = 0; done < rounds; done += BATCH) {
+            for (int k = 0; k < 2; k++) {
+                Noise.Protocol p = protocols[k];
+                byte[] remote = p.pattern().classic() == Noise.Pattern.IK ? rs.publicKey() : null;
+                long start = cpuNanos();
+                for (int r = 0; r < BATCH; r++) {
+                    Noise.HandshakeState init = new Noise.HandshakeState(p, true, Connection.PROLOGUE, is, null, remote);
+                    Noise.HandshakeState resp = new Noise.HandshakeState(p, false, Connection.PROLOGUE, rs, null, null);
+                    for (int i = 0; i < p.pattern().length(); i++) {
+                        Noise.HandshakeState w = i % 2 == 0 ? init : resp;
+                        (i % 2 == 0 ? resp : init).readMessage(w.writeMessage(new byte[0]));
+                    }
+                    init.split();
+                    resp.split();
+                }
+                nanos[k] += cpuNanos() - start;
+            }
+        }
+        long n = (rounds + BATCH - 1) / BATCH * BATCH;
+        return new double[] {nanos[0] / 1e3 / n, nanos[1] / 1e3 / n};
+    }
+
+    private static final int BATCH = 25;
+
+    private static long cpuNanos() {
+        return ProcessHandle.current().info().totalCpuDuration().orElseThrow(() -> new IllegalStateException("no CPU clock")).toNanos();
+    }
+
+    /** Bytes a v6 handshake of {@code protocol} puts on the wire: every frame with its length, the pattern byte. */
+    private static int wireBytes(Noise.Protocol protocol) {
+        int total = 1;
+        for (int i = 0; i < protocol.pattern().length(); i++) total += Framing.FRAME_LENGTH_PREFIX + protocol.pattern().emptyPayloadLength(i);
+        return total;
     }
 }

@@ -34,6 +34,7 @@ public final class Conformance {
             Map.entry("bep44", new Bep44Suite()),
             Map.entry("krpc", new KrpcSuite()),
             Map.entry("handshake", new TransportSuite()),
+            Map.entry("handshake-hybrid", new HybridHandshakeSuite()),
             Map.entry("framing", new TransportSuite()),
             Map.entry("blob", new BlobSuite()),
             Map.entry("manifest", new ManifestSuite()),

@@ -7,13 +7,19 @@ import io.megatorrent.codec.JsonValue.JsonObject;
 import io.megatorrent.crypto.ChaChaPoly;
 import io.megatorrent.crypto.CryptoException;
 import io.megatorrent.crypto.Ed25519;
+import io.megatorrent.crypto.MlKem768;
 import io.megatorrent.crypto.X25519;
 import java.util.Arrays;
 
 /**
  * Wycheproof files as published (testvectors_v1): aead_test_schema (ChaCha20-Poly1305),
- * xdh_comp_schema (X25519), eddsa_verify_schema (Ed25519). "valid" must pass, "invalid" must be
- * rejected, "acceptable" may go either way (both count as passed).
+ * xdh_comp_schema (X25519), eddsa_verify_schema (Ed25519), and ML-KEM-768's mlkem_test_schema
+ * (KeyGen from the seed d || z, then Decaps; or Encaps groups), mlkem_encaps_test_schema
+ * (Encaps_internal with m, with FIPS 203's encapsulation-key check) and mlkem_decaps_test_schema
+ * and mlkem_semi_expanded_decaps_test_schema (Decaps with a full 2400-byte decapsulation key,
+ * with its input checks; the expected K when given), mlkem_keygen_seed_test_schema (ek and dk
+ * from d || z). "valid" must pass, "invalid"
+ * must be rejected, "acceptable" may go either way (both count as passed).
  */
 final class Wycheproof {
     private Wycheproof() {}
@@ -34,6 +40,8 @@ final class Wycheproof {
             }
             case "xdh_comp_schema" -> check = Wycheproof::xdh;
             case "eddsa_verify_schema" -> check = Wycheproof::eddsa;
+            case "mlkem_test_schema", "mlkem_encaps_test_schema", "mlkem_decaps_test_schema", "mlkem_semi_expanded_decaps_test_schema",
+                    "mlkem_keygen_seed_test_schema" -> check = Wycheproof::mlkem;
             default -> {
                 tally.failAll(total, "Wycheproof schema '" + root.string("schema") + "' is not supported");
                 return;
@@ -87,6 +95,42 @@ final class Wycheproof {
         if (priv.length != X25519.KEY_LENGTH || pub.length != X25519.KEY_LENGTH) return false;
         try {
             return Arrays.equals(X25519.compute(priv, pub), Hex.decode(t.string("shared")));
+        } catch (CryptoException e) {
+            return false;
+        }
+    }
+
+    private static boolean mlkem(JsonObject group, JsonObject t) throws CodecException {
+        String set = group.string("parameterSet");
+        if (!set.equals("ML-KEM-768")) throw new AssertionError("ML-KEM parameter set " + set + " not supported (only ML-KEM-768)");
+        String type = group.optString("type").orElse("");
+        try {
+            switch (type) {
+                case "MLKEMTest" -> {
+                    byte[] seed = Hex.decode(t.string("seed"));
+                    if (seed.length != MlKem768.SEED_LENGTH) return false;
+                    MlKem768.KeyPair kp = MlKem768.fromSeed(seed);
+                    return Arrays.equals(kp.publicKey(), Hex.decode(t.string("ek")))
+                            && Arrays.equals(kp.decapsulate(Hex.decode(t.string("c"))), Hex.decode(t.string("K")));
+                }
+                case "MLKEMEncapsTest" -> {
+                    byte[] m = Hex.decode(t.string("m"));
+                    if (m.length != MlKem768.MESSAGE_LENGTH) return false;
+                    MlKem768.Encapsulation e = MlKem768.encapsulate(Hex.decode(t.string("ek")), m);
+                    return Arrays.equals(e.ciphertext(), Hex.decode(t.string("c"))) && Arrays.equals(e.sharedSecret(), Hex.decode(t.string("K")));
+                }
+                case "MLKEMDecapsValidationTest" -> {
+                    byte[] k = MlKem768.decapsulate(Hex.decode(t.string("dk")), Hex.decode(t.string("c")));
+                    return !t.has("K") || Arrays.equals(k, Hex.decode(t.string("K")));
+                }
+                case "MLKEMKeyGen" -> {
+                    byte[] seed = Hex.decode(t.string("seed"));
+                    if (seed.length != MlKem768.SEED_LENGTH) return false;
+                    return Arrays.equals(MlKem768.fromSeed(seed).publicKey(), Hex.decode(t.string("ek")))
+                            && Arrays.equals(MlKem768.decapsulationKey(seed), Hex.decode(t.string("dk")));
+                }
+                default -> throw new AssertionError("ML-KEM test group type '" + type + "' not supported");
+            }
         } catch (CryptoException e) {
             return false;
         }

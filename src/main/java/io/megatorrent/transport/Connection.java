@@ -31,11 +31,20 @@ public final class Connection implements Closeable {
     public static final byte[] PROLOGUE = ("megatorrent/" + Message.PROTOCOL_VERSION).getBytes(StandardCharsets.US_ASCII);
     public static final Noise.Protocol XX = new Noise.Protocol(Noise.Pattern.XX, HashFunction.BLAKE2B);
     public static final Noise.Protocol IK = new Noise.Protocol(Noise.Pattern.IK, HashFunction.BLAKE2B);
+    /** The hybrid handshakes (X25519 + ML-KEM-768, Noise HFS), which v6 initiators run by default. */
+    public static final Noise.Protocol XX_HFS = Handshake.XX_HFS;
+    public static final Noise.Protocol IK_HFS = Handshake.IK_HFS;
     /** First byte of the initiator's first frame: which handshake follows. */
     public static final byte PATTERN_XX = 0x01;
     public static final byte PATTERN_IK = 0x02;
-    /** Handshake messages carry empty payloads in v6, so none is longer than IK's first (1 + 96 bytes). */
-    static final int MAX_HANDSHAKE_FRAME = 256;
+    public static final byte PATTERN_XX_HFS = 0x03;
+    public static final byte PATTERN_IK_HFS = 0x04;
+    /**
+     * Handshake messages carry empty payloads in v6, so every frame has a fixed length; the
+     * longest is IKhfs's first (1 + 32 + 1184 + 16 + 48 + 16 bytes), read before the pattern
+     * byte is known. Later frames are read with the exact bound of their pattern and position.
+     */
+    static final int MAX_HANDSHAKE_FRAME = 1 + 1296;
     private static final byte[] NOTHING = new byte[0];
     /** Write watchdogs running now: each must end when its connection closes. */
     private static final AtomicInteger RUNNING_WATCHDOGS = new AtomicInteger();
@@ -51,6 +60,7 @@ public final class Connection implements Closeable {
     private final boolean initiator;
     private final byte[] handshakeHash;
     private final byte[] remoteStatic;
+    private final String handshakeProtocol;
     private final Framing.Sealer sealer;
     private final Framing.Opener opener;
     private final ReentrantLock writeLock = new ReentrantLock();
@@ -71,6 +81,7 @@ public final class Connection implements Closeable {
         this.initiator = initiator;
         this.handshakeHash = transport.handshakeHash();
         this.remoteStatic = transport.remoteStatic();
+        this.handshakeProtocol = transport.protocolName();
         this.sealer = new Framing.Sealer(transport.send());
         this.opener = new Framing.Opener(transport.receive());
         RUNNING_WATCHDOGS.incrementAndGet();
@@ -121,27 +132,37 @@ public final class Connection implements Closeable {
         }
     }
 
-    /** Dials {@code target} and runs IK if its static key is known, else XX. Closes the stream on failure. */
+    /** Dials {@code target} and runs IK if its static key is known, else XX (hybrid per the process's {@link HandshakePolicy}). Closes the stream on failure. */
     public static Connection connect(Dialer dialer, PeerTarget target, X25519.KeyPair localStatic, Timeouts timeouts) throws IOException {
+        return connect(dialer, target, localStatic, timeouts, HandshakePolicy.processDefault());
+    }
+
+    /** Dials {@code target} and runs the handshake {@code policy} picks. Closes the stream on failure. */
+    public static Connection connect(Dialer dialer, PeerTarget target, X25519.KeyPair localStatic, Timeouts timeouts, HandshakePolicy policy)
+            throws IOException {
         SocketChannel channel = dialer.connect(target.address(), timeouts.handshake());
-        return initiate(channel, target.staticKey(), localStatic, timeouts, target.address().toString());
+        return initiate(channel, target.staticKey(), localStatic, timeouts, target.address().toString(), policy);
+    }
+
+    /** {@link #initiate(SocketChannel, byte[], X25519.KeyPair, Timeouts, String, HandshakePolicy)} with the process's policy. */
+    public static Connection initiate(SocketChannel channel, byte[] expectedRemoteStatic, X25519.KeyPair localStatic,
+            Timeouts timeouts, String peerName) throws IOException {
+        return initiate(channel, expectedRemoteStatic, localStatic, timeouts, peerName, HandshakePolicy.processDefault());
     }
 
     /**
      * Runs the initiator's handshake over a connected blocking stream: IK when
      * {@code expectedRemoteStatic} is given (the handshake fails unless the peer holds that key),
-     * else XX.
+     * else XX; hybrid (IKhfs, XXhfs) first when {@code policy} runs it, classic only after the
+     * responder's explicit refusal and only when the policy allows classic.
      */
     public static Connection initiate(SocketChannel channel, byte[] expectedRemoteStatic, X25519.KeyPair localStatic,
-            Timeouts timeouts, String peerName) throws IOException {
+            Timeouts timeouts, String peerName, HandshakePolicy policy) throws IOException {
         boolean ik = expectedRemoteStatic != null;
         try {
             InputStream in = handshakeInput(channel, timeouts);
-            Noise.HandshakeState hs = new Noise.HandshakeState(ik ? IK : XX, true, PROLOGUE, localStatic, null, expectedRemoteStatic);
-            writeFully(channel, firstHandshakeFrame(ik, hs.writeMessage(new byte[0])));
-            requireEmpty(hs.readMessage(Framing.readHandshakeFrame(in, MAX_HANDSHAKE_FRAME)));
-            if (!ik) writeFully(channel, Framing.handshakeFrame(hs.writeMessage(new byte[0])));
-            return establish(channel, peerName, true, hs.split(), timeouts);
+            Noise.Transport transport = Handshake.initiate(channel, in, expectedRemoteStatic, localStatic, policy, peerName);
+            return establish(channel, peerName, true, transport, timeouts);
         } catch (CryptoException | IOException | RuntimeException e) {
             closeQuietly(channel);
             String reason = e instanceof SocketTimeoutException ? "handshake timed out" : e.getMessage();
@@ -154,19 +175,21 @@ public final class Connection implements Closeable {
         }
     }
 
-    /** Runs the responder's handshake (XX or IK, as the initiator's first byte says) over an accepted stream. */
+    /** {@link #accept(SocketChannel, X25519.KeyPair, Timeouts, HandshakePolicy)} with the process's policy. */
     public static Connection accept(SocketChannel channel, X25519.KeyPair localStatic, Timeouts timeouts) throws IOException {
+        return accept(channel, localStatic, timeouts, HandshakePolicy.processDefault());
+    }
+
+    /**
+     * Runs the responder's handshake (as the initiator's first byte says) over an accepted stream;
+     * an offer {@code policy} does not run gets the refusal frame, and one more offer may follow.
+     */
+    public static Connection accept(SocketChannel channel, X25519.KeyPair localStatic, Timeouts timeouts, HandshakePolicy policy) throws IOException {
         String peerName = describe(channel);
         try {
             InputStream in = handshakeInput(channel, timeouts);
-            byte[] first = Framing.readHandshakeFrame(in, MAX_HANDSHAKE_FRAME);
-            Noise.Protocol protocol = patternOf(first);
-            boolean ik = protocol == IK;
-            Noise.HandshakeState hs = new Noise.HandshakeState(protocol, false, PROLOGUE, localStatic, null, null);
-            requireEmpty(hs.readMessage(java.util.Arrays.copyOfRange(first, 1, first.length)));
-            writeFully(channel, Framing.handshakeFrame(hs.writeMessage(new byte[0])));
-            if (!ik) requireEmpty(hs.readMessage(Framing.readHandshakeFrame(in, MAX_HANDSHAKE_FRAME)));
-            return establish(channel, peerName, false, hs.split(), timeouts);
+            Noise.Transport transport = Handshake.respond(channel, in, localStatic, policy, peerName);
+            return establish(channel, peerName, false, transport, timeouts);
         } catch (CryptoException | IOException | RuntimeException e) {
             closeQuietly(channel);
             String reason = e instanceof SocketTimeoutException ? "handshake timed out" : e.getMessage();
@@ -185,14 +208,22 @@ public final class Connection implements Closeable {
         return Framing.handshakeFrame(first);
     }
 
+    /** The initiator's first frame for any v6 protocol: {@code uint16be length || pattern byte || first Noise message}. */
+    public static byte[] firstHandshakeFrame(Noise.Protocol protocol, byte[] firstNoiseMessage) {
+        return Framing.handshakeFrame(Handshake.offer(protocol, firstNoiseMessage));
+    }
+
     /** Splits the initiator's first frame body (after the length) into pattern and Noise message; checks the pattern byte. */
     public static Noise.Protocol patternOf(byte[] firstFrameBody) throws ProtocolException {
         if (firstFrameBody.length < 1) throw new ProtocolException("pattern", 2, "empty first handshake frame");
-        return switch (firstFrameBody[0]) {
-            case PATTERN_XX -> XX;
-            case PATTERN_IK -> IK;
-            default -> throw new ProtocolException("pattern", 2, String.format("unknown handshake pattern 0x%02x", firstFrameBody[0] & 0xFF));
-        };
+        Noise.Protocol p = Handshake.protocolOf(firstFrameBody[0]);
+        if (p == null) throw new ProtocolException("pattern", 2, String.format("unknown handshake pattern 0x%02x", firstFrameBody[0] & 0xFF));
+        return p;
+    }
+
+    /** The prologue of the handshake that follows the refusal of {@code refusedOffer} (the refused first frame's body). */
+    public static byte[] fallbackPrologue(byte[] refusedOffer) {
+        return Handshake.fallbackPrologue(refusedOffer);
     }
 
     /** The handshake's reads: unbuffered (they take exactly the handshake frames), all under one deadline from now. */
@@ -232,10 +263,6 @@ public final class Connection implements Closeable {
         }
     }
 
-    private static void requireEmpty(byte[] payload) throws ProtocolException {
-        if (payload.length != 0) throw new ProtocolException("handshake payload", -1, "must be empty in protocol v6, got " + payload.length + " bytes");
-    }
-
     private static int millis(Duration d) {
         return (int) Math.min(Integer.MAX_VALUE, Math.max(1, d.toMillis()));
     }
@@ -243,6 +270,11 @@ public final class Connection implements Closeable {
     /** The Noise handshake hash: identical on both ends, unique to this session (for channel binding). */
     public byte[] handshakeHash() {
         return handshakeHash.clone();
+    }
+
+    /** The Noise protocol name of the handshake that made this session, e.g. {@code Noise_XXhfs_25519+MLKEM768_ChaChaPoly_BLAKE2b}. */
+    public String handshakeProtocol() {
+        return handshakeProtocol;
     }
 
     /** The peer's authenticated X25519 static public key. */

@@ -3,6 +3,7 @@ package io.megatorrent.transport;
 import io.megatorrent.crypto.ChaChaPoly;
 import io.megatorrent.crypto.CryptoException;
 import io.megatorrent.crypto.HashFunction;
+import io.megatorrent.crypto.MlKem768;
 import io.megatorrent.crypto.X25519;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
@@ -10,8 +11,11 @@ import java.util.List;
 
 /**
  * The Noise Protocol Framework, revision 34, restricted to what Megatorrent runs: DH 25519,
- * cipher ChaChaPoly, hash SHA256 or BLAKE2b, the patterns NN, XX and IK, no PSK. Section numbers
- * in comments are the spec's. The pattern table drives one handshake loop; nothing else varies.
+ * cipher ChaChaPoly, hash SHA256 or BLAKE2b, the patterns NN, XX and IK, no PSK; and the Hybrid
+ * Forward Secrecy modifier (Noise HFS: the tokens {@code e1} and {@code ekem1}) with ML-KEM-768 as
+ * the KEM, on XX and IK ({@code XXhfs}, {@code IKhfs}, DH name {@code 25519+MLKEM768}). Section
+ * numbers in comments are the Noise spec's. The pattern table drives one handshake loop; nothing
+ * else varies.
  */
 public final class Noise {
     public static final int DH_LENGTH = X25519.KEY_LENGTH;
@@ -23,14 +27,25 @@ public final class Noise {
 
     private Noise() {}
 
-    /** Handshake tokens, section 7.1. */
-    private enum Token { E, S, EE, ES, SE, SS }
+    /**
+     * Handshake tokens, section 7.1, and HFS's two: E1 sends a fresh KEM public key (encrypted
+     * once a key exists), EKEM1 sends the encapsulation to the peer's and mixes its shared secret
+     * into the chaining key, so the session keys depend on X25519 and ML-KEM alike.
+     */
+    private enum Token { E, S, EE, ES, SE, SS, E1, EKEM1 }
 
-    /** The patterns we run (section 7.4 and 7.5): pre-message of the responder, then messages alternating from the initiator. */
+    /**
+     * The patterns we run (section 7.4 and 7.5): pre-message of the responder, then messages
+     * alternating from the initiator. The hfs ones follow the HFS rules: e1 right after the first
+     * e, or after the DH token that follows it in the same message (so the key travels
+     * encrypted); ekem1 right after the first ee.
+     */
     public enum Pattern {
         NN(false, List.of(List.of(Token.E), List.of(Token.E, Token.EE))),
         XX(false, List.of(List.of(Token.E), List.of(Token.E, Token.EE, Token.S, Token.ES), List.of(Token.S, Token.SE))),
-        IK(true, List.of(List.of(Token.E, Token.ES, Token.S, Token.SS), List.of(Token.E, Token.EE, Token.SE)));
+        IK(true, List.of(List.of(Token.E, Token.ES, Token.S, Token.SS), List.of(Token.E, Token.EE, Token.SE))),
+        XXhfs(false, List.of(List.of(Token.E, Token.E1), List.of(Token.E, Token.EE, Token.EKEM1, Token.S, Token.ES), List.of(Token.S, Token.SE))),
+        IKhfs(true, List.of(List.of(Token.E, Token.ES, Token.E1, Token.S, Token.SS), List.of(Token.E, Token.EE, Token.EKEM1, Token.SE)));
 
         /** Whether "<- s" is a pre-message: the initiator knows the responder's static key beforehand. */
         final boolean responderStaticKnown;
@@ -50,23 +65,62 @@ public final class Noise {
             return this != NN;
         }
 
+        /** Whether the pattern carries the HFS tokens (ML-KEM-768 beside X25519). */
+        public boolean hybrid() {
+            return this == XXhfs || this == IKhfs;
+        }
+
+        /** The classic pattern this one modifies (itself when classic). */
+        public Pattern classic() {
+            return switch (this) {
+                case XXhfs -> XX;
+                case IKhfs -> IK;
+                default -> this;
+            };
+        }
+
+        /** Length in bytes of handshake message {@code index} with an empty payload: v6 frames have exactly this length. */
+        public int emptyPayloadLength(int index) {
+            boolean keyed = false; // a cipher key exists once a DH token has run
+            for (int i = 0; i < index; i++) {
+                for (Token t : messages.get(i)) keyed |= t == Token.EE || t == Token.ES || t == Token.SE || t == Token.SS;
+            }
+            int length = 0;
+            for (Token t : messages.get(index)) {
+                switch (t) {
+                    case E -> length += DH_LENGTH;
+                    case S -> length += DH_LENGTH + (keyed ? TAG_LENGTH : 0);
+                    case E1 -> length += MlKem768.PUBLIC_KEY_LENGTH + (keyed ? TAG_LENGTH : 0);
+                    case EKEM1 -> length += MlKem768.CIPHERTEXT_LENGTH + (keyed ? TAG_LENGTH : 0);
+                    default -> keyed = true;
+                }
+            }
+            return length + (keyed ? TAG_LENGTH : 0);
+        }
+
         boolean responderHasStatic() {
             return this != NN;
         }
     }
 
-    /** A parsed protocol name "Noise_PATTERN_25519_ChaChaPoly_HASH". */
+    /** The DH name of hybrid protocols (HFS section "Protocol naming": DH function + KEM). */
+    public static final String HYBRID_DH_NAME = "25519+MLKEM768";
+
+    /** A parsed protocol name "Noise_PATTERN_25519_ChaChaPoly_HASH", or "Noise_PATTERNhfs_25519+MLKEM768_ChaChaPoly_HASH". */
     public record Protocol(Pattern pattern, HashFunction hash) {
         public static Protocol parse(String name) {
             String[] parts = name.split("_", -1);
-            if (parts.length != 5 || !parts[0].equals("Noise") || !parts[2].equals("25519") || !parts[3].equals("ChaChaPoly")) {
+            if (parts.length != 5 || !parts[0].equals("Noise") || !parts[3].equals("ChaChaPoly")) {
                 throw new IllegalArgumentException("unsupported Noise protocol " + name + " (only *_25519_ChaChaPoly_SHA256|BLAKE2b)");
             }
             Pattern pattern;
             try {
                 pattern = Pattern.valueOf(parts[1]);
             } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("unsupported Noise pattern " + parts[1] + " (NN, XX, IK)");
+                throw new IllegalArgumentException("unsupported Noise pattern " + parts[1] + " (NN, XX, IK, XXhfs, IKhfs)");
+            }
+            if (!parts[2].equals(pattern.hybrid() ? HYBRID_DH_NAME : "25519")) {
+                throw new IllegalArgumentException("unsupported Noise DH " + parts[2] + " for " + pattern + " (25519, or 25519+MLKEM768 with hfs)");
             }
             for (HashFunction h : HashFunction.values()) {
                 if (h.noiseName().equals(parts[4])) return new Protocol(pattern, h);
@@ -75,7 +129,7 @@ public final class Noise {
         }
 
         public String name() {
-            return "Noise_" + pattern + "_25519_ChaChaPoly_" + hash.noiseName();
+            return "Noise_" + pattern + "_" + (pattern.hybrid() ? HYBRID_DH_NAME : "25519") + "_ChaChaPoly_" + hash.noiseName();
         }
     }
 
@@ -208,8 +262,24 @@ public final class Noise {
         }
     }
 
-    /** The two transport cipher states after a handshake, from this party's point of view. */
-    public record Transport(CipherState send, CipherState receive, byte[] handshakeHash, byte[] remoteStatic) {}
+    /**
+     * Fixed ML-KEM inputs for test vectors: {@code keySeed} = d || z of KeyGen_internal (64 bytes,
+     * the initiator's e1), {@code encapsulationMessage} = m of Encaps_internal (32 bytes, the
+     * responder's ekem1). Null fields are allowed for the role that does not use them.
+     */
+    public record KemRandomness(byte[] keySeed, byte[] encapsulationMessage) {
+        public KemRandomness {
+            keySeed = keySeed == null ? null : keySeed.clone();
+            encapsulationMessage = encapsulationMessage == null ? null : encapsulationMessage.clone();
+        }
+    }
+
+    /** The two transport cipher states after a handshake, from this party's point of view, and the protocol that made them. */
+    public record Transport(CipherState send, CipherState receive, byte[] handshakeHash, byte[] remoteStatic, String protocolName) {
+        public Transport(CipherState send, CipherState receive, byte[] handshakeHash, byte[] remoteStatic) {
+            this(send, receive, handshakeHash, remoteStatic, null);
+        }
+    }
 
     /**
      * Section 5.3. Call {@link #writeMessage} and {@link #readMessage} in turn (the initiator writes
@@ -224,6 +294,10 @@ public final class Noise {
         private X25519.KeyPair e;
         private byte[] rs;
         private byte[] re;
+        /** HFS: our KEM key pair (initiator) and the peer's KEM public key (responder). */
+        private MlKem768.KeyPair e1;
+        private byte[] re1;
+        private final KemRandomness kemRandomness;
         private int messageIndex;
         private boolean failed;
 
@@ -234,7 +308,17 @@ public final class Noise {
          */
         public HandshakeState(Protocol protocol, boolean initiator, byte[] prologue, X25519.KeyPair localStatic,
                 X25519.KeyPair localEphemeral, byte[] remoteStatic) {
+            this(protocol, initiator, prologue, localStatic, localEphemeral, remoteStatic, null);
+        }
+
+        /**
+         * @param kemRandomness null for fresh randomness; fixed inputs of ML-KEM for vectors (only
+         *     the part this party's role uses is read: the seed for e1, m for ekem1)
+         */
+        public HandshakeState(Protocol protocol, boolean initiator, byte[] prologue, X25519.KeyPair localStatic,
+                X25519.KeyPair localEphemeral, byte[] remoteStatic, KemRandomness kemRandomness) {
             this.protocol = protocol;
+            this.kemRandomness = kemRandomness;
             this.initiator = initiator;
             Pattern p = protocol.pattern();
             boolean needStatic = initiator ? p.initiatorHasStatic() : p.responderHasStatic();
@@ -291,6 +375,17 @@ public final class Noise {
                         symmetric.mixHash(pub);
                     }
                     case S -> out = concat(out, symmetric.encryptAndHash(s.publicKey()));
+                    case E1 -> {
+                        e1 = kemRandomness != null ? MlKem768.fromSeed(kemRandomness.keySeed()) : MlKem768.generate();
+                        out = concat(out, symmetric.encryptAndHash(e1.publicKey()));
+                    }
+                    case EKEM1 -> {
+                        MlKem768.Encapsulation enc = kemRandomness != null
+                                ? MlKem768.encapsulate(re1, kemRandomness.encapsulationMessage())
+                                : MlKem768.encapsulate(re1);
+                        out = concat(out, symmetric.encryptAndHash(enc.ciphertext()));
+                        symmetric.mixKey(enc.sharedSecret());
+                    }
                     default -> mixDh(t);
                 }
             }
@@ -321,6 +416,20 @@ public final class Noise {
                         rs = symmetric.decryptAndHash(Arrays.copyOfRange(message, off, off + len));
                         off += len;
                     }
+                    case E1 -> {
+                        int len = MlKem768.PUBLIC_KEY_LENGTH + (symmetric.cipher.hasKey() ? TAG_LENGTH : 0);
+                        if (message.length - off < len) throw new CryptoException("handshake message too short for e1 at offset " + off);
+                        re1 = symmetric.decryptAndHash(Arrays.copyOfRange(message, off, off + len));
+                        off += len;
+                        MlKem768.checkEncapsulationKey(re1); // FIPS 203 input check before we encapsulate to it
+                    }
+                    case EKEM1 -> {
+                        int len = MlKem768.CIPHERTEXT_LENGTH + (symmetric.cipher.hasKey() ? TAG_LENGTH : 0);
+                        if (message.length - off < len) throw new CryptoException("handshake message too short for ekem1 at offset " + off);
+                        byte[] ct = symmetric.decryptAndHash(Arrays.copyOfRange(message, off, off + len));
+                        off += len;
+                        symmetric.mixKey(e1.decapsulate(ct));
+                    }
                     default -> mixDh(t);
                 }
             }
@@ -346,8 +455,8 @@ public final class Noise {
             if (!isComplete() || failed) throw new IllegalStateException("handshake not complete");
             CipherState[] c = symmetric.split();
             return initiator
-                    ? new Transport(c[0], c[1], handshakeHash(), remoteStatic())
-                    : new Transport(c[1], c[0], handshakeHash(), remoteStatic());
+                    ? new Transport(c[0], c[1], handshakeHash(), remoteStatic(), protocol.name())
+                    : new Transport(c[1], c[0], handshakeHash(), remoteStatic(), protocol.name());
         }
 
         private static byte[] concat(byte[] a, byte[] b) {

@@ -12,6 +12,7 @@ import io.megatorrent.content.CorruptBlobException;
 import io.megatorrent.crypto.Hashes;
 import io.megatorrent.crypto.X25519;
 import io.megatorrent.codec.Hex;
+import io.megatorrent.transport.HandshakePolicy;
 import io.megatorrent.transport.Connection;
 import io.megatorrent.transport.Listener;
 import io.megatorrent.transport.Message;
@@ -72,14 +73,14 @@ class BlobTransferTest {
         };
     }
 
-    private record Served(BlobServer server, Listener listener, InetSocketAddress address) {}
+    private record Served(BlobServer server, Listener listener, InetSocketAddress address, X25519.KeyPair key) {}
 
     private Served serve(BlobServer.Source source) throws IOException {
         BlobServer server = new BlobServer(source, () -> 0);
-        Listener listener = Listener.open(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), X25519.generate(),
-                Connection.Timeouts.DEFAULT, server);
+        X25519.KeyPair key = X25519.generate();
+        Listener listener = Listener.open(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), key, Connection.Timeouts.DEFAULT, server);
         open.add(listener);
-        return new Served(server, listener, listener.localAddress());
+        return new Served(server, listener, listener.localAddress(), key);
     }
 
     private BlobFetcher fetcher(InetSocketAddress to) throws IOException {
@@ -126,6 +127,7 @@ class BlobTransferTest {
         // one writer per connection reads a blob only when it is about to send it
         assertEquals(1, maxReading.get(), "the server holds one blob of a connection at a time");
         assertEquals(1, s.server().connectionsServed.get(), "one connection for all requests");
+        assertTrue(HandshakePolicy.KnownHybridPeers.PROCESS.contains(s.key().publicKey()), "the blob transfer ran over a hybrid session");
         assertEquals(n, s.server().blobsServed.get());
         for (Map.Entry<String, byte[]> e : blobs.entrySet()) {
             assertArrayEquals(e.getValue(), into.store().read(e.getKey()));

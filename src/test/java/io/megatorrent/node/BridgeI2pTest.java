@@ -12,6 +12,7 @@ import io.megatorrent.crypto.SecretFile;
 import io.megatorrent.dht.DhtNode;
 import io.megatorrent.dht.NodeId;
 import io.megatorrent.testing.Peers;
+import io.megatorrent.transport.HandshakePolicy;
 import io.megatorrent.transport.sam.I2pDestination;
 import io.megatorrent.transport.sam.I2pdRouter;
 import io.megatorrent.transport.sam.SamBridge;
@@ -153,6 +154,7 @@ class BridgeI2pTest {
         JsonObject line = Json.parseObject(bridgeOut.toString(StandardCharsets.UTF_8).lines().findFirst().orElseThrow().getBytes(StandardCharsets.UTF_8));
         assertEquals(bridgeB32, line.string("bridgeI2p"), bridgeLog);
         assertEquals(64, line.string("bridgeKey").length());
+        assertTrue(HandshakePolicy.KnownHybridPeers.PROCESS.contains(Hex.decode(line.string("bridgeKey"))), "the sessions over I2P ran the hybrid handshake");
         assertFalse(line.has("bridgePort"), "no TCP bridge port was asked for");
 
         // bridged client -> UDP: the item stored through I2P is found by a UDP node

@@ -12,6 +12,7 @@ import io.megatorrent.dht.DhtClient;
 import io.megatorrent.dht.DhtNode;
 import io.megatorrent.dht.NodeId;
 import io.megatorrent.testing.Peers;
+import io.megatorrent.transport.HandshakePolicy;
 import io.megatorrent.transport.Connection;
 import io.megatorrent.transport.Listener;
 import io.megatorrent.transport.PeerAddress;
@@ -115,6 +116,7 @@ class BridgeSocks5Test {
         try (BridgeTransport t = BridgeTransport.connect(dialer, bridge, X25519.generate(), T)) {
             // microsocks logs the target as the client sent it: the name, so the proxy resolved it
             assertProxied("connected to localhost:" + port);
+            assertTrue(HandshakePolicy.KnownHybridPeers.PROCESS.contains(bridgeKey.publicKey()), "the session through SOCKS5 ran the hybrid handshake");
             DhtClient c = new DhtClient(t);
             c.bootstrap();
             NodeId target = c.putImmutable(BBytes.of("through socks5"), T).target();

@@ -18,6 +18,7 @@ import io.megatorrent.dht.KrpcException;
 import io.megatorrent.dht.KrpcMessage;
 import io.megatorrent.dht.NodeId;
 import io.megatorrent.dht.NodeInfo;
+import io.megatorrent.transport.HandshakePolicy;
 import io.megatorrent.transport.Connection;
 import io.megatorrent.transport.Framing;
 import io.megatorrent.transport.Listener;
@@ -106,6 +107,7 @@ class BridgeTest {
         try (BridgeTransport t = connect()) {
             DhtClient c = client(t);
             assertEquals(bridgeDht.id(), c.bridgeId());
+            assertTrue(HandshakePolicy.KnownHybridPeers.PROCESS.contains(bridgeKey.publicKey()), "DHT over TCP ran the hybrid handshake");
             // the bridge's node handed out the other nodes as seeds: a find_node through it reaches them
             KrpcMessage.Response r = t.query(DhtClient.BRIDGE_NODE, new KrpcMessage.FindNode(c.id(), c.id()));
             assertTrue(((KrpcMessage.FindNodeResponse) r).nodes().size() >= 4, String.valueOf(r));

@@ -22,6 +22,13 @@ class NoiseTest {
         assertThrows(IllegalArgumentException.class, () -> Noise.Protocol.parse("Noise_XX_448_ChaChaPoly_BLAKE2b"));
         assertThrows(IllegalArgumentException.class, () -> Noise.Protocol.parse("Noise_KK_25519_ChaChaPoly_BLAKE2b"));
         assertThrows(IllegalArgumentException.class, () -> Noise.Protocol.parse("Noise_XX_25519_AESGCM_SHA256"));
+        Noise.Protocol hfs = Noise.Protocol.parse("Noise_IKhfs_25519+MLKEM768_ChaChaPoly_SHA256");
+        assertEquals(new Noise.Protocol(Noise.Pattern.IKhfs, HashFunction.SHA256), hfs);
+        assertEquals("Noise_IKhfs_25519+MLKEM768_ChaChaPoly_SHA256", hfs.name());
+        assertEquals("Noise_XXhfs_25519+MLKEM768_ChaChaPoly_BLAKE2b", Connection.XX_HFS.name());
+        assertThrows(IllegalArgumentException.class, () -> Noise.Protocol.parse("Noise_XXhfs_25519_ChaChaPoly_SHA256"), "hfs needs a KEM");
+        assertThrows(IllegalArgumentException.class, () -> Noise.Protocol.parse("Noise_XX_25519+MLKEM768_ChaChaPoly_SHA256"), "a KEM needs hfs");
+        assertThrows(IllegalArgumentException.class, () -> Noise.Protocol.parse("Noise_XXhfs_25519+Kyber1024_ChaChaPoly_SHA256"));
     }
 
     @Test

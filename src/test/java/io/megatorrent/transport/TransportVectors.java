@@ -6,6 +6,7 @@ import io.megatorrent.codec.JsonValue.JsonArray;
 import io.megatorrent.codec.JsonValue.JsonObject;
 import io.megatorrent.codec.JsonValue.JsonString;
 import io.megatorrent.crypto.CryptoException;
+import io.megatorrent.crypto.HashFunction;
 import io.megatorrent.crypto.Hashes;
 import io.megatorrent.crypto.X25519;
 import java.io.ByteArrayOutputStream;
@@ -109,6 +110,136 @@ final class TransportVectors {
                     .put("message", hex(m)).put("wire", hex(sealers[i % 2].seal(m))).build());
         }
         return b.put("transport", array(transport)).put("valid", true).build();
+    }
+
+    // ------------------------------------------------------------------ handshake-hybrid
+
+    /** The hybrid suite: XXhfs and IKhfs with both hashes, tampered and truncated KEM fields, and the fallback after a refusal. */
+    static JsonObject handshakeHybrid() throws Exception {
+        List<JsonObject> vs = new ArrayList<>();
+        for (HashFunction h : HashFunction.values()) {
+            vs.add(hybrid(h.noiseName() + ": XXhfs between strangers, then four transport messages", pattern(Noise.Pattern.XXhfs, h), null, null));
+            vs.add(hybrid(h.noiseName() + ": IKhfs to a known gateway, then four transport messages", pattern(Noise.Pattern.IKhfs, h), null, null));
+        }
+        Noise.Protocol xx = Connection.XX_HFS;
+        Noise.Protocol ik = Connection.IK_HFS;
+        vs.add(hybrid("XXhfs with one bit of the KEM ciphertext flipped: the initiator rejects frame 1", xx,
+                (i, m) -> i == 1 ? flip(m, 32 + 100) : m, null));
+        vs.add(hybrid("IKhfs with one bit of the KEM ciphertext flipped: the initiator rejects frame 1", ik,
+                (i, m) -> i == 1 ? flip(m, 32 + 1000) : m, null));
+        vs.add(hybrid("XXhfs with e1 truncated to 600 of 1184 bytes: the responder rejects frame 0", xx,
+                (i, m) -> i == 0 ? Arrays.copyOf(m, 32 + 600) : m, null));
+        vs.add(hybrid("IKhfs with e1 truncated (the message ends inside e1): the responder rejects frame 0", ik,
+                (i, m) -> i == 0 ? Arrays.copyOf(m, 32 + 700) : m, null));
+        vs.add(hybrid("XXhfs with an e1 coefficient of 4095 (FIPS 203 modulus check fails): the responder rejects frame 0", xx,
+                (i, m) -> {
+                    if (i != 0) return m;
+                    byte[] t = m.clone();
+                    t[32] = (byte) 0xFF;
+                    t[33] |= 0x0F;
+                    return t;
+                }, null));
+        vs.add(hybrid("classic XX after a refused XXhfs offer: the prologue binds the offer", Connection.XX, null, Fallback.BOTH));
+        vs.add(hybrid("classic IK after a refused IKhfs offer: the prologue binds the offer", Connection.IK, null, Fallback.BOTH));
+        vs.add(hybrid("a forged refusal: the initiator falls back, the responder runs plain XX; the initiator rejects frame 1",
+                Connection.XX, null, Fallback.INITIATOR_ONLY));
+        vs.add(hybrid("a forged refusal: the initiator falls back, the responder runs plain IK; the responder rejects frame 0",
+                Connection.IK, null, Fallback.INITIATOR_ONLY));
+        return suite("handshake-hybrid", vs);
+    }
+
+    private enum Fallback { BOTH, INITIATOR_ONLY }
+
+    @FunctionalInterface
+    private interface Tamper {
+        byte[] apply(int index, byte[] message);
+    }
+
+    private static Noise.Protocol pattern(Noise.Pattern p, HashFunction h) {
+        return new Noise.Protocol(p, h);
+    }
+
+    private static byte[] flip(byte[] m, int at) {
+        byte[] t = m.clone();
+        t[at] ^= 0x01;
+        return t;
+    }
+
+    private static JsonObject hybrid(String name, Noise.Protocol p, Tamper tamper, Fallback fallback) throws Exception {
+        boolean ik = p.pattern().classic() == Noise.Pattern.IK;
+        X25519.KeyPair is = X25519.fromPrivate(fixed("initiator static"));
+        X25519.KeyPair ie = X25519.fromPrivate(fixed("initiator ephemeral"));
+        X25519.KeyPair rs = X25519.fromPrivate(fixed("responder static"));
+        X25519.KeyPair re = X25519.fromPrivate(fixed("responder ephemeral"));
+        byte[] seed = fixed("initiator kem seed", 64);
+        byte[] m = fixed("responder kem m");
+        byte[] initPrologue = Connection.PROLOGUE;
+        byte[] respPrologue = Connection.PROLOGUE;
+        byte[] refusedOffer = null;
+        if (fallback != null) {
+            Noise.Protocol offered = ik ? Connection.IK_HFS : Connection.XX_HFS;
+            Noise.HandshakeState first = new Noise.HandshakeState(offered, true, Connection.PROLOGUE, is, ie, ik ? rs.publicKey() : null,
+                    new Noise.KemRandomness(seed, null));
+            refusedOffer = Arrays.copyOfRange(Connection.firstHandshakeFrame(offered, first.writeMessage(new byte[0])), 2, 2 + 1 + offered.pattern().emptyPayloadLength(0));
+            initPrologue = Connection.fallbackPrologue(refusedOffer);
+            respPrologue = fallback == Fallback.BOTH ? initPrologue : Connection.PROLOGUE;
+            ie = X25519.fromPrivate(fixed("initiator fallback ephemeral"));
+        }
+        Noise.KemRandomness kem = p.pattern().hybrid() ? new Noise.KemRandomness(seed, m) : null;
+        Noise.HandshakeState init = new Noise.HandshakeState(p, true, initPrologue, is, ie, ik ? rs.publicKey() : null, kem);
+        Noise.HandshakeState resp = new Noise.HandshakeState(p, false, respPrologue, rs, re, null, kem);
+        boolean v6 = p.hash() == HashFunction.BLAKE2B;
+        JsonObject.Builder b = JsonObject.builder().put("name", name).put("protocol_name", p.name())
+                .put("init_prologue", hex(initPrologue)).put("resp_prologue", hex(respPrologue));
+        if (refusedOffer != null) b.put("refused_offer", hex(refusedOffer));
+        b.put("init_static", hex(is.privateKey())).put("init_ephemeral", hex(ie.privateKey()))
+                .put("resp_static", hex(rs.privateKey())).put("resp_ephemeral", hex(re.privateKey()));
+        if (ik) b.put("init_remote_static", hex(rs.publicKey()));
+        if (kem != null) b.put("init_kem_seed", hex(seed)).put("resp_kem_m", hex(m));
+        List<JsonString> messages = new ArrayList<>();
+        List<JsonString> frames = new ArrayList<>();
+        int failsAt = -1;
+        for (int i = 0; i < p.pattern().length() && failsAt < 0; i++) {
+            Noise.HandshakeState w = i % 2 == 0 ? init : resp;
+            Noise.HandshakeState r = i % 2 == 0 ? resp : init;
+            byte[] noise = w.writeMessage(new byte[0]);
+            if (tamper != null) noise = tamper.apply(i, noise);
+            messages.add(hex(noise));
+            frames.add(hex(i == 0 ? Connection.firstHandshakeFrame(p, noise) : Framing.handshakeFrame(noise)));
+            try {
+                r.readMessage(noise);
+            } catch (CryptoException e) {
+                failsAt = i;
+            }
+        }
+        b.put("messages", array(messages));
+        if (v6) b.put("frames", array(frames));
+        if (failsAt >= 0) {
+            if (!name.contains("frame " + failsAt)) throw new IllegalStateException(name + ": fails at frame " + failsAt);
+            return b.put("valid", false).put("fails_at", failsAt).build();
+        }
+        if (tamper != null || fallback == Fallback.INITIATOR_ONLY) throw new IllegalStateException(name + " did not fail");
+        Noise.Transport it = init.split();
+        Noise.Transport rt = resp.split();
+        b.put("handshake_hash", hex(it.handshakeHash())).put("init_public", hex(is.publicKey())).put("resp_public", hex(rs.publicKey()));
+        return b.put("transport", array(transportMessages(it, rt))).put("valid", true).build();
+    }
+
+    private static List<JsonObject> transportMessages(Noise.Transport it, Noise.Transport rt) {
+        Framing.Sealer[] sealers = {new Framing.Sealer(it.send()), new Framing.Sealer(rt.send())};
+        List<JsonObject> transport = new ArrayList<>();
+        Message[] messages = {
+            new Message.Hello(6, 6881, List.of()),
+            new Message.Hello(6, 0, List.of(new Message.ChannelSeq(fixed("channel"), 3))),
+            new Message.Request(1, Arrays.copyOf(fixed("blob"), 20)),
+            new Message.Data(1, fixed("blob content", 100)),
+        };
+        for (int i = 0; i < messages.length; i++) {
+            byte[] m = Message.encode(messages[i]);
+            transport.add(JsonObject.builder().put("from", i % 2 == 0 ? "initiator" : "responder")
+                    .put("message", hex(m)).put("wire", hex(sealers[i % 2].seal(m))).build());
+        }
+        return transport;
     }
 
     // ------------------------------------------------------------------ framing

@@ -49,6 +49,13 @@ class TransportVectorsTest {
     }
 
     @Test
+    void hybridHandshakeVectorsAreCurrentAndPass() throws Exception {
+        JsonObject g = TransportVectors.handshakeHybrid();
+        checkOrWrite("handshake-hybrid.json", g);
+        runs(vectorFile("handshake-hybrid.json"), g.array("vectors").items().size());
+    }
+
+    @Test
     void framingVectorsAreCurrentAndPass() throws Exception {
         JsonObject g = TransportVectors.framing();
         checkOrWrite("framing.json", g);

@@ -34,7 +34,7 @@ final class TransportBench {
 
     private TransportBench() {}
 
-    static int run(String[] argv, PrintStream out, PrintStream err) throws Exception {
+    static int run(String[] argv, PrintStream out, PrintStream err, BenchFigures figures) throws Exception {
         Args args = Args.parse(argv, List.of(
                 Args.Option.value("mib", "N", "MiB to send through each channel (default 1024)"),
                 Args.Option.value("handshakes", "N", "XX handshakes to time (default 200)")));
@@ -56,7 +56,14 @@ final class TransportBench {
         out.printf("ChaCha20-Poly1305 seal+open, 1 thread   %8.1f MB/s  (cipher ceiling, no I/O)%n", cipherMbs);
         out.printf("Noise XX ChaChaPoly BLAKE2b, framed     %8.1f MB/s  (%.0f%% of raw TCP, %.0f%% of the cipher)%n",
                 noiseMbs, 100 * noiseMbs / rawMbs, 100 * noiseMbs / cipherMbs);
-        if (handshakes > 0) out.printf("XX handshakes over loopback, serial   %8.0f /s%n", handshakes(handshakes));
+        figures.put("transport.raw_tcp", rawMbs, "MB/s");
+        figures.put("transport.cipher", cipherMbs, "MB/s");
+        figures.put("transport.noise", noiseMbs, "MB/s");
+        if (handshakes > 0) {
+            double perSecond = handshakes(handshakes);
+            out.printf("XX handshakes over loopback, serial   %8.0f /s%n", perSecond);
+            figures.put("transport.handshakes", perSecond, "handshakes/s");
+        }
         return ExitCodes.OK;
     }
 

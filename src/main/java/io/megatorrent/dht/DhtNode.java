@@ -118,6 +118,8 @@ public final class DhtNode implements KrpcTransport, DhtOperations, AutoCloseabl
     private final Random random = new Random();
     /** Held while the state file is written: the maintenance thread and close() may both save. */
     private final Object saveLock = new Object();
+    /** The receive thread's buffer for answers. */
+    private final Krpc.Writer replyWriter = new Krpc.Writer();
     private final Thread receiver;
     private final Thread maintenance;
     private volatile boolean closed;
@@ -344,10 +346,8 @@ public final class DhtNode implements KrpcTransport, DhtOperations, AutoCloseabl
                 packetsDropped.incrementAndGet();
                 continue;
             }
-            byte[] data = new byte[buf.remaining()];
-            buf.get(data);
             try {
-                handle(data, from);
+                handle(buf.array(), buf.remaining(), from);
             } catch (RuntimeException e) {
                 // a bug must not stop the node: log, drop the packet, go on
                 packetsDropped.incrementAndGet();
@@ -366,10 +366,21 @@ public final class DhtNode implements KrpcTransport, DhtOperations, AutoCloseabl
         return MAX_FORWARDED_PENDING - forwardSlots.availablePermits();
     }
 
-    private void handle(byte[] data, InetSocketAddress from) {
+    /** Handles the datagram in {@code buf[0, len)}; buf is the receive buffer, reused for the next one. */
+    private void handle(byte[] buf, int len, InetSocketAddress from) {
+        Krpc.Packet common = Krpc.decodeCommonQuery(buf, len);
+        if (common != null) {
+            long now = System.nanoTime();
+            if (config.readOnly() || closed || !rateLimiter.allow(from.getAddress(), now)) {
+                packetsDropped.incrementAndGet();
+                return;
+            }
+            answer(common, (Query) common.message(), from, now);
+            return;
+        }
         BDict top;
         try {
-            top = Bencode.decodeDict(data);
+            top = Bencode.decodeDict(java.util.Arrays.copyOf(buf, len));
         } catch (CodecException e) {
             packetsDropped.incrementAndGet();
             return;
@@ -493,7 +504,8 @@ public final class DhtNode implements KrpcTransport, DhtOperations, AutoCloseabl
         if (message instanceof KrpcMessage.Error) errorsSent.incrementAndGet();
         else queriesAnswered.incrementAndGet();
         try {
-            send(new Krpc.Packet(tid, message, VERSION, false, to), to);
+            // only the receive thread replies: its one writer is reused for every answer
+            channel.send(Krpc.encodeAnswer(new Krpc.Packet(tid, message, VERSION, false, to), replyWriter).asBuffer(), to);
         } catch (IOException e) {
             LOG.log(System.Logger.Level.DEBUG, "send to " + to + " failed: " + e);
         }

@@ -56,6 +56,9 @@ final class BenchCommand implements Command {
                   --json FILE   also write every figure, with its unit, to FILE as one JSON object
                 Run "megatorrent bench WHAT --help" for each one's options.
 
+                bench aot-training [--dir DIR] is no benchmark: it is the workload the build runs
+                once under -XX:AOTCacheOutput (JDK 25+) to make the image's AOT cache.
+
                 """ + ExitCodes.HELP;
     }
 
@@ -105,6 +108,7 @@ final class BenchCommand implements Command {
             case "transport" -> TransportBench.run(rest, out, err, figures);
             case "ingest" -> IngestBench.run(rest, out, err, figures);
             case "reassemble" -> ReassembleBench.run(rest, out, err, figures);
+            case "aot-training" -> AotTraining.run(rest, out, err);
             default -> throw new UsageException("unknown benchmark '" + argv[0] + "' (" + String.join(", ", BENCHES) + ")");
         };
     }

@@ -41,6 +41,8 @@ final class ColdDhtBench {
         boolean libtorrent = DhtBench.startLibtorrentCheck();
         long tick = clockTick();
         List<String> ours = megatorrentCommand();
+        // the image's launcher with its AOT cache is also measured without it, to show what it is worth
+        boolean aotCache = ours.size() == 1 && Files.exists(Path.of(System.getProperty("java.home"), "lib", "megatorrent.aot"));
         out.printf("megatorrent bench dht --cold (Java %s, %d cores; a fresh process per round, measured from its first query for %d s;"
                         + " load generator: %d queries in flight over %d UDP sockets)%n",
                 Runtime.version(), Runtime.getRuntime().availableProcessors(), seconds, window, sockets);
@@ -49,13 +51,16 @@ final class ColdDhtBench {
         for (String method : methods) {
             boolean getPeers = method.equals("get_peers");
             List<Round> mine = new ArrayList<>();
+            List<Round> mineWithoutCache = new ArrayList<>();
             List<Round> theirs = new ArrayList<>();
-            // interleaved: the machine is shared, so both see the same noise
+            // interleaved: the machine is shared, so all see the same noise
             for (int r = 0; r < rounds; r++) {
-                mine.add(ourRound(ours, getPeers, seconds, window, sockets, tick, err));
+                mine.add(ourRound(ours, null, getPeers, seconds, window, sockets, tick, err));
+                if (aotCache) mineWithoutCache.add(ourRound(ours, "-XX:AOTMode=off", getPeers, seconds, window, sockets, tick, err));
                 if (libtorrent) theirs.add(libtorrentRound(getPeers, seconds, window, sockets, tick, err));
             }
-            report(out, figures, "megatorrent node", "megatorrent", method, mine, "");
+            report(out, figures, "megatorrent node", "megatorrent", method, mine, aotCache ? " (with the image's AOT cache)" : "");
+            if (aotCache) report(out, figures, "  no AOT cache  ", "megatorrent_no_aot", method, mineWithoutCache, " (the same image, -XX:AOTMode=off)");
             if (libtorrent) report(out, figures, "libtorrent node ", "libtorrent", method, theirs, " (baseline, libtorrent " + DhtBench.libtorrentVersion() + ")");
         }
         if (!libtorrent) out.println("libtorrent node    baseline missing: python3-libtorrent is not installed (apt-get install python3-libtorrent)");
@@ -74,12 +79,14 @@ final class ColdDhtBench {
         figures.put("dht.cold." + method + "." + key + ".cpu_per_query", DhtBench.median(cpu), "µs");
     }
 
-    private static Round ourRound(List<String> command, boolean getPeers, long seconds, int window, int sockets, long tick, PrintStream err)
+    private static Round ourRound(List<String> command, String javaOptions, boolean getPeers, long seconds, int window, int sockets, long tick, PrintStream err)
             throws IOException, InterruptedException {
         Path dir = Files.createTempDirectory("megatorrent-bench-dht-");
         List<String> cmd = new ArrayList<>(command);
         cmd.addAll(List.of("dht", "node", "--bind", "127.0.0.1", "--port", "0", "-d", dir.toString()));
-        Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT);
+        if (javaOptions != null) pb.environment().merge("MEGATORRENT_JAVA_OPTS", javaOptions, (a, b) -> a + " " + b);
+        Process p = pb.start();
         try {
             BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
             String line = r.readLine();

@@ -139,7 +139,7 @@ public final class DhtNode implements KrpcTransport, DhtOperations, AutoCloseabl
         for (NodeInfo n : savedNodes) table.heardFrom(n, false, now);
         this.tokens = new Tokens(now);
         this.rateLimiter = new RateLimiter(config.rateLimitPerIp(), config.rateLimitLoopback());
-        this.receiver = Thread.ofVirtual().name("dht-receive-" + id.toString().substring(0, 8)).unstarted(this::receiveLoop);
+        this.receiver = Thread.ofPlatform().daemon().name("dht-receive-" + id.toString().substring(0, 8)).unstarted(this::receiveLoop);
         this.maintenance = Thread.ofVirtual().name("dht-maintenance").unstarted(this::maintenanceLoop);
     }
 

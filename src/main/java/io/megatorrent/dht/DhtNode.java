@@ -31,8 +31,10 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * A Mainline DHT node (BEP 5, 43, 44) on one UDP socket: it answers queries from its routing
  * table and storage, sends its own queries with transaction ids and timeouts, and runs
- * lookups and store steps. One virtual thread receives; each lookup query runs on its own
- * virtual thread; a maintenance virtual thread refreshes buckets and saves state.
+ * lookups and store steps. One platform thread receives and answers (blocked in the socket's
+ * receive: a virtual thread would park and be rescheduled through the poller whenever the
+ * socket drains, two thread hand-offs per datagram on a busy node); each lookup query runs on
+ * its own virtual thread; a maintenance virtual thread refreshes buckets and saves state.
  */
 public final class DhtNode implements KrpcTransport, DhtOperations, AutoCloseable {
     private static final System.Logger LOG = System.getLogger(DhtNode.class.getName());

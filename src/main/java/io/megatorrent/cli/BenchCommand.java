@@ -19,11 +19,11 @@ final class BenchCommand implements Command {
      */
     private static final List<String[]> ALL = List.of(
             new String[] {"crypto", "--seconds", "1"},
-            new String[] {"dht", "--seconds", "1", "--nodes", "500", "--lookups", "100"},
-            new String[] {"dht", "--cold"},
-            new String[] {"transport", "--mib", "512", "--handshakes", "100"},
-            new String[] {"ingest", "--size", "512", "--rounds", "2"},
-            new String[] {"reassemble", "--size", "1024", "--rounds", "2"});
+            new String[] {"dht", "--seconds", "1", "--rounds", "2", "--nodes", "500", "--lookups", "100"},
+            new String[] {"dht", "--cold", "--seconds", "2"},
+            new String[] {"transport", "--mib", "256", "--handshakes", "100"},
+            new String[] {"ingest", "--size", "256", "--rounds", "2"},
+            new String[] {"reassemble", "--size", "512", "--rounds", "2"});
 
     @Override
     public String name() {

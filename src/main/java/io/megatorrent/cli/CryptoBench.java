@@ -26,7 +26,7 @@ final class CryptoBench {
 
     private CryptoBench() {}
 
-    static int run(String[] argv, PrintStream out) throws UsageException {
+    static int run(String[] argv, PrintStream out, BenchFigures figures) throws UsageException {
         Args args = Args.parse(argv, List.of(Args.Option.value("seconds", "S", "time per measurement (default 2)")));
         args.noPositional();
         double seconds = args.longValue("seconds", 2, 1, 600);
@@ -54,15 +54,20 @@ final class CryptoBench {
             }
         });
         out.printf("ChaCha20-Poly1305 seal   JDK %8.1f MB/s   BouncyCastle %8.1f MB/s%n", jdkChacha, bcChacha);
+        figures.put("crypto.chacha20poly1305.jdk", jdkChacha, "MB/s");
+        figures.put("crypto.chacha20poly1305.bouncycastle", bcChacha, "MB/s");
 
         MessageDigest sha = Hashes.sha256();
         double jdkSha = throughput(seconds, () -> sha.update(data, 0, BUFFER));
         SHA256Digest bcSha = new SHA256Digest();
         double bcShaRate = throughput(seconds, () -> bcSha.update(data, 0, BUFFER));
         out.printf("SHA-256                  JDK %8.1f MB/s   BouncyCastle %8.1f MB/s%n", jdkSha, bcShaRate);
+        figures.put("crypto.sha256.jdk", jdkSha, "MB/s");
+        figures.put("crypto.sha256.bouncycastle", bcShaRate, "MB/s");
         byte[] chunk = java.util.Arrays.copyOf(data, BUFFER);
         double blake = throughput(seconds, () -> Blake2b.hash512(chunk));
         out.printf("BLAKE2b-512              (BouncyCastle, the node's only BLAKE2b) %8.1f MB/s%n", blake);
+        figures.put("crypto.blake2b512.bouncycastle", blake, "MB/s");
 
         Ed25519.KeyPair kp = Ed25519.fromSeed(new byte[32]);
         byte[] message = new byte[64];
@@ -77,6 +82,8 @@ final class CryptoBench {
             return s.verifySignature(sig);
         });
         out.printf("Ed25519 verify           JDK %8.0f /s     BouncyCastle %8.0f /s  (JDK's adds the small-order key check)%n", jdkVerify, bcVerify);
+        figures.put("crypto.ed25519_verify.jdk", jdkVerify, "verifications/s");
+        figures.put("crypto.ed25519_verify.bouncycastle", bcVerify, "verifications/s");
         return ExitCodes.OK;
     }
 

@@ -35,7 +35,7 @@ final class IngestBench {
 
     private IngestBench() {}
 
-    static int run(String[] argv, PrintStream out, PrintStream err) throws UsageException, IOException, InterruptedException {
+    static int run(String[] argv, PrintStream out, PrintStream err, BenchFigures figures) throws UsageException, IOException, InterruptedException {
         Args args = Args.parse(argv, List.of(
                 Args.Option.value("size", "MIB", "MiB of random data to ingest (default 1024)"),
                 Args.Option.value("seconds", "S", "time per ceiling measurement (default 1)"),
@@ -60,8 +60,12 @@ final class IngestBench {
             "disk        1 MiB files: write, fsync, rename",
             "ingest      blobs not stored",
             "ingest      into the store",
-            "reassemble  from the store"};
-        String[] notes = {"", "", "", "<- ceiling for ingest", "<- ceiling for storing", "", "", ""};
+            "reassemble  from the store",
+            "ingest      one-off CLI run, fresh process"};
+        String[] notes = {"", "", "", "<- ceiling for ingest", "<- ceiling for storing", "", "", "", "(JVM start included)"};
+        String[] keys = {"ingest.ceiling.seal_1_thread", "ingest.ceiling.sha256_1_thread", "ingest.ceiling.seal_sha256_1_thread",
+            "ingest.ceiling.seal_sha256_all_threads", "ingest.disk_baseline", "ingest.not_stored", "ingest.into_store",
+            "ingest.reassemble", "ingest.one_off_cli"};
         double[][] results = new double[names.length][rounds];
         Path scratch = Files.createTempDirectory(parent, "megatorrent-bench-");
         try {
@@ -94,6 +98,8 @@ final class IngestBench {
                 results[7][r] = bytes / 1e3 / ((t3 - t2) / 1e6);
                 Files.delete(output);
                 deleteTree(scratch.resolve("data"));
+                results[8][r] = oneOffIngest(input, scratch.resolve("cli"), bytes);
+                deleteTree(scratch.resolve("cli"));
             }
         } finally {
             deleteTree(scratch);
@@ -103,12 +109,28 @@ final class IngestBench {
             double[] sorted = results[i].clone();
             Arrays.sort(sorted);
             out.printf("%-46s %8.1f MB/s %8.1f MB/s %s%n", names[i], sorted[rounds - 1], sorted[rounds / 2], notes[i]);
+            figures.put(keys[i], sorted[rounds / 2], "MB/s");
         }
         double ceiling = best(results[3]);
         out.printf("best ingest, blobs not stored: %.0f%% of the best %d-thread ceiling; into the store: %.0f%% of that ceiling, %.0f%% of the best disk figure%n",
                 100 * best(results[5]) / ceiling, cores, 100 * best(results[6]) / ceiling, 100 * best(results[6]) / best(results[4]));
         out.println("(the Node.js client ingested 176-272 MB/s on the same 2-core machine; target >= 1000 MB/s on 2 cores)");
         return ExitCodes.OK;
+    }
+
+    /**
+     * MB/s of {@code megatorrent ingest} run once in a fresh process, as a user runs it: from
+     * the process start to its exit, the JVM's start and the JIT's warm-up included.
+     */
+    static double oneOffIngest(Path input, Path dataDir, long bytes) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>(ColdDhtBench.megatorrentCommand());
+        cmd.addAll(List.of("ingest", "-i", input.toString(), "-d", dataDir.toString(), "--json"));
+        long t0 = System.nanoTime();
+        Process p = new ProcessBuilder(cmd).redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        int code = p.waitFor();
+        long t1 = System.nanoTime();
+        if (code != 0) throw new IOException("bench: " + String.join(" ", cmd) + " exited with " + code);
+        return bytes / 1e3 / ((t1 - t0) / 1e6);
     }
 
     private static double best(double[] values) {
@@ -146,7 +168,7 @@ final class IngestBench {
         if (hash) Blob.id(buf, sha);
     }
 
-    private static void writeRandom(Path file, long size) throws IOException {
+    static void writeRandom(Path file, long size) throws IOException {
         byte[] seed = BlobPadding.randomSeed(new SecureRandom());
         BlobPadding generator = new BlobPadding(seed);
         byte[] buf = new byte[MIB];
@@ -197,7 +219,7 @@ final class IngestBench {
         return (double) count * Blob.BLOB_SIZE / 1e6 / s;
     }
 
-    private static void deleteTree(Path root) throws IOException {
+    static void deleteTree(Path root) throws IOException {
         if (!Files.exists(root)) return;
         try (Stream<Path> walk = Files.walk(root)) {
             for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);

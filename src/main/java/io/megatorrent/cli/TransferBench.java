@@ -38,7 +38,7 @@ final class TransferBench {
 
     private TransferBench() {}
 
-    static int run(String[] argv, PrintStream out, PrintStream err) throws Exception {
+    static int run(String[] argv, PrintStream out, PrintStream err, BenchFigures figures) throws Exception {
         Args args = Args.parse(argv, List.of(Args.Option.value("size", "SIZE", "file size (K, M, G suffixes; default 1G)"),
                 Args.Option.flag("keep", "keep the bench folder")));
         args.noPositional();
@@ -63,6 +63,9 @@ final class TransferBench {
             double two = download(c, uri, size);
             JsonObject byPeer = ((JsonObject) c.api.call("status", JsonObject.builder().build())).object("blobsByPeer");
 
+            figures.put("transfer.node_one_seeder", one, "MB/s");
+            figures.put("transfer.node_two_seeders", two, "MB/s");
+            figures.put("transfer.raw_tcp", raw, "MB/s");
             out.printf(Locale.ROOT, "node to node, one seeder    %8.0f MB/s   (two serve processes, Noise + ChaCha20-Poly1305, subscribe -> verified files on disk)%n", one);
             out.printf(Locale.ROOT, "node from two seeders       %8.0f MB/s   (blobs per seeder: %s)%n", two, Json.write(byPeer));
             out.printf(Locale.ROOT, "raw loopback TCP            %8.0f MB/s   (baseline: one stream, no crypto, no disk)%n", raw);
@@ -71,6 +74,8 @@ final class TransferBench {
             } else {
                 JsonObject plain = libtorrent(file, dir.resolve("lt-plain"), false);
                 JsonObject rc4 = libtorrent(file, dir.resolve("lt-rc4"), true);
+                figures.put("transfer.libtorrent_plain", mbps(size, plain.require("seconds")), "MB/s");
+                figures.put("transfer.libtorrent_rc4", mbps(size, rc4.require("seconds")), "MB/s");
                 out.printf(Locale.ROOT, "libtorrent, plain           %8.0f MB/s   (baseline: libtorrent %s, two sessions over TCP, uTP off, encryption off)%n",
                         mbps(size, plain.require("seconds")), plain.string("version"));
                 out.printf(Locale.ROOT, "libtorrent, RC4 forced      %8.0f MB/s   (baseline: the same with its encryption forced on)%n", mbps(size, rc4.require("seconds")));

@@ -38,7 +38,7 @@ final class TransportBench {
 
     private TransportBench() {}
 
-    static int run(String[] argv, PrintStream out, PrintStream err) throws Exception {
+    static int run(String[] argv, PrintStream out, PrintStream err, BenchFigures figures) throws Exception {
         Args args = Args.parse(argv, List.of(
                 Args.Option.value("mib", "N", "MiB to send through each channel (default 1024)"),
                 Args.Option.value("handshakes", "N", "handshakes of each kind to time (default 200)")));
@@ -60,12 +60,17 @@ final class TransportBench {
         out.printf("ChaCha20-Poly1305 seal+open, 1 thread   %8.1f MB/s  (cipher ceiling, no I/O)%n", cipherMbs);
         out.printf("Noise XX ChaChaPoly BLAKE2b, framed     %8.1f MB/s  (%.0f%% of raw TCP, %.0f%% of the cipher)%n",
                 noiseMbs, 100 * noiseMbs / rawMbs, 100 * noiseMbs / cipherMbs);
+        figures.put("transport.raw_tcp", rawMbs, "MB/s");
+        figures.put("transport.cipher", cipherMbs, "MB/s");
+        figures.put("transport.noise", noiseMbs, "MB/s");
         if (handshakes > 0) {
             out.println("ML-KEM-768: " + MlKem768.provider());
             handshakes(Math.min(handshakes, 20)); // warm-up of both kinds
             double[] rates = handshakes(handshakes);
             double classic = rates[0];
             double hybrid = rates[1];
+            figures.put("transport.handshakes", classic, "handshakes/s");
+            figures.put("transport.handshakes_hybrid", hybrid, "handshakes/s");
             out.printf("XX handshakes over loopback, serial   %8.0f /s  (%d bytes on the wire)%n", classic, wireBytes(Connection.XX));
             out.printf("XXhfs handshakes over loopback, serial%8.0f /s  (%d bytes on the wire; %.2fx the time of classic XX)%n",
                     hybrid, wireBytes(Connection.XX_HFS), classic / hybrid);

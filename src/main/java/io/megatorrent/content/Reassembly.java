@@ -17,10 +17,15 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
+import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.LongConsumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -118,53 +123,131 @@ public final class Reassembly {
         BlobStore.syncFolder(folder);
     }
 
-    /** Verifies, opens and writes every chunk at its offset in {@code out}. */
+    /**
+     * Verifies, opens and writes every chunk at its offset in {@code out}, as a pipeline: the
+     * workers read, verify and decrypt ahead into a bounded ring of blob buffers while the
+     * calling thread writes them in order, so the disk sees one sequential writer that never
+     * waits for the CPU work and the CPU work never waits for a write.
+     */
     static void write(FileEntry entry, BlobStore store, FileChannel out, LongConsumer progress) throws IOException, InterruptedException {
         long size = entry.size();
         byte[] fileKey = entry.fileKey();
         var ids = entry.blobIds();
+        int count = ids.size();
+        if (count == 0) return;
+        int workers = ParallelChunks.workers(count, WORKERS);
+        // every worker one buffer in hand and one waiting for the writer: memory stays bounded
+        int depth = Math.min(count, 2 * workers);
+        ArrayBlockingQueue<byte[]> free = new ArrayBlockingQueue<>(depth);
+        for (int k = 0; k < depth; k++) free.add(new byte[Blob.BLOB_SIZE]);
+        byte[][] ready = new byte[depth][];
+        ReentrantLock lock = new ReentrantLock();
+        Condition filled = lock.newCondition();
+        AtomicLong next = new AtomicLong();
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        List<Thread> threads = new ArrayList<>(workers);
+        for (int w = 0; w < workers; w++) {
+            threads.add(Thread.ofVirtual().name("reassembly-worker-" + w).start(() -> {
+                try {
+                    Blob.Sealer sealer = new Blob.Sealer(fileKey);
+                    MessageDigest sha = Hashes.sha256();
+                    while (failure.get() == null) {
+                        // a buffer first, then the index: every index handed out has a buffer, so
+                        // the one the writer waits for is always being worked on (no deadlock)
+                        byte[] buf = free.take();
+                        long i = next.getAndIncrement();
+                        if (i >= count) return;
+                        String id = ids.get((int) i);
+                        store.read(id, buf, sha);
+                        try {
+                            sealer.open(i, buf);
+                        } catch (CryptoException e) {
+                            throw new CorruptBlobException(id, null, "blob " + id + " (chunk " + i + ") does not open with the entry's key at that position");
+                        }
+                        lock.lock();
+                        try {
+                            ready[(int) (i % depth)] = buf;
+                            filled.signal();
+                        } finally {
+                            lock.unlock();
+                        }
+                    }
+                } catch (Throwable t) {
+                    failure.compareAndSet(null, t);
+                    lock.lock();
+                    try {
+                        filled.signal();
+                    } finally {
+                        lock.unlock();
+                    }
+                }
+            }));
+        }
         // Flush as we go, so the disk writes while the workers decrypt instead of all at the
         // final fsync; one flush at a time, on its own thread. Its errors resurface there.
-        AtomicLong unflushed = new AtomicLong();
+        long unflushed = 0;
         AtomicBoolean flushing = new AtomicBoolean();
-        AtomicReference<Thread> flusher = new AtomicReference<>();
+        Thread flusher = null;
         try {
-            ParallelChunks.run(ids.size(), WORKERS, () -> {
-                byte[] buf = new byte[Blob.BLOB_SIZE];
-                Blob.Sealer sealer = new Blob.Sealer(fileKey);
-                MessageDigest sha = Hashes.sha256();
-                return i -> {
-                    String id = ids.get((int) i);
-                    store.read(id, buf, sha);
-                    try {
-                        sealer.open(i, buf);
-                    } catch (CryptoException e) {
-                        throw new CorruptBlobException(id, null, "blob " + id + " (chunk " + i + ") does not open with the entry's key at that position");
-                    }
-                    long position = i * FileEntry.CHUNK_SIZE;
-                    int len = (int) Math.min(FileEntry.CHUNK_SIZE, size - position);
-                    ByteBuffer b = ByteBuffer.wrap(buf, 0, len);
-                    long at = position;
-                    while (b.hasRemaining()) at += out.write(b, at);
-                    progress.accept(len);
-                    if (unflushed.addAndGet(len) >= FLUSH_EVERY && flushing.compareAndSet(false, true)) {
-                        unflushed.set(0);
-                        flusher.set(Thread.ofVirtual().start(() -> {
-                            try {
-                                out.force(false);
-                            } catch (IOException e) {
-                                // the final fsync reports it
-                            } finally {
-                                flushing.set(false);
-                            }
-                        }));
-                    }
-                };
-            });
+            for (long i = 0; i < count; i++) {
+                byte[] buf;
+                int slot = (int) (i % depth);
+                lock.lock();
+                try {
+                    while ((buf = ready[slot]) == null && failure.get() == null) filled.await();
+                    ready[slot] = null;
+                } finally {
+                    lock.unlock();
+                }
+                if (buf == null) break; // a worker failed: reported below
+                long position = i * FileEntry.CHUNK_SIZE;
+                int len = (int) Math.min(FileEntry.CHUNK_SIZE, size - position);
+                ByteBuffer b = ByteBuffer.wrap(buf, 0, len);
+                long at = position;
+                while (b.hasRemaining()) at += out.write(b, at);
+                free.add(buf); // never full: depth buffers in all
+                progress.accept(len);
+                unflushed += len;
+                if (unflushed >= FLUSH_EVERY && flushing.compareAndSet(false, true)) {
+                    unflushed = 0;
+                    flusher = Thread.ofVirtual().start(() -> {
+                        try {
+                            out.force(false);
+                        } catch (IOException e) {
+                            // the final fsync reports it
+                        } finally {
+                            flushing.set(false);
+                        }
+                    });
+                }
+            }
+        } catch (IOException | InterruptedException | RuntimeException | Error e) {
+            failure.compareAndSet(null, e);
         } finally {
-            Thread last = flusher.get();
-            if (last != null) last.join();
+            if (failure.get() != null) for (Thread t : threads) t.interrupt();
+            boolean interrupted = false;
+            for (Thread t : threads) {
+                while (true) {
+                    try {
+                        t.join();
+                        break;
+                    } catch (InterruptedException e) {
+                        interrupted = true; // the workers stop promptly once interrupted: wait for them
+                        failure.compareAndSet(null, e);
+                        for (Thread u : threads) u.interrupt();
+                    }
+                }
+            }
+            if (flusher != null) flusher.join();
+            if (interrupted) Thread.currentThread().interrupt();
         }
+        Throwable t = failure.get();
+        if (t == null) return;
+        if (t instanceof IOException e) throw e;
+        if (t instanceof InterruptedException e) throw e;
+        if (t instanceof RuntimeException e) throw e;
+        if (t instanceof Error e) throw e;
+        throw new IOException(t.getMessage(), t);
     }
 
     /**

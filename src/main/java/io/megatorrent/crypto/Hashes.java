@@ -19,6 +19,11 @@ public final class Hashes {
         return md.digest();
     }
 
+    /** A SHA-1 digest to keep and reuse (not thread-safe). */
+    public static MessageDigest sha1() {
+        return digest("SHA-1");
+    }
+
     public static MessageDigest sha256() {
         return digest("SHA-256");
     }

@@ -33,8 +33,10 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * A Mainline DHT node (BEP 5, 43, 44) on one UDP socket: it answers queries from its routing
  * table and storage, sends its own queries with transaction ids and timeouts, and runs
- * lookups and store steps. One virtual thread receives; each lookup query runs on its own
- * virtual thread; a maintenance virtual thread refreshes buckets and saves state.
+ * lookups and store steps. One platform thread receives and answers (blocked in the socket's
+ * receive: a virtual thread would park and be rescheduled through the poller whenever the
+ * socket drains, two thread hand-offs per datagram on a busy node); each lookup query runs on
+ * its own virtual thread; a maintenance virtual thread refreshes buckets and saves state.
  */
 public final class DhtNode implements KrpcTransport, DhtOperations, AutoCloseable {
     private static final System.Logger LOG = System.getLogger(DhtNode.class.getName());
@@ -122,6 +124,8 @@ public final class DhtNode implements KrpcTransport, DhtOperations, AutoCloseabl
     private final Random random = new Random();
     /** Held while the state file is written: the maintenance thread and close() may both save. */
     private final Object saveLock = new Object();
+    /** The receive thread's buffer for answers. */
+    private final Krpc.Writer replyWriter = new Krpc.Writer();
     private final Thread receiver;
     private final Thread maintenance;
     private volatile boolean closed;
@@ -141,7 +145,7 @@ public final class DhtNode implements KrpcTransport, DhtOperations, AutoCloseabl
         for (NodeInfo n : savedNodes) table.heardFrom(n, false, now);
         this.tokens = new Tokens(now);
         this.rateLimiter = new RateLimiter(config.rateLimitPerIp(), config.rateLimitLoopback());
-        this.receiver = Thread.ofVirtual().name("dht-receive-" + id.toString().substring(0, 8)).unstarted(this::receiveLoop);
+        this.receiver = Thread.ofPlatform().daemon().name("dht-receive-" + id.toString().substring(0, 8)).unstarted(this::receiveLoop);
         this.maintenance = Thread.ofVirtual().name("dht-maintenance").unstarted(this::maintenanceLoop);
     }
 
@@ -349,10 +353,8 @@ public final class DhtNode implements KrpcTransport, DhtOperations, AutoCloseabl
                 packetsDropped.incrementAndGet();
                 continue;
             }
-            byte[] data = new byte[buf.remaining()];
-            buf.get(data);
             try {
-                handle(data, from);
+                handle(buf.array(), buf.remaining(), from);
             } catch (RuntimeException e) {
                 // a bug must not stop the node: log, drop the packet, go on
                 packetsDropped.incrementAndGet();
@@ -371,10 +373,21 @@ public final class DhtNode implements KrpcTransport, DhtOperations, AutoCloseabl
         return MAX_FORWARDED_PENDING - forwardSlots.availablePermits();
     }
 
-    private void handle(byte[] data, InetSocketAddress from) {
+    /** Handles the datagram in {@code buf[0, len)}; buf is the receive buffer, reused for the next one. */
+    private void handle(byte[] buf, int len, InetSocketAddress from) {
+        Krpc.Packet common = Krpc.decodeCommonQuery(buf, len);
+        if (common != null) {
+            long now = System.nanoTime();
+            if (config.readOnly() || closed || !rateLimiter.allow(from.getAddress(), now)) {
+                packetsDropped.incrementAndGet();
+                return;
+            }
+            answer(common, (Query) common.message(), from, now);
+            return;
+        }
         BDict top;
         try {
-            top = Bencode.decodeDict(data);
+            top = Bencode.decodeDict(java.util.Arrays.copyOf(buf, len));
         } catch (CodecException e) {
             packetsDropped.incrementAndGet();
             return;
@@ -498,7 +511,8 @@ public final class DhtNode implements KrpcTransport, DhtOperations, AutoCloseabl
         if (message instanceof KrpcMessage.Error) errorsSent.incrementAndGet();
         else queriesAnswered.incrementAndGet();
         try {
-            send(new Krpc.Packet(tid, message, VERSION, false, to), to);
+            // only the receive thread replies: its one writer is reused for every answer
+            channel.send(Krpc.encodeAnswer(new Krpc.Packet(tid, message, VERSION, false, to), replyWriter).asBuffer(), to);
         } catch (IOException e) {
             LOG.log(System.Logger.Level.DEBUG, "send to " + to + " failed: " + e);
         }

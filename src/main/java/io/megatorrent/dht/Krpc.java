@@ -71,8 +71,12 @@ public final class Krpc {
      * are the canonical encoding.
      */
     private static byte[] encodeAnswer(Packet p) {
-        Writer w = new Writer();
-        w.raw('d');
+        return encodeAnswer(p, new Writer()).toByteArray();
+    }
+
+    /** A response or error written into {@code w} (reset first), for the receive thread's reused writer. */
+    static Writer encodeAnswer(Packet p, Writer w) {
+        w.reset().raw('d');
         switch (p.message()) {
             case Response r -> {
                 if (p.ip() != null) w.key("ip").bytes(NodeInfo.compactPeer(p.ip()));
@@ -85,7 +89,7 @@ public final class Krpc {
         w.key("t").bytes(p.transactionId());
         if (p.version() != null) w.key("v").bytes(p.version());
         w.key("y").bytes(p.message() instanceof Response ? Y_RESPONSE : Y_ERROR);
-        return w.raw('e').toByteArray();
+        return w.raw('e');
     }
 
     private static final byte[] Y_RESPONSE = {'r'};
@@ -133,10 +137,18 @@ public final class Krpc {
         if (v6.length > 0) w.key("nodes6").bytes(v6);
     }
 
-    /** A growable byte buffer with bencode's primitives. */
-    private static final class Writer {
-        private byte[] buf = new byte[128];
+    /**
+     * A growable byte buffer with bencode's primitives. The receive thread keeps one and
+     * {@link #reset}s it for every answer, so answering allocates no output buffer.
+     */
+    static final class Writer {
+        private byte[] buf = new byte[256];
         private int len;
+
+        Writer reset() {
+            len = 0;
+            return this;
+        }
 
         Writer raw(char c) {
             ensure(1);
@@ -151,22 +163,41 @@ public final class Krpc {
             return this;
         }
 
-        Writer ascii(String s) {
-            ensure(s.length());
-            for (int i = 0; i < s.length(); i++) buf[len++] = (byte) s.charAt(i);
+        Writer key(String k) {
+            decimal(k.length()).raw(':');
+            ensure(k.length());
+            for (int i = 0; i < k.length(); i++) buf[len++] = (byte) k.charAt(i);
             return this;
         }
 
-        Writer key(String k) {
-            return ascii(k.length() + ":").ascii(k);
-        }
-
         Writer bytes(byte[] b) {
-            return ascii(Integer.toString(b.length)).raw(':').append(b);
+            return decimal(b.length).raw(':').append(b);
         }
 
         Writer integer(long v) {
-            return raw('i').ascii(Long.toString(v)).raw('e');
+            raw('i');
+            if (v < 0) {
+                if (v == Long.MIN_VALUE) {
+                    for (char c : Long.toString(v).toCharArray()) raw(c);
+                    return raw('e');
+                }
+                raw('-');
+                v = -v;
+            }
+            return decimal(v).raw('e');
+        }
+
+        /** A non-negative number in decimal, without going through a String. */
+        private Writer decimal(long v) {
+            int digits = 1;
+            for (long x = v; x >= 10; x /= 10) digits++;
+            ensure(digits);
+            for (int i = len + digits - 1; i >= len; i--) {
+                buf[i] = (byte) ('0' + (v % 10));
+                v /= 10;
+            }
+            len += digits;
+            return this;
         }
 
         private void ensure(int n) {
@@ -175,6 +206,11 @@ public final class Krpc {
 
         byte[] toByteArray() {
             return java.util.Arrays.copyOf(buf, len);
+        }
+
+        /** The bytes written so far, without a copy: valid until the next reset. */
+        java.nio.ByteBuffer asBuffer() {
+            return java.nio.ByteBuffer.wrap(buf, 0, len);
         }
     }
 
@@ -253,6 +289,198 @@ public final class Krpc {
             }
             default -> throw KrpcException.protocol("'y' must be q, r or e");
         };
+    }
+
+    /**
+     * The busy node's shortcut for the queries that make most of its traffic (ping, find_node,
+     * get_peers): read straight from the datagram, without a generic dictionary. It accepts
+     * only what {@link #decode(byte[], Function)} would accept with the same result (canonical
+     * bencode, keys sorted, fields of the right type and length) and returns null for anything
+     * else, however valid: the full decoder then decides, with its precise errors.
+     */
+    static Packet decodeCommonQuery(byte[] d, int len) {
+        return new QueryScanner(d, len).scan();
+    }
+
+    /** The cursor of {@link #decodeCommonQuery}: every method answers -1 or null to give up. */
+    private static final class QueryScanner {
+        private final byte[] d;
+        private final int end;
+        private int pos;
+        // where the fields are in d: offsets of their bytes, -1 when absent
+        private int t = -1, tLen, v = -1, vLen, q = -1, qLen, id = -1, target = -1, infoHash = -1;
+        private long ro;
+        private boolean y;
+
+        QueryScanner(byte[] d, int len) {
+            this.d = d;
+            this.end = len;
+        }
+
+        Packet scan() {
+            if (end < 2 || d[0] != 'd' || d[end - 1] != 'e') return null;
+            pos = 1;
+            int prevKey = -1, prevLen = 0;
+            boolean sawArguments = false;
+            while (pos < end && d[pos] != 'e') {
+                int kLen = stringLength();
+                if (kLen < 0) return null;
+                int k = pos;
+                pos += kLen;
+                if (prevKey >= 0 && compare(prevKey, prevLen, k, kLen) >= 0) return null;
+                prevKey = k;
+                prevLen = kLen;
+                if (is(k, kLen, "a")) {
+                    if (!arguments()) return null;
+                    sawArguments = true;
+                } else if (is(k, kLen, "ro")) {
+                    long r = integer();
+                    if (r == Long.MIN_VALUE) return null;
+                    ro = r;
+                } else {
+                    int vl = stringLength();
+                    if (vl < 0) {
+                        if (is(k, kLen, "t") || is(k, kLen, "y") || is(k, kLen, "q") || is(k, kLen, "v")) return null;
+                        if (integer() == Long.MIN_VALUE) return null; // another key's integer: skipped; lists, dictionaries: give up
+                        continue;
+                    }
+                    int at = pos;
+                    pos += vl;
+                    if (is(k, kLen, "t")) {
+                        t = at;
+                        tLen = vl;
+                    } else if (is(k, kLen, "v")) {
+                        v = at;
+                        vLen = vl;
+                    } else if (is(k, kLen, "q")) {
+                        q = at;
+                        qLen = vl;
+                    } else if (is(k, kLen, "y")) {
+                        y = vl == 1 && d[at] == 'q';
+                        if (!y) return null;
+                    }
+                }
+            }
+            if (pos != end - 1 || !y || !sawArguments || t < 0 || q < 0 || id < 0) return null;
+            if (tLen < 1 || tLen > MAX_TRANSACTION_ID_LENGTH || (v >= 0 && vLen > MAX_VERSION_LENGTH)) return null;
+            Query query;
+            if (is(q, qLen, "ping")) {
+                query = new Ping(nodeId(id));
+            } else if (is(q, qLen, "get_peers")) {
+                if (infoHash < 0) return null;
+                query = new GetPeers(nodeId(id), nodeId(infoHash));
+            } else if (is(q, qLen, "find_node")) {
+                if (target < 0) return null;
+                query = new FindNode(nodeId(id), nodeId(target));
+            } else {
+                return null;
+            }
+            byte[] version = v < 0 ? null : java.util.Arrays.copyOfRange(d, v, v + vLen);
+            return new Packet(java.util.Arrays.copyOfRange(d, t, t + tLen), query, version, ro == 1, null);
+        }
+
+        /** The "a" dictionary: id, target and info_hash noted (20 bytes each), other strings and integers skipped. */
+        private boolean arguments() {
+            if (pos >= end || d[pos] != 'd') return false;
+            pos++;
+            int prevKey = -1, prevLen = 0;
+            while (pos < end && d[pos] != 'e') {
+                int kLen = stringLength();
+                if (kLen < 0) return false;
+                int k = pos;
+                pos += kLen;
+                if (prevKey >= 0 && compare(prevKey, prevLen, k, kLen) >= 0) return false;
+                prevKey = k;
+                prevLen = kLen;
+                int vl = stringLength();
+                boolean wanted = is(k, kLen, "id") || is(k, kLen, "target") || is(k, kLen, "info_hash");
+                if (vl < 0) {
+                    if (wanted) return false;
+                    if (pos < end && d[pos] == 'l') {
+                        if (!flatList()) return false; // BEP 32's "want": a list of strings
+                    } else if (integer() == Long.MIN_VALUE) {
+                        return false;
+                    }
+                    continue;
+                }
+                if (wanted) {
+                    if (vl != NodeId.LENGTH) return false;
+                    if (is(k, kLen, "id")) id = pos;
+                    else if (is(k, kLen, "target")) target = pos;
+                    else infoHash = pos;
+                }
+                pos += vl;
+            }
+            if (pos >= end) return false;
+            pos++;
+            return true;
+        }
+
+        /** Skips a list of strings and integers. */
+        private boolean flatList() {
+            pos++;
+            while (pos < end && d[pos] != 'e') {
+                int n = stringLength();
+                if (n >= 0) pos += n;
+                else if (integer() == Long.MIN_VALUE) return false;
+            }
+            if (pos >= end) return false;
+            pos++;
+            return true;
+        }
+
+        /** A byte string's length, leaving pos on its first byte; -1 when no canonical string is here. */
+        private int stringLength() {
+            int start = pos;
+            int n = 0;
+            while (pos < end && d[pos] >= '0' && d[pos] <= '9') {
+                if (pos - start >= 5) return -1; // longer than a datagram
+                n = n * 10 + (d[pos++] - '0');
+            }
+            if (pos == start || pos >= end || d[pos] != ':' || (d[start] == '0' && pos - start > 1)) {
+                pos = start;
+                return -1;
+            }
+            pos++;
+            if (n > end - pos) {
+                pos = start;
+                return -1;
+            }
+            return n;
+        }
+
+        /** A canonical integer of at most 18 digits; Long.MIN_VALUE when none is here. */
+        private long integer() {
+            if (pos >= end || d[pos] != 'i') return Long.MIN_VALUE;
+            int p = pos + 1;
+            boolean negative = p < end && d[p] == '-';
+            if (negative) p++;
+            int digitsAt = p;
+            long value = 0;
+            while (p < end && d[p] >= '0' && d[p] <= '9') {
+                if (p - digitsAt >= 18) return Long.MIN_VALUE;
+                value = value * 10 + (d[p++] - '0');
+            }
+            int digits = p - digitsAt;
+            if (digits == 0 || p >= end || d[p] != 'e' || (d[digitsAt] == '0' && digits > 1) || (negative && value == 0)) return Long.MIN_VALUE;
+            pos = p + 1;
+            return negative ? -value : value;
+        }
+
+        private boolean is(int at, int len, String what) {
+            if (len != what.length()) return false;
+            for (int i = 0; i < len; i++) if (d[at + i] != what.charAt(i)) return false;
+            return true;
+        }
+
+        /** Bencode's key order: unsigned bytes, a prefix first. */
+        private int compare(int a, int aLen, int b, int bLen) {
+            return java.util.Arrays.compareUnsigned(d, a, a + aLen, d, b, b + bLen);
+        }
+
+        private NodeId nodeId(int at) {
+            return new NodeId(java.util.Arrays.copyOfRange(d, at, at + NodeId.LENGTH));
+        }
     }
 
     static Query parseQuery(Method m, BDict a) throws KrpcException {

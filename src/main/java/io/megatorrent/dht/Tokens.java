@@ -54,7 +54,12 @@ final class Tokens {
         }
     }
 
-    private static byte[] token(byte[] secret, InetAddress ip) {
-        return Arrays.copyOf(Hashes.sha1(secret, ip.getAddress()), TOKEN_LENGTH);
+    /** Kept, not looked up per token: every get_peers and get asks for one (used under this object's lock). */
+    private final MessageDigest sha1 = Hashes.sha1();
+
+    private byte[] token(byte[] secret, InetAddress ip) {
+        sha1.update(secret);
+        sha1.update(ip.getAddress());
+        return Arrays.copyOf(sha1.digest(), TOKEN_LENGTH);
     }
 }

@@ -74,6 +74,32 @@ class ImageIT {
         assertTrue(r.out().contains("ML-KEM-768 ok"), r.out());
     }
 
+    /**
+     * On JDK 25+ the build trains an AOT cache into the image and the launcher uses it: with
+     * -XX:AOTMode=on (which refuses to start without a usable cache) the image still runs, from
+     * a copy elsewhere too, and stdout holds the command's output only (the JVM's messages go
+     * to stderr). On older JDKs there is no cache and nothing to check.
+     */
+    @Test
+    void imageStartsFromItsAotCacheWithNothingButOutputOnStdout() throws Exception {
+        Path image = Peers.projectDir().resolve("target/image");
+        String release = Files.readString(image.resolve("release"));
+        Matcher v = Pattern.compile("JAVA_VERSION=\"(\\d+)").matcher(release);
+        assertTrue(v.find(), release);
+        boolean aot = Integer.parseInt(v.group(1)) >= 25;
+        org.junit.jupiter.api.Assumptions.assumeTrue(aot && Files.exists(image.resolve("lib/megatorrent.aot")),
+                "no AOT cache in the image: build with -Daot.train=true on JDK 25+ (mvn -Daot.train=true package) to train one");
+        ProcessBuilder pb = new ProcessBuilder(image.resolve("bin/megatorrent").toString(), "--version");
+        pb.environment().put("MEGATORRENT_JAVA_OPTS", "-XX:AOTMode=on -Xlog:aot=info:stderr");
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+        assertEquals(0, p.exitValue(), err);
+        assertTrue(out.matches("megatorrent 0\\.6\\.0 \\(protocol v6, Java [^\\n]+\\)\\n"), "stdout: " + out);
+        assertTrue(err.contains("megatorrent.aot"), "the AOT log went to stderr: " + err);
+    }
+
     @Test
     void jarRunsWithJavaDashJar() throws Exception {
         Path jar = Peers.projectDir().resolve("target/megatorrent.jar");

@@ -1,0 +1,159 @@
+package io.megatorrent.cli;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+/**
+ * {@code megatorrent bench dht --cold}: the node as users and the network meet it. Each round
+ * starts a fresh {@code megatorrent dht node} process (the launcher of this image when there
+ * is one, so with its AOT cache) and a fresh libtorrent node the same way, waits for each to
+ * print its port, and loads it from its first query on with the outside load generator. CPU
+ * per answered query comes from /proc/PID/stat (user + system time of the whole process,
+ * every thread, JIT compilation included) between the first query and the end of the round.
+ */
+final class ColdDhtBench {
+    private static final Pattern PORT = Pattern.compile("\"port\":\\s*(\\d+)");
+
+    private ColdDhtBench() {}
+
+    /** One measured round of one node. */
+    private record Round(DhtLoad.Result load, double cpuSeconds) {
+        double microsPerQuery() {
+            return load.answered() == 0 ? Double.NaN : cpuSeconds * 1e6 / load.answered();
+        }
+    }
+
+    static int run(long seconds, int rounds, int window, int sockets, PrintStream out, PrintStream err, BenchFigures figures)
+            throws Exception {
+        boolean libtorrent = DhtBench.startLibtorrentCheck();
+        long tick = clockTick();
+        List<String> ours = megatorrentCommand();
+        // the image's launcher with its AOT cache is also measured without it, to show what it is worth
+        boolean aotCache = ours.size() == 1 && Files.exists(Path.of(System.getProperty("java.home"), "lib", "megatorrent.aot"));
+        out.printf("megatorrent bench dht --cold (Java %s, %d cores; a fresh process per round, measured from its first query for %d s;"
+                        + " load generator: %d queries in flight over %d UDP sockets)%n",
+                Runtime.version(), Runtime.getRuntime().availableProcessors(), seconds, window, sockets);
+        out.println("node command: " + String.join(" ", ours));
+        String[] methods = {"ping", "get_peers"};
+        for (String method : methods) {
+            boolean getPeers = method.equals("get_peers");
+            List<Round> mine = new ArrayList<>();
+            List<Round> mineWithoutCache = new ArrayList<>();
+            List<Round> theirs = new ArrayList<>();
+            // interleaved: the machine is shared, so all see the same noise
+            for (int r = 0; r < rounds; r++) {
+                mine.add(ourRound(ours, null, getPeers, seconds, window, sockets, tick, err));
+                if (aotCache) mineWithoutCache.add(ourRound(ours, "-XX:AOTMode=off", getPeers, seconds, window, sockets, tick, err));
+                if (libtorrent) theirs.add(libtorrentRound(getPeers, seconds, window, sockets, tick, err));
+            }
+            report(out, figures, "megatorrent node", "megatorrent", method, mine, aotCache ? " (with the image's AOT cache)" : "");
+            if (aotCache) report(out, figures, "  no AOT cache  ", "megatorrent_no_aot", method, mineWithoutCache, " (the same image, -XX:AOTMode=off)");
+            if (libtorrent) report(out, figures, "libtorrent node ", "libtorrent", method, theirs, " (baseline, libtorrent " + DhtBench.libtorrentVersion() + ")");
+        }
+        if (!libtorrent) out.println("libtorrent node    baseline missing: python3-libtorrent is not installed (apt-get install python3-libtorrent)");
+        out.println("(first s: answers/s during the first second after the first query; all: over the whole round; CPU: process user+system time per answered query)");
+        return ExitCodes.OK;
+    }
+
+    private static void report(PrintStream out, BenchFigures figures, String label, String key, String method, List<Round> rounds, String note) {
+        double[] first = rounds.stream().mapToDouble(r -> r.load().firstSecond()).toArray();
+        double[] all = rounds.stream().mapToDouble(r -> r.load().rate()).toArray();
+        double[] cpu = rounds.stream().mapToDouble(Round::microsPerQuery).toArray();
+        out.printf("%s  %-9s  first s %8.0f/s   all %8.0f/s   CPU %5.1f µs/query   (medians of %d rounds; all: %s)%s%n",
+                label, method, DhtBench.median(first), DhtBench.median(all), DhtBench.median(cpu), rounds.size(), DhtBench.rounds(all), note);
+        figures.put("dht.cold." + method + "." + key + ".first_second", DhtBench.median(first), "queries/s");
+        figures.put("dht.cold." + method + "." + key + ".rate", DhtBench.median(all), "queries/s");
+        figures.put("dht.cold." + method + "." + key + ".cpu_per_query", DhtBench.median(cpu), "µs");
+    }
+
+    private static Round ourRound(List<String> command, String javaOptions, boolean getPeers, long seconds, int window, int sockets, long tick, PrintStream err)
+            throws IOException, InterruptedException {
+        Path dir = Files.createTempDirectory("megatorrent-bench-dht-");
+        List<String> cmd = new ArrayList<>(command);
+        cmd.addAll(List.of("dht", "node", "--bind", "127.0.0.1", "--port", "0", "-d", dir.toString()));
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT);
+        if (javaOptions != null) pb.environment().merge("MEGATORRENT_JAVA_OPTS", javaOptions, (a, b) -> a + " " + b);
+        Process p = pb.start();
+        try {
+            BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+            String line = r.readLine();
+            Matcher m = line == null ? null : PORT.matcher(line);
+            if (m == null || !m.find()) throw new IOException("dht node did not start: " + line);
+            return measure(p, Integer.parseInt(m.group(1)), getPeers, seconds, window, sockets, tick);
+        } finally {
+            p.destroy(); // SIGTERM: the node saves its state and exits
+            if (!p.waitFor(5, java.util.concurrent.TimeUnit.SECONDS)) p.destroyForcibly().waitFor();
+            deleteTree(dir);
+        }
+    }
+
+    private static Round libtorrentRound(boolean getPeers, long seconds, int window, int sockets, long tick, PrintStream err)
+            throws IOException, InterruptedException {
+        Process p = DhtBench.launchLibtorrent();
+        try {
+            return measure(p, DhtBench.libtorrentPort(p), getPeers, seconds, window, sockets, tick);
+        } finally {
+            DhtBench.stop(p);
+        }
+    }
+
+    private static Round measure(Process p, int port, boolean getPeers, long seconds, int window, int sockets, long tick)
+            throws IOException, InterruptedException {
+        long[] before = new long[1];
+        InetSocketAddress target = new InetSocketAddress(InetAddress.getLoopbackAddress(), port);
+        DhtLoad.Result load = DhtLoad.run(target, getPeers, seconds, window, sockets, () -> before[0] = cpuTicks(p.pid()));
+        long after = cpuTicks(p.pid());
+        return new Round(load, (after - before[0]) / (double) tick);
+    }
+
+    /** The command that starts megatorrent afresh: the image's launcher if we run in one, else this JVM and class path. */
+    static List<String> megatorrentCommand() {
+        Path launcher = Path.of(System.getProperty("java.home"), "bin", "megatorrent");
+        if (Files.isExecutable(launcher)) return List.of(launcher.toString());
+        String java = ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        return List.of(java, "-cp", System.getProperty("java.class.path"), Main.class.getName());
+    }
+
+    /** User + system CPU time of a process so far, in clock ticks (fields 14 and 15 of /proc/PID/stat). */
+    static long cpuTicks(long pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+            // the command name (field 2) may hold spaces: count fields after its closing parenthesis
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            return Long.parseLong(f[11]) + Long.parseLong(f[12]);
+        } catch (IOException | RuntimeException e) {
+            throw new IllegalStateException("cannot read the CPU time of process " + pid + " from /proc: " + e.getMessage(), e);
+        }
+    }
+
+    private static long clockTick() throws InterruptedException {
+        try {
+            Process p = new ProcessBuilder("getconf", "CLK_TCK").redirectErrorStream(true).start();
+            String s = new String(p.getInputStream().readAllBytes(), StandardCharsets.US_ASCII).strip();
+            if (p.waitFor() == 0) return Long.parseLong(s);
+        } catch (IOException | NumberFormatException e) {
+            // Linux's USER_HZ is 100 everywhere it runs
+        }
+        return 100;
+    }
+
+    private static void deleteTree(Path root) throws IOException {
+        if (!Files.exists(root)) return;
+        try (Stream<Path> walk = Files.walk(root)) {
+            for (Path f : walk.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(f);
+        }
+    }
+}

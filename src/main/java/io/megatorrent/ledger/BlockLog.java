@@ -1,0 +1,82 @@
+package io.megatorrent.ledger;
+
+import java.io.IOException;
+import java.lang.System.Logger.Level;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * An append-only file of 208-byte blocks. Each append is written and forced to disk before
+ * {@link #append} returns, so a block is never sent before it is durable. A crash can leave only
+ * the last record torn (short, or not a block): {@link #open} cuts it off and keeps the rest.
+ * A bad record anywhere else is refused, never silently dropped.
+ */
+final class BlockLog implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(BlockLog.class.getName());
+    private final FileChannel channel;
+    private final Path file;
+
+    private BlockLog(Path file, FileChannel channel) {
+        this.file = file;
+        this.channel = channel;
+    }
+
+    /** Opens (creating) the log; {@code into} receives every block it holds, in order. */
+    static BlockLog open(Path file, List<Block> into) throws IOException {
+        Files.createDirectories(file.getParent());
+        FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        try {
+            long size = ch.size();
+            long whole = size / Block.LENGTH;
+            List<Block> blocks = new ArrayList<>();
+            ByteBuffer buf = ByteBuffer.allocate(Block.LENGTH);
+            long keep = 0;
+            for (long i = 0; i < whole; i++) {
+                buf.clear();
+                while (buf.hasRemaining()) {
+                    if (ch.read(buf, i * Block.LENGTH + buf.position()) < 0) throw new IOException(file + " shrank while being read");
+                }
+                try {
+                    Block b = Block.decode(buf.array().clone());
+                    if (!b.signatureValid()) throw new LedgerException("signature", 144, "does not verify");
+                    blocks.add(b);
+                    keep = (i + 1) * Block.LENGTH;
+                } catch (LedgerException e) {
+                    if (i != whole - 1) throw new IOException(file + ": record " + i + " of " + whole + " is not a valid block (" + e.getMessage() + ")");
+                    LOG.log(Level.WARNING, "{0}: dropping a torn last record ({1})", file, e.getMessage());
+                }
+            }
+            if (keep != size) {
+                if (size != whole * Block.LENGTH) LOG.log(Level.WARNING, "{0}: dropping {1} bytes of a torn append", file, size - whole * Block.LENGTH);
+                ch.truncate(keep);
+                ch.force(true);
+            }
+            into.addAll(blocks);
+            return new BlockLog(file, ch);
+        } catch (IOException | RuntimeException e) {
+            ch.close();
+            throw e;
+        }
+    }
+
+    synchronized void append(Block block) throws IOException {
+        ByteBuffer buf = ByteBuffer.wrap(block.encode());
+        long at = channel.size();
+        while (buf.hasRemaining()) channel.write(buf, at + buf.position());
+        channel.force(false);
+    }
+
+    Path file() {
+        return file;
+    }
+
+    @Override
+    public void close() throws IOException {
+        channel.close();
+    }
+}

@@ -37,7 +37,8 @@ public final class Conformance {
             Map.entry("framing", new TransportSuite()),
             Map.entry("blob", new BlobSuite()),
             Map.entry("manifest", new ManifestSuite()),
-            Map.entry("pointer", new ManifestSuite()));
+            Map.entry("pointer", new ManifestSuite()),
+            Map.entry("ledger", new LedgerSuite()));
 
     /** Verdict on one file. */
     public record FileResult(Path file, String format, int passed, int failed, List<String> failures) {}

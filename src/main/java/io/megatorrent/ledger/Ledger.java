@@ -346,23 +346,63 @@ public final class Ledger implements AutoCloseable {
 
     private TrustGraph graph() {
         if (graphVersion != version) {
-            TrustGraph g = new TrustGraph();
-            for (Map.Entry<String, TreeMap<Long, Block>> e : byCreator.entrySet()) {
-                if (frauds.containsKey(e.getKey())) continue;
-                for (Block p : e.getValue().values()) {
-                    if (!p.isProposal()) continue;
-                    Block a = agreementFor.get(pairKey(p));
-                    if (a == null || !p.isAnsweredBy(a) || frauds.containsKey(Hex.encode(a.creator()))) continue;
-                    String from = e.getKey();
-                    String to = Hex.encode(p.counterparty());
-                    g.gave(from, to, p.bytesGiven());
-                    g.gave(to, from, p.bytesTaken());
-                }
-            }
-            graph = g;
+            List<Block> all = new ArrayList<>();
+            byCreator.forEach((creator, blocks) -> {
+                if (!frauds.containsKey(creator)) all.addAll(blocks.values());
+            });
+            graph = graphOf(all);
             graphVersion = version;
         }
         return graph;
+    }
+
+    /** The interaction graph of the countersigned pairs among {@code blocks} (8.6). */
+    static TrustGraph graphOf(List<Block> blocks) {
+        Map<String, Block> agreements = new HashMap<>();
+        for (Block b : blocks) if (!b.isProposal()) agreements.putIfAbsent(Hex.encode(b.counterparty()) + "#" + b.counterpartySeq(), b);
+        TrustGraph g = new TrustGraph();
+        for (Block p : blocks) {
+            if (!p.isProposal()) continue;
+            Block a = agreements.get(pairKey(p));
+            if (a == null || !p.isAnsweredBy(a)) continue;
+            String from = Hex.encode(p.creator());
+            String to = Hex.encode(p.counterparty());
+            g.gave(from, to, p.bytesGiven());
+            g.gave(to, from, p.bytesTaken());
+        }
+        return g;
+    }
+
+    /**
+     * Scores from {@code self}'s point of view over the countersigned pairs among {@code blocks}
+     * (signatures checked by the caller): each key of the graph but self, with its maximum flow
+     * to self. For vectors and other implementations' checks; a node uses {@link #scores()}.
+     */
+    public static Map<String, Long> scoresOver(byte[] self, List<Block> blocks) {
+        TrustGraph g = graphOf(blocks);
+        String me = Hex.encode(self);
+        Map<String, Long> out = new TreeMap<>();
+        for (String k : g.nodes()) if (!k.equals(me)) out.put(k, g.maxFlow(k, me));
+        return out;
+    }
+
+    /** {@code self}'s balance over the blocks given: given minus taken over its countersigned blocks among them (8.6). */
+    public static long balanceOver(byte[] self, List<Block> blocks) {
+        Map<String, Block> byKey = new HashMap<>();
+        for (Block b : blocks) byKey.put(Hex.encode(b.creator()) + "#" + b.seq(), b);
+        long sum = 0;
+        for (Block b : blocks) {
+            if (!Arrays.equals(b.creator(), self)) continue;
+            boolean countersigned;
+            if (b.isProposal()) {
+                countersigned = blocks.stream().anyMatch(b::isAnsweredBy);
+            } else {
+                Block p = byKey.get(Hex.encode(b.counterparty()) + "#" + b.counterpartySeq());
+                countersigned = p != null && p.isAnsweredBy(b);
+            }
+            if (countersigned) sum += b.bytesGiven() - b.bytesTaken();
+        }
+        return sum;
     }
 
     /**

@@ -60,6 +60,8 @@ public final class BlobDownloader implements Closeable {
     /** Peers whose dial failed, until when they are not dialled again (nanoTime). */
     private final ConcurrentHashMap<InetSocketAddress, Long> unreachableUntil = new ConcurrentHashMap<>();
     private volatile boolean closed;
+    /** Countersigns what peers serve us (PROTOCOL_FINAL.md 8); null: no ledger. */
+    private volatile io.megatorrent.ledger.Ledger ledger;
     private final java.util.concurrent.Semaphore fetchSlots = new java.util.concurrent.Semaphore(MAX_CONCURRENT_FETCHES);
     /** Blobs being fetched now, and the most there ever were (for tests). */
     final java.util.concurrent.atomic.AtomicInteger fetchesInProgress = new java.util.concurrent.atomic.AtomicInteger();
@@ -77,6 +79,11 @@ public final class BlobDownloader implements Closeable {
         this.dialer = dialer;
         this.localStatic = localStatic;
         this.ourListenPort = ourListenPort;
+    }
+
+    /** Keeps a ledger on the connections made from now on. */
+    public void useLedger(io.megatorrent.ledger.Ledger ledger) {
+        this.ledger = ledger;
     }
 
     /** What one {@link #download} did. */
@@ -193,7 +200,9 @@ public final class BlobDownloader implements Closeable {
             CompletableFuture<BlobFetcher> existing = fetchers.putIfAbsent(peer, mine);
             if (existing == null) {
                 try {
-                    BlobFetcher f = BlobFetcher.connect(dialer, new PeerAddress(peer.getAddress().getHostAddress(), peer.getPort()), localStatic, ourListenPort);
+                    BlobFetcher f = BlobFetcher.over(io.megatorrent.transport.Connection.connect(dialer,
+                            new io.megatorrent.transport.PeerTarget(null, new PeerAddress(peer.getAddress().getHostAddress(), peer.getPort())),
+                            localStatic, io.megatorrent.transport.Connection.Timeouts.DEFAULT), ourListenPort, ledger);
                     connectionsOpened.incrementAndGet();
                     if (java.util.Arrays.equals(f.remoteStatic(), localStatic.publicKey())) {
                         f.close();

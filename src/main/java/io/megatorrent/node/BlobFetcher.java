@@ -2,6 +2,8 @@ package io.megatorrent.node;
 
 import io.megatorrent.content.CorruptBlobException;
 import io.megatorrent.crypto.X25519;
+import io.megatorrent.ledger.Ledger;
+import io.megatorrent.ledger.LedgerLink;
 import io.megatorrent.transport.Connection;
 import io.megatorrent.transport.Dialer;
 import io.megatorrent.transport.Message;
@@ -66,9 +68,14 @@ public final class BlobFetcher implements Closeable {
     public final AtomicLong blobsReceived = new AtomicLong();
     public final AtomicLong bytesReceived = new AtomicLong();
 
-    private BlobFetcher(Connection connection, int ourListenPort) throws IOException {
+    /** Countersigns what this connection received (PROTOCOL_FINAL.md 8.4); null: no ledger. */
+    private final LedgerLink ledger;
+
+    private BlobFetcher(Connection connection, int ourListenPort, Ledger ledger) throws IOException {
         this.connection = connection;
+        this.ledger = ledger == null ? null : new LedgerLink(ledger, connection);
         connection.send(new Message.Hello(Message.PROTOCOL_VERSION, ourListenPort, List.of()));
+        if (this.ledger != null) this.ledger.introduce();
         this.reader = Thread.ofVirtual().name("fetch-read " + connection.peer()).start(this::readLoop);
     }
 
@@ -84,7 +91,17 @@ public final class BlobFetcher implements Closeable {
 
     /** Uses a connection already made (we are the initiator); the fetcher owns it from now on. */
     public static BlobFetcher over(Connection connection, int ourListenPort) throws IOException {
-        return new BlobFetcher(connection, ourListenPort);
+        return new BlobFetcher(connection, ourListenPort, null);
+    }
+
+    /** As {@link #over(Connection, int)}, countersigning the peer's proposals in {@code ledger} (null: none). */
+    public static BlobFetcher over(Connection connection, int ourListenPort, Ledger ledger) throws IOException {
+        return new BlobFetcher(connection, ourListenPort, ledger);
+    }
+
+    /** The ledger side of this connection, or null. */
+    public LedgerLink ledgerLink() {
+        return ledger;
     }
 
     public String peer() {
@@ -189,6 +206,7 @@ public final class BlobFetcher implements Closeable {
 
     /** Handles one message from the peer; returns why to stop reading, or null to go on. */
     private IOException dispatch(Message m) throws IOException {
+        if (ledger != null ? ledger.handle(m) : LedgerLink.refuseWithoutLedger(connection, m)) return null;
         switch (m) {
             case Message.Hello h -> {
                 if (h.version() != Message.PROTOCOL_VERSION) {
@@ -212,7 +230,9 @@ public final class BlobFetcher implements Closeable {
     private void complete(Message answer) {
         CompletableFuture<Message> f = pending.get(answer.requestId());
         // An answer to no outstanding request is late (we gave up on it): drop it.
-        if (f != null) f.complete(answer);
+        if (f == null) return;
+        if (ledger != null && answer instanceof Message.Data d) ledger.received(d.blob().length);
+        f.complete(answer);
     }
 
     private volatile boolean closing;
@@ -220,6 +240,7 @@ public final class BlobFetcher implements Closeable {
     @Override
     public void close() {
         closing = true;
+        if (ledger != null) ledger.close();
         connection.close();
         try {
             reader.join(1000);

@@ -136,4 +136,9 @@ public final class UploadScheduler {
     public synchronized long newcomerGrants() {
         return newcomerGrants;
     }
+
+    /** Requests waiting for a slot now. */
+    public synchronized int waiting() {
+        return waiting.size();
+    }
 }

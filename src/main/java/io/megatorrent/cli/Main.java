@@ -23,6 +23,7 @@ public final class Main {
                 new DhtCommand(),
                 new GenKeyCommand(),
                 new IngestCommand(),
+                new LedgerCommand(),
                 new ReassembleCommand(),
                 new VerifyCommand());
     }

@@ -26,42 +26,56 @@ final class BlockLog implements AutoCloseable {
         this.channel = channel;
     }
 
+    /** Reads the blocks of a log without opening it for writing (a node may be appending): a torn last record is skipped, not cut. */
+    static List<Block> read(Path file) throws IOException {
+        List<Block> out = new ArrayList<>();
+        if (!Files.exists(file)) return out;
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            load(file, ch, out, false);
+        }
+        return out;
+    }
+
     /** Opens (creating) the log; {@code into} receives every block it holds, in order. */
     static BlockLog open(Path file, List<Block> into) throws IOException {
         Files.createDirectories(file.getParent());
         FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
         try {
-            long size = ch.size();
-            long whole = size / Block.LENGTH;
-            List<Block> blocks = new ArrayList<>();
-            ByteBuffer buf = ByteBuffer.allocate(Block.LENGTH);
-            long keep = 0;
-            for (long i = 0; i < whole; i++) {
-                buf.clear();
-                while (buf.hasRemaining()) {
-                    if (ch.read(buf, i * Block.LENGTH + buf.position()) < 0) throw new IOException(file + " shrank while being read");
-                }
-                try {
-                    Block b = Block.decode(buf.array().clone());
-                    if (!b.signatureValid()) throw new LedgerException("signature", 144, "does not verify");
-                    blocks.add(b);
-                    keep = (i + 1) * Block.LENGTH;
-                } catch (LedgerException e) {
-                    if (i != whole - 1) throw new IOException(file + ": record " + i + " of " + whole + " is not a valid block (" + e.getMessage() + ")");
-                    LOG.log(Level.WARNING, "{0}: dropping a torn last record ({1})", file, e.getMessage());
-                }
-            }
-            if (keep != size) {
-                if (size != whole * Block.LENGTH) LOG.log(Level.WARNING, "{0}: dropping {1} bytes of a torn append", file, size - whole * Block.LENGTH);
-                ch.truncate(keep);
-                ch.force(true);
-            }
-            into.addAll(blocks);
+            load(file, ch, into, true);
             return new BlockLog(file, ch);
         } catch (IOException | RuntimeException e) {
             ch.close();
             throw e;
         }
+    }
+
+    private static void load(Path file, FileChannel ch, List<Block> into, boolean repair) throws IOException {
+        long size = ch.size();
+        long whole = size / Block.LENGTH;
+        List<Block> blocks = new ArrayList<>();
+        ByteBuffer buf = ByteBuffer.allocate(Block.LENGTH);
+        long keep = 0;
+        for (long i = 0; i < whole; i++) {
+            buf.clear();
+            while (buf.hasRemaining()) {
+                if (ch.read(buf, i * Block.LENGTH + buf.position()) < 0) throw new IOException(file + " shrank while being read");
+            }
+            try {
+                Block b = Block.decode(buf.array().clone());
+                if (!b.signatureValid()) throw new LedgerException("signature", 144, "does not verify");
+                blocks.add(b);
+                keep = (i + 1) * Block.LENGTH;
+            } catch (LedgerException e) {
+                if (i != whole - 1) throw new IOException(file + ": record " + i + " of " + whole + " is not a valid block (" + e.getMessage() + ")");
+                if (repair) LOG.log(Level.WARNING, "{0}: dropping a torn last record ({1})", file, e.getMessage());
+            }
+        }
+        if (keep != size && repair) {
+            if (size != whole * Block.LENGTH) LOG.log(Level.WARNING, "{0}: dropping {1} bytes of a torn append", file, size - whole * Block.LENGTH);
+            ch.truncate(keep);
+            ch.force(true);
+        }
+        into.addAll(blocks);
     }
 
     synchronized void append(Block block) throws IOException {

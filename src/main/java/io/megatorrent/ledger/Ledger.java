@@ -95,6 +95,25 @@ public final class Ledger implements AutoCloseable {
         return l;
     }
 
+    /**
+     * A read-only copy of the data folder's ledger, in memory, for reports: nothing is created or
+     * repaired (a running node may be appending). Null if the folder has no ledger key.
+     */
+    public static Ledger snapshot(Path dataDir) throws IOException {
+        if (!java.nio.file.Files.exists(dataDir.resolve(LedgerKey.FILE_NAME))) return null;
+        Ed25519.KeyPair key = LedgerKey.loadOrCreate(dataDir);
+        Path folder = dataDir.resolve(FOLDER);
+        List<Block> own = BlockLog.read(folder.resolve(CHAIN_FILE));
+        verifyChain(own, key.publicKey());
+        Ledger l = new Ledger(key, null, null);
+        synchronized (l) {
+            for (Block b : own) l.index(b);
+            l.chain.addAll(own);
+            for (Block b : BlockLog.read(folder.resolve(SEEN_FILE))) l.admitLocked(b, false);
+        }
+        return l;
+    }
+
     /** A ledger kept only in memory under a fresh key: a new identity per session (safe mode's option). */
     public static Ledger ephemeral() {
         return new Ledger(Ed25519.generate(), null, null);

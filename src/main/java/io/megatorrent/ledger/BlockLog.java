@@ -11,8 +11,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * An append-only file of 208-byte blocks. Each append is written and forced to disk before
- * {@link #append} returns, so a block is never sent before it is durable. A crash can leave only
+ * An append-only file of 208-byte blocks. A durable append is forced to disk before
+ * {@link #append} returns, so an own block is never sent before it is durable. A crash can leave only
  * the last record torn (short, or not a block): {@link #open} cuts it off and keeps the rest.
  * A bad record anywhere else is refused, never silently dropped.
  */
@@ -78,11 +78,12 @@ final class BlockLog implements AutoCloseable {
         into.addAll(blocks);
     }
 
-    synchronized void append(Block block) throws IOException {
+    /** Appends, and with {@code durable} forces it to disk before returning. */
+    synchronized void append(Block block, boolean durable) throws IOException {
         ByteBuffer buf = ByteBuffer.wrap(block.encode());
         long at = channel.size();
         while (buf.hasRemaining()) channel.write(buf, at + buf.position());
-        channel.force(false);
+        if (durable) channel.force(false);
     }
 
     Path file() {

@@ -53,6 +53,8 @@ public final class Ledger implements AutoCloseable {
     private long version;
     private TrustGraph graph;
     private long graphVersion = -1;
+    /** Scores computed over the current graph (cleared when it changes): a busy seeder asks for one per upload. */
+    private final Map<String, Long> scoreCache = new HashMap<>();
     private final List<Consumer<Block[]>> fraudListeners = new CopyOnWriteArrayList<>();
 
     /** Counters, for reports and tests. */
@@ -176,7 +178,7 @@ public final class Ledger implements AutoCloseable {
     }
 
     private Block appendOwn(Block b) throws IOException {
-        if (chainLog != null) chainLog.append(b);
+        if (chainLog != null) chainLog.append(b, true);
         chain.add(b);
         index(b);
         version++;
@@ -214,7 +216,9 @@ public final class Ledger implements AutoCloseable {
             return refuse(b, "first block's previous_hash is not zero");
         }
         if (seenCount >= MAX_SEEN_BLOCKS) return Admission.REFUSED;
-        if (persist && seenLog != null) seenLog.append(b);
+        // others' blocks are not forced one by one (a peer sends up to 128 at once): a crash may
+        // lose the last few, which their chains can give again; own blocks and proofs are forced
+        if (persist && seenLog != null) seenLog.append(b, false);
         seenCount++;
         index(b);
         version++;
@@ -230,7 +234,7 @@ public final class Ledger implements AutoCloseable {
     private Admission fraud(String creator, Block first, Block second, boolean persist) throws IOException {
         if (!frauds.containsKey(creator)) {
             // both blocks are kept: they are the proof, and it must survive a restart
-            if (persist && seenLog != null) seenLog.append(second);
+            if (persist && seenLog != null) seenLog.append(second, true);
             Block[] proof = {first, second};
             frauds.put(creator, proof);
             version++;
@@ -352,7 +356,8 @@ public final class Ledger implements AutoCloseable {
      */
     public synchronized long score(byte[] peer) {
         if (isFraud(peer) || Arrays.equals(peer, key.publicKey())) return 0;
-        return graph().maxFlow(Hex.encode(peer), Hex.encode(key.publicKey()));
+        TrustGraph g = graph();
+        return scoreCache.computeIfAbsent(Hex.encode(peer), k -> g.maxFlow(k, Hex.encode(key.publicKey())));
     }
 
     /** Every key in the interaction graph held, but ours, with its score. */
@@ -371,6 +376,7 @@ public final class Ledger implements AutoCloseable {
             });
             graph = graphOf(all);
             graphVersion = version;
+            scoreCache.clear();
         }
         return graph;
     }

@@ -29,6 +29,8 @@ public final class LedgerLink implements AutoCloseable {
     static final int INTRO_BLOCKS = 16;
     /** Fraud proofs sent in an introduction. */
     static final int INTRO_PROOFS = 16;
+    /** Blocks one connection may offer us in all (introduction, pushes, answers); past it they are ignored. */
+    static final int MAX_BLOCKS_PER_CONNECTION = 4096;
     /** Blocks asked for at once when a peer's chain has gaps here. */
     static final int FETCH_BLOCKS = 64;
     /** A proposal unanswered this long (or unanswered at close after this long) counts as refused. */
@@ -48,6 +50,7 @@ public final class LedgerLink implements AutoCloseable {
     private long receivedBlobs;
     private long countersignedBytes;
     private long countersignedBlobs;
+    private int blocksOffered;
 
     /** Counters, for reports and tests. */
     public final AtomicLong blocksRefused = new AtomicLong();
@@ -124,6 +127,13 @@ public final class LedgerLink implements AutoCloseable {
             } else {
                 LOG.log(Level.DEBUG, "{0}: ledger introduction ignored (bad session proof, or a second one)", connection.peer());
                 intro = false;
+            }
+        }
+        synchronized (this) {
+            blocksOffered += c.blocks().size();
+            if (blocksOffered > MAX_BLOCKS_PER_CONNECTION) {
+                LOG.log(Level.DEBUG, "{0}: over {1} ledger blocks on this connection; ignored", connection.peer(), MAX_BLOCKS_PER_CONNECTION);
+                return;
             }
         }
         long highest = 0;
@@ -220,6 +230,7 @@ public final class LedgerLink implements AutoCloseable {
 
     private String figureCheck(Block b) {
         if (b.bytesTaken() != 0 || b.blobsTaken() != 0) return "bytes_taken: we gave nothing on this connection";
+        if (b.bytesGiven() == 0 || b.blobsGiven() == 0) return "bytes_given: a proposal for nothing";
         if (b.bytesGiven() > receivedBytes - countersignedBytes) {
             return "bytes_given " + b.bytesGiven() + " exceeds the " + (receivedBytes - countersignedBytes) + " bytes received and not yet countersigned";
         }

@@ -74,8 +74,14 @@ public final class BlobFetcher implements Closeable {
     private BlobFetcher(Connection connection, int ourListenPort, Ledger ledger) throws IOException {
         this.connection = connection;
         this.ledger = ledger == null ? null : new LedgerLink(ledger, connection);
-        connection.send(new Message.Hello(Message.PROTOCOL_VERSION, ourListenPort, List.of()));
-        if (this.ledger != null) this.ledger.introduce();
+        try {
+            connection.send(new Message.Hello(Message.PROTOCOL_VERSION, ourListenPort, List.of()));
+            if (this.ledger != null) this.ledger.introduce();
+        } catch (IOException e) {
+            if (this.ledger != null) this.ledger.close();
+            connection.close();
+            throw e;
+        }
         this.reader = Thread.ofVirtual().name("fetch-read " + connection.peer()).start(this::readLoop);
     }
 
@@ -199,6 +205,7 @@ public final class BlobFetcher implements Closeable {
         }
         failure = reason;
         connection.close();
+        if (ledger != null) ledger.close(); // no more proofs to push on a dead connection
         for (CompletableFuture<Message> f : pending.values()) f.completeExceptionally(reason);
         ended.complete(null);
         if (!closing) LOG.log(Level.DEBUG, "fetcher for {0} stopped: {1}", peer(), reason.getMessage());

@@ -92,6 +92,8 @@ public final class BlobServer implements Listener.Handler {
         try (LedgerLink link = l == null ? null : new LedgerLink(l, connection)) {
             if (link != null) link.introduce();
             serve(connection, link);
+        } finally {
+            connection.close();
         }
     }
 

@@ -1,21 +1,12 @@
 package io.megatorrent.cli;
 
-import io.megatorrent.codec.Hex;
 import io.megatorrent.codec.Json;
-import io.megatorrent.codec.JsonValue;
-import io.megatorrent.codec.JsonValue.JsonArray;
-import io.megatorrent.codec.JsonValue.JsonNumber;
-import io.megatorrent.codec.JsonValue.JsonObject;
-import io.megatorrent.codec.JsonValue.JsonString;
-import io.megatorrent.ledger.Block;
 import io.megatorrent.ledger.Ledger;
 import io.megatorrent.ledger.LedgerException;
+import io.megatorrent.ledger.LedgerReport;
 import java.io.PrintStream;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.TreeSet;
 
 final class LedgerCommand extends OptionCommand {
     LedgerCommand() {
@@ -54,33 +45,7 @@ final class LedgerCommand extends OptionCommand {
             err.println("megatorrent ledger: the chain in " + dir + " does not verify: " + e.getMessage());
             return ExitCodes.FAILED;
         }
-        JsonObject.Builder o = JsonObject.builder();
-        if (ledger == null) {
-            o.put("publicKey", JsonValue.JsonNull.INSTANCE).put("balance", 0).put("chainLength", 0).put("countersigned", 0)
-                    .put("peers", new JsonArray(List.of())).put("fraudsters", new JsonArray(List.of()));
-            out.println(Json.writePretty(o.build()));
-            return ExitCodes.OK;
-        }
-        List<Block> chain = ledger.chain();
-        Map<String, Long> scores = ledger.scores();
-        Map<String, long[]> totals = ledger.totalsByCounterparty();
-        TreeSet<String> keys = new TreeSet<>(scores.keySet());
-        keys.addAll(totals.keySet());
-        List<JsonValue> peers = new ArrayList<>();
-        for (String k : keys) {
-            long[] t = totals.getOrDefault(k, new long[4]);
-            peers.add(JsonObject.builder().put("key", k).put("score", scores.getOrDefault(k, 0L))
-                    .put("given", t[0]).put("taken", t[2]).build());
-        }
-        List<JsonValue> frauds = new ArrayList<>();
-        for (List<Block> proof : ledger.fraudProofs()) frauds.add(new JsonString(Hex.encode(proof.get(0).creator())));
-        o.put("publicKey", Hex.encode(ledger.publicKey()))
-                .put("balance", JsonNumber.of(ledger.balance()))
-                .put("chainLength", chain.size())
-                .put("countersigned", chain.stream().filter(ledger::isCountersigned).count())
-                .put("peers", new JsonArray(peers))
-                .put("fraudsters", new JsonArray(frauds));
-        out.println(Json.writePretty(o.build()));
+        out.println(Json.writePretty(LedgerReport.of(ledger)));
         return ExitCodes.OK;
     }
 }

@@ -66,11 +66,27 @@ public final class UploadScheduler {
 
     /** Waits for a slot for the peer with ledger key {@code peerKey} (null if it has none). */
     public Slot acquire(byte[] peerKey) throws InterruptedException {
+        return await(null, peerKey);
+    }
+
+    /**
+     * Gives {@code held} back and waits for a slot for the holder's next request, in one step:
+     * the holder competes for the slot it frees with everyone waiting, by rank. (Freeing first and
+     * asking again after would hand the slot to whoever waits, whatever their rank.)
+     */
+    public Slot acquireNext(Slot held, byte[] peerKey) throws InterruptedException {
+        return await((Grant) held, peerKey);
+    }
+
+    private Slot await(Grant held, byte[] peerKey) throws InterruptedException {
         Standing s = peerKey == null ? Standing.NEWCOMER : standing.apply(peerKey);
-        Waiter w;
         synchronized (this) {
-            w = new Waiter(s, arrivals++);
+            Waiter w = new Waiter(s, arrivals++);
             waiting.add(w);
+            if (held != null && !held.closed) {
+                held.closed = true;
+                free++;
+            }
             dispatch();
             try {
                 while (!w.granted) wait();
@@ -80,14 +96,20 @@ public final class UploadScheduler {
                 throw e;
             }
         }
-        boolean[] closed = {false};
-        return () -> {
+        return new Grant();
+    }
+
+    private final class Grant implements Slot {
+        boolean closed; // guarded by the scheduler
+
+        @Override
+        public void close() {
             synchronized (UploadScheduler.this) {
-                if (closed[0]) return;
-                closed[0] = true;
+                if (closed) return;
+                closed = true;
                 release();
             }
-        };
+        }
     }
 
     private void release() {

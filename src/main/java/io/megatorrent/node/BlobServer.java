@@ -162,22 +162,56 @@ public final class BlobServer implements Listener.Handler {
      */
     private void writer(Connection connection, BlockingQueue<Message.Request> requests, LedgerLink link) {
         boolean failed = false;
-        while (true) {
-            Message.Request r;
-            try {
-                r = link == null ? requests.take() : requests.poll(PROPOSE_WHEN_IDLE_MILLIS, TimeUnit.MILLISECONDS);
-                if (r == null) { // idle: the transfer ended or paused, so its figure is due
-                    if (!failed) failed = !propose(connection, link);
-                    r = requests.take();
+        // An upload slot is kept from one request to the next while another is queued, and
+        // handed back through the scheduler so this connection competes for it by rank.
+        UploadScheduler.Slot slot = null;
+        try {
+            while (true) {
+                Message.Request r;
+                try {
+                    if (slot != null) {
+                        r = requests.poll();
+                        if (r == null) {
+                            slot.close();
+                            slot = null;
+                            continue;
+                        }
+                    } else {
+                        r = link == null ? requests.take() : requests.poll(PROPOSE_WHEN_IDLE_MILLIS, TimeUnit.MILLISECONDS);
+                        if (r == null) { // idle: the transfer ended or paused, so its figure is due
+                            if (!failed) failed = !propose(connection, link);
+                            r = requests.take();
+                        }
+                    }
+                } catch (InterruptedException e) {
+                    return; // shutting down
                 }
-            } catch (InterruptedException e) {
-                return; // shutting down
+                if (r == END) {
+                    if (link != null && !failed && connection.isOpen()) propose(connection, link);
+                    return;
+                }
+                if (failed) { // drain the queue so the reader never waits on it; no slot for a dead connection
+                    if (slot != null) slot.close();
+                    slot = null;
+                    continue;
+                }
+                if (link != null && link.peerIsFraud()) {
+                    failed = !refuseFraud(connection, r);
+                    continue;
+                }
+                UploadScheduler slots = scheduler;
+                if (slots != null) {
+                    try {
+                        byte[] key = link == null ? null : link.peerKey();
+                        slot = slot == null ? slots.acquire(key) : slots.acquireNext(slot, key);
+                    } catch (InterruptedException e) {
+                        return; // shutting down
+                    }
+                }
+                failed = !answerInSlot(connection, r, link);
             }
-            if (r == END) {
-                if (link != null && !failed && connection.isOpen()) propose(connection, link);
-                return;
-            }
-            if (!failed) failed = !answer(connection, r, link);
+        } finally {
+            if (slot != null) slot.close();
         }
     }
 
@@ -196,25 +230,18 @@ public final class BlobServer implements Listener.Handler {
         connection.send(new Message.Error(request.requestId(), Message.Error.REFUSED, "not served by this node"));
     }
 
-    /** Reads and sends one answer; false when the connection failed. */
-    private boolean answer(Connection connection, Message.Request r, LedgerLink link) {
-        if (link != null && link.peerIsFraud()) {
-            requestsRefused.incrementAndGet();
-            try {
-                connection.send(new Message.Error(r.requestId(), Message.Error.REFUSED, "your ledger key signed two blocks at one sequence number"));
-                return true;
-            } catch (IOException e) {
-                return false;
-            }
-        }
-        UploadScheduler slots = scheduler;
-        try (UploadScheduler.Slot slot = slots == null ? null : slots.acquire(link == null ? null : link.peerKey())) {
-            return answerInSlot(connection, r, link);
-        } catch (InterruptedException e) {
-            return false; // shutting down
+    /** Refuses a request of a peer whose ledger key double-signed; false when the connection failed. */
+    private boolean refuseFraud(Connection connection, Message.Request r) {
+        requestsRefused.incrementAndGet();
+        try {
+            connection.send(new Message.Error(r.requestId(), Message.Error.REFUSED, "your ledger key signed two blocks at one sequence number"));
+            return true;
+        } catch (IOException e) {
+            return false;
         }
     }
 
+    /** Reads and sends one answer (the caller holds an upload slot, if slots are counted); false when the connection failed. */
     private boolean answerInSlot(Connection connection, Message.Request r, LedgerLink link) {
         try {
             byte[] blob;

@@ -70,6 +70,35 @@ class UploadSchedulerTest {
     }
 
     @Test
+    void aHolderWithAnotherRequestCompetesForTheSlotItFrees() throws Exception {
+        UploadScheduler s = new UploadScheduler(1, k -> k[0] == 1 ? new UploadScheduler.Standing(10, false) : UploadScheduler.Standing.NEWCOMER);
+        UploadScheduler.Slot giver = s.acquire(GIVER); // grant 1
+        List<String> order = Collections.synchronizedList(new ArrayList<>());
+        Thread newcomer = Thread.ofVirtual().start(() -> {
+            try {
+                for (int i = 0; i < 2; i++) {
+                    try (UploadScheduler.Slot slot = s.acquire(NEWCOMER)) {
+                        order.add("N");
+                    }
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        while (s.waiting() < 1) Thread.sleep(5);
+        // the giver keeps asking for its next request as it frees each slot: it wins but every 4th turn
+        for (int i = 0; i < 6; i++) {
+            giver = s.acquireNext(giver, GIVER);
+            order.add("G");
+            while (newcomer.isAlive() && s.waiting() < 1 && order.size() < 8) Thread.sleep(5);
+        }
+        giver.close();
+        newcomer.join(5000);
+        // grants 2, 3: giver; 4: the newcomer's turn; 5, 6, 7: giver; 8: newcomer
+        assertEquals(List.of("G", "G", "N", "G", "G", "G", "N", "G"), order);
+    }
+
+    @Test
     void withoutContentionEveryoneIsServedAtOnce() throws Exception {
         UploadScheduler s = new UploadScheduler(3, k -> new UploadScheduler.Standing(0, true));
         try (UploadScheduler.Slot a = s.acquire(REFUSER); UploadScheduler.Slot b = s.acquire(null); UploadScheduler.Slot c = s.acquire(NEWCOMER)) {

@@ -236,6 +236,30 @@ class LedgerNodeTest {
     }
 
     @Test
+    void aNodeWithoutALedgerStillTradesAndLeavesNoIdentity(@TempDir Path tmp) throws Exception {
+        List<InetSocketAddress> dht = swarm.dht(3);
+        Node withLedger = swarm.node(tmp.resolve("l"), dht);
+        InetSocketAddress any = new InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0);
+        Node safe = swarm.add(Node.start(new Node.Config(tmp.resolve("safe"), any, any, dht), Node.LedgerMode.OFF));
+        Node session = swarm.add(Node.start(new Node.Config(tmp.resolve("session"), any, any, dht), Node.LedgerMode.PER_SESSION));
+        List<String> ids = seed(withLedger, 2, 51);
+        safe.downloader().download(ids);
+        session.downloader().download(ids);
+        List<String> back = seed(safe, 1, 52);
+        withLedger.downloader().download(back); // the ledger node fetches from the node without one
+        assertEquals(null, safe.ledger());
+        assertTrue(Files.notExists(tmp.resolve("safe").resolve(LedgerKey.FILE_NAME)), "no ledger key on disk");
+        assertTrue(Files.notExists(tmp.resolve("safe").resolve("ledger")), "no chain on disk");
+        assertTrue(Files.notExists(tmp.resolve("session").resolve(LedgerKey.FILE_NAME)), "a per-session identity is never written");
+        // the per-session node countersigns like any other, under its fresh key
+        await("the session node's agreement", () -> session.ledger().chain().size() == 1);
+        assertEquals(-2L * Blob.BLOB_SIZE, session.ledger().balance());
+        // nothing was proposed to the node without a ledger: it never introduced a key
+        await("the ledger node's countersigned proposal", () -> withLedger.ledger().balance() == 2L * Blob.BLOB_SIZE);
+        assertEquals(1, withLedger.ledger().chain().size());
+    }
+
+    @Test
     void aPeerThatRefusesToCountersignIsRemembered(@TempDir Path tmp) throws Exception {
         Node seeder = swarm.node(tmp.resolve("s"), List.of());
         Map<String, byte[]> blobs = BlobTransferTest.randomBlobs(2, 31);

@@ -29,6 +29,7 @@ public final class Main {
                 new DhtCommand(),
                 new GenKeyCommand(),
                 new IngestCommand(),
+                new LedgerCommand(),
                 new ReassembleCommand(),
                 new VerifyCommand()));
         return List.copyOf(all);

@@ -40,7 +40,8 @@ public final class Conformance {
             Map.entry("manifest", new ManifestSuite()),
             Map.entry("pointer", new ManifestSuite()),
             Map.entry("uri", new UriSuite()),
-            Map.entry("session", new SessionSuite()));
+            Map.entry("session", new SessionSuite()),
+            Map.entry("ledger", new LedgerSuite()));
 
     /** Verdict on one file. */
     public record FileResult(Path file, String format, int passed, int failed, List<String> failures) {}

@@ -73,6 +73,8 @@ public final class BlobDownloader implements Closeable {
     /** Peers whose dial failed, until when they are not dialled again (nanoTime). */
     private final ConcurrentHashMap<InetSocketAddress, Long> unreachableUntil = new ConcurrentHashMap<>();
     private volatile boolean closed;
+    /** Countersigns what peers serve us (PROTOCOL_FINAL.md 8); null: no ledger. */
+    private volatile io.megatorrent.ledger.Ledger ledger;
     private final java.util.concurrent.Semaphore fetchSlots = new java.util.concurrent.Semaphore(MAX_CONCURRENT_FETCHES);
     /** Blobs being fetched now, and the most there ever were (for tests). */
     final java.util.concurrent.atomic.AtomicInteger fetchesInProgress = new java.util.concurrent.atomic.AtomicInteger();
@@ -90,6 +92,11 @@ public final class BlobDownloader implements Closeable {
         this.dialer = dialer;
         this.localStatic = localStatic;
         this.ourListenPort = ourListenPort;
+    }
+
+    /** Keeps a ledger on the connections made from now on. */
+    public void useLedger(io.megatorrent.ledger.Ledger ledger) {
+        this.ledger = ledger;
     }
 
     /** What one {@link #download} did. */
@@ -150,7 +157,7 @@ public final class BlobDownloader implements Closeable {
 
     /** A connection of its own to {@code target} (IK when it names the static key), not kept: the caller closes it. */
     public BlobFetcher dial(PeerTarget target) throws IOException {
-        return BlobFetcher.connect(dialer, target, localStatic, ourListenPort, gossip);
+        return BlobFetcher.connect(dialer, target, localStatic, ourListenPort, gossip, ledger);
     }
 
     /** The connection to {@code peer}: the one kept, or a new one (the same one that blob requests use). */
@@ -284,7 +291,7 @@ public final class BlobDownloader implements Closeable {
             if (existing == null) {
                 try {
                     BlobFetcher f = BlobFetcher.connect(dialer, new PeerTarget(null, new PeerAddress(peer.getAddress().getHostAddress(), peer.getPort())),
-                            localStatic, ourListenPort, gossip);
+                            localStatic, ourListenPort, gossip, ledger);
                     connectionsOpened.incrementAndGet();
                     if (java.util.Arrays.equals(f.remoteStatic(), localStatic.publicKey())) {
                         f.close();

@@ -2,6 +2,8 @@ package io.megatorrent.node;
 
 import io.megatorrent.content.CorruptBlobException;
 import io.megatorrent.crypto.X25519;
+import io.megatorrent.ledger.Ledger;
+import io.megatorrent.ledger.LedgerLink;
 import io.megatorrent.transport.Connection;
 import io.megatorrent.transport.Dialer;
 import io.megatorrent.transport.Message;
@@ -83,12 +85,22 @@ public final class BlobFetcher implements Closeable {
 
     private final Gossip gossip;
     private final int ourListenPort;
+    /** Countersigns what this connection received (PROTOCOL_FINAL.md 8.4); null: no ledger. */
+    private final LedgerLink ledger;
 
-    private BlobFetcher(Connection connection, int ourListenPort, Gossip gossip) throws IOException {
+    private BlobFetcher(Connection connection, int ourListenPort, Gossip gossip, Ledger ledger) throws IOException {
         this.connection = connection;
         this.gossip = gossip;
         this.ourListenPort = ourListenPort;
-        connection.send(new Message.Hello(Message.PROTOCOL_VERSION, ourListenPort, gossip.channels()));
+        this.ledger = ledger == null ? null : new LedgerLink(ledger, connection);
+        try {
+            connection.send(new Message.Hello(Message.PROTOCOL_VERSION, ourListenPort, gossip.channels()));
+            if (this.ledger != null) this.ledger.introduce();
+        } catch (IOException e) {
+            if (this.ledger != null) this.ledger.close();
+            connection.close();
+            throw e;
+        }
         this.reader = Thread.ofVirtual().name("fetch-read " + connection.peer()).start(this::readLoop);
     }
 
@@ -108,8 +120,9 @@ public final class BlobFetcher implements Closeable {
         return over(Connection.connect(dialer, peer, localStatic, timeouts), ourListenPort);
     }
 
-    static BlobFetcher connect(Dialer dialer, PeerTarget peer, X25519.KeyPair localStatic, int ourListenPort, Gossip gossip) throws IOException {
-        return new BlobFetcher(Connection.connect(dialer, peer, localStatic, Connection.Timeouts.DEFAULT), ourListenPort, gossip);
+    static BlobFetcher connect(Dialer dialer, PeerTarget peer, X25519.KeyPair localStatic, int ourListenPort, Gossip gossip, Ledger ledger)
+            throws IOException {
+        return new BlobFetcher(Connection.connect(dialer, peer, localStatic, Connection.Timeouts.DEFAULT), ourListenPort, gossip, ledger);
     }
 
     public static BlobFetcher connect(Dialer dialer, PeerAddress peer, X25519.KeyPair localStatic, int ourListenPort) throws IOException {
@@ -118,7 +131,17 @@ public final class BlobFetcher implements Closeable {
 
     /** Uses a connection already made (we are the initiator); the fetcher owns it from now on. */
     public static BlobFetcher over(Connection connection, int ourListenPort) throws IOException {
-        return new BlobFetcher(connection, ourListenPort, Gossip.NONE);
+        return new BlobFetcher(connection, ourListenPort, Gossip.NONE, null);
+    }
+
+    /** As {@link #over(Connection, int)}, countersigning the peer's proposals in {@code ledger} (null: none). */
+    public static BlobFetcher over(Connection connection, int ourListenPort, Ledger ledger) throws IOException {
+        return new BlobFetcher(connection, ourListenPort, Gossip.NONE, ledger);
+    }
+
+    /** The ledger side of this connection, or null. */
+    public LedgerLink ledgerLink() {
+        return ledger;
     }
 
     public String peer() {
@@ -263,6 +286,7 @@ public final class BlobFetcher implements Closeable {
         }
         failure = reason;
         connection.close();
+        if (ledger != null) ledger.close(); // no more proofs to push on a dead connection
         for (CompletableFuture<Message> f : pending.values()) f.completeExceptionally(reason);
         ended.complete(null);
         if (!closing) LOG.log(Level.DEBUG, "fetcher for {0} stopped: {1}", peer(), reason.getMessage());
@@ -270,6 +294,7 @@ public final class BlobFetcher implements Closeable {
 
     /** Handles one message from the peer; returns why to stop reading, or null to go on. */
     private IOException dispatch(Message m) throws IOException {
+        if (ledger != null ? ledger.handle(m) : LedgerLink.refuseWithoutLedger(connection, m)) return null;
         switch (m) {
             case Message.Hello h -> {
                 if (h.version() != Message.PROTOCOL_VERSION) {
@@ -299,7 +324,9 @@ public final class BlobFetcher implements Closeable {
     private void complete(Message answer) {
         CompletableFuture<Message> f = pending.get(answer.requestId());
         // An answer to no outstanding request is late (we gave up on it): drop it.
-        if (f != null) f.complete(answer);
+        if (f == null) return;
+        if (ledger != null && answer instanceof Message.Data d) ledger.received(d.blob().length);
+        f.complete(answer);
     }
 
     private volatile boolean closing;
@@ -307,6 +334,7 @@ public final class BlobFetcher implements Closeable {
     @Override
     public void close() {
         closing = true;
+        if (ledger != null) ledger.close();
         connection.close();
         try {
             reader.join(1000);

@@ -1,5 +1,8 @@
 package io.megatorrent.node;
 
+import io.megatorrent.ledger.Ledger;
+import io.megatorrent.ledger.LedgerLink;
+import io.megatorrent.ledger.UploadScheduler;
 import io.megatorrent.transport.Connection;
 import io.megatorrent.transport.Listener;
 import io.megatorrent.transport.Message;
@@ -11,6 +14,7 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.IntSupplier;
 
@@ -75,6 +79,11 @@ public final class BlobServer implements Listener.Handler {
     private final IntSupplier listenPort;
     private final BridgeService bridge;
     private final Semaphore reads = new Semaphore(MAX_CONCURRENT_READS);
+    /** The ledger (PROTOCOL_FINAL.md 8) and the upload slots ranked by it; null: no ledger (safe mode). */
+    private volatile Ledger ledger;
+    private volatile UploadScheduler scheduler;
+    /** A connection idle this long after a transfer gets the proposal for what it was served. */
+    static final long PROPOSE_WHEN_IDLE_MILLIS = 500;
     /** The end of a connection's request queue. */
     private static final Message.Request END = new Message.Request(1, new byte[BlobKeys.SHORT_ID_LENGTH]);
 
@@ -124,25 +133,36 @@ public final class BlobServer implements Listener.Handler {
         return new Message.Hello(Message.PROTOCOL_VERSION, listenPort.getAsInt(), services.channels());
     }
 
+    /** Keeps a ledger: proposes blocks for what is served, and serves in the scheduler's order. Call before serving. */
+    public void useLedger(Ledger ledger, UploadScheduler scheduler) {
+        this.ledger = ledger;
+        this.scheduler = scheduler;
+    }
+
     @Override
     public void handle(Connection connection) throws IOException, InterruptedException {
         connectionsServed.incrementAndGet();
         open.add(connection);
         try {
-            serve(connection);
+            connection.send(hello());
+            Ledger l = ledger;
+            try (LedgerLink link = l == null ? null : new LedgerLink(l, connection)) {
+                if (link != null) link.introduce();
+                serve(connection, link);
+            }
         } finally {
             open.remove(connection);
+            connection.close();
         }
     }
 
-    private void serve(Connection connection) throws IOException, InterruptedException {
-        connection.send(hello());
+    private void serve(Connection connection, LedgerLink link) throws IOException, InterruptedException {
         BlockingQueue<Message.Request> requests = new ArrayBlockingQueue<>(MAX_REQUESTS_QUEUED);
         try (BridgeService.Session dht = bridge == null ? null : bridge.open(connection);
              ExecutorService answers = Executors.newVirtualThreadPerTaskExecutor()) {
-            answers.submit(() -> writer(connection, requests));
+            answers.submit(() -> writer(connection, requests, link));
             try {
-                readLoop(connection, requests, dht, answers);
+                readLoop(connection, requests, dht, answers, link);
             } finally {
                 try {
                     requests.put(END); // the writer answers what is queued, then stops
@@ -157,8 +177,8 @@ public final class BlobServer implements Listener.Handler {
         }
     }
 
-    private void readLoop(Connection connection, BlockingQueue<Message.Request> requests, BridgeService.Session dht, ExecutorService answers)
-            throws IOException, InterruptedException {
+    private void readLoop(Connection connection, BlockingQueue<Message.Request> requests, BridgeService.Session dht, ExecutorService answers,
+            LedgerLink link) throws IOException, InterruptedException {
         Semaphore serviceAnswers = new Semaphore(MAX_SERVICE_ANSWERS_PER_CONNECTION);
         while (true) {
             Message m;
@@ -169,6 +189,7 @@ public final class BlobServer implements Listener.Handler {
                 return;
             }
             if (m == null) return;
+            if (link != null ? link.handle(m) : LedgerLink.refuseWithoutLedger(connection, m)) continue;
             switch (m) {
                 case Message.Request r -> requests.put(r);
                 case Message.Hello h -> {
@@ -203,17 +224,68 @@ public final class BlobServer implements Listener.Handler {
      * Answers the connection's requests one at a time, in order. After a failed send it keeps
      * taking requests (dropping them) so the reader never waits on a full queue for nothing.
      */
-    private void writer(Connection connection, BlockingQueue<Message.Request> requests) {
+    private void writer(Connection connection, BlockingQueue<Message.Request> requests, LedgerLink link) {
         boolean failed = false;
-        while (true) {
-            Message.Request r;
-            try {
-                r = requests.take();
-            } catch (InterruptedException e) {
-                return; // shutting down
+        // An upload slot is kept from one request to the next while another is queued, and
+        // handed back through the scheduler so this connection competes for it by rank.
+        UploadScheduler.Slot slot = null;
+        try {
+            while (true) {
+                Message.Request r;
+                try {
+                    if (slot != null) {
+                        r = requests.poll();
+                        if (r == null) {
+                            slot.close();
+                            slot = null;
+                            continue;
+                        }
+                    } else {
+                        r = link == null ? requests.take() : requests.poll(PROPOSE_WHEN_IDLE_MILLIS, TimeUnit.MILLISECONDS);
+                        if (r == null) { // idle: the transfer ended or paused, so its figure is due
+                            if (!failed) failed = !propose(connection, link);
+                            r = requests.take();
+                        }
+                    }
+                } catch (InterruptedException e) {
+                    return; // shutting down
+                }
+                if (r == END) {
+                    if (link != null && !failed && connection.isOpen()) propose(connection, link);
+                    return;
+                }
+                if (failed) { // drain the queue so the reader never waits on it; no slot for a dead connection
+                    if (slot != null) slot.close();
+                    slot = null;
+                    continue;
+                }
+                if (link != null && link.peerIsFraud()) {
+                    failed = !refuseFraud(connection, r);
+                    continue;
+                }
+                UploadScheduler slots = scheduler;
+                if (slots != null) {
+                    try {
+                        byte[] key = link == null ? null : link.peerKey();
+                        slot = slot == null ? slots.acquire(key) : slots.acquireNext(slot, key);
+                    } catch (InterruptedException e) {
+                        return; // shutting down
+                    }
+                }
+                failed = !answerInSlot(connection, r, link);
             }
-            if (r == END) return;
-            if (!failed) failed = !answer(connection, r);
+        } finally {
+            if (slot != null) slot.close();
+        }
+    }
+
+    private static boolean propose(Connection connection, LedgerLink link) {
+        try {
+            link.endOfTransfer();
+            return true;
+        } catch (IOException e) {
+            LOG.log(Level.DEBUG, "ledger proposal to {0} not sent: {1}", connection.peer(), e.getMessage());
+            return false;
         }
     }
 
@@ -251,8 +323,19 @@ public final class BlobServer implements Listener.Handler {
         connection.send(new Message.Error(request.requestId(), Message.Error.REFUSED, "not served by this node"));
     }
 
-    /** Reads and sends one answer; false when the connection failed. */
-    private boolean answer(Connection connection, Message.Request r) {
+    /** Refuses a request of a peer whose ledger key double-signed; false when the connection failed. */
+    private boolean refuseFraud(Connection connection, Message.Request r) {
+        requestsRefused.incrementAndGet();
+        try {
+            connection.send(new Message.Error(r.requestId(), Message.Error.REFUSED, "your ledger key signed two blocks at one sequence number"));
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /** Reads and sends one answer (the caller holds an upload slot, if slots are counted); false when the connection failed. */
+    private boolean answerInSlot(Connection connection, Message.Request r, LedgerLink link) {
         try {
             byte[] blob;
             reads.acquire();
@@ -272,6 +355,7 @@ public final class BlobServer implements Listener.Handler {
             connection.send(new Message.Data(r.requestId(), blob));
             blobsServed.incrementAndGet();
             bytesServed.addAndGet(blob.length);
+            if (link != null) link.served(blob.length);
             return true;
         } catch (InterruptedException e) {
             return false; // shutting down

@@ -3,6 +3,8 @@ package io.megatorrent.node;
 import io.megatorrent.crypto.X25519;
 import io.megatorrent.dht.DhtNode;
 import io.megatorrent.dht.PeerScope;
+import io.megatorrent.ledger.Ledger;
+import io.megatorrent.ledger.UploadScheduler;
 import io.megatorrent.transport.Connection;
 import io.megatorrent.transport.Dialer;
 import io.megatorrent.transport.Listener;
@@ -35,6 +37,15 @@ public final class Node implements AutoCloseable {
     public static final Duration REANNOUNCE_INTERVAL = Duration.ofMinutes(25);
     /** Time given to the first contact with the bootstrap nodes. */
     public static final Duration BOOTSTRAP_TIMEOUT = Duration.ofSeconds(10);
+    /** Blobs sent at once; past it peers wait their turn by ledger score (PROTOCOL_FINAL.md 8.7). */
+    public static final int UPLOAD_SLOTS = 8;
+
+    /**
+     * What the node does with its ledger (PROTOCOL_FINAL.md 8.8): keep it in the data folder under
+     * one identity, keep it in memory under a fresh identity per session, or keep none. Safe mode
+     * (Tor, I2P) must not use PERSISTENT: one ledger key would link all its transfers over time.
+     */
+    public enum LedgerMode { PERSISTENT, PER_SESSION, OFF }
 
     /**
      * dataDir holds the static key, the DHT state and the blob store; dhtBind (UDP) and
@@ -59,11 +70,13 @@ public final class Node implements AutoCloseable {
     /** Addresses of this host's interfaces, to tell ourselves apart when listening on the wildcard address. */
     private final java.util.Set<java.net.InetAddress> localAddresses;
     private volatile Thread reannouncer;
+    private final Ledger ledger;
     /** Rounds of re-announcing done, for reports and tests. */
     public final java.util.concurrent.atomic.AtomicLong reannounceRounds = new java.util.concurrent.atomic.AtomicLong();
 
     private Node(Path dataDir, DhtNode dht, LocalBlobs blobs, X25519.KeyPair staticKey, BlobServer server, Listener listener,
-            Dialer dialer) throws IOException {
+            Dialer dialer, Ledger ledger) throws IOException {
+        this.ledger = ledger;
         this.dataDir = dataDir;
         this.dht = dht;
         this.blobs = blobs;
@@ -74,27 +87,45 @@ public final class Node implements AutoCloseable {
         this.channelSeqs = new ChannelSeqs(dataDir);
         this.localAddresses = listenAddress.getAddress().isAnyLocalAddress() ? interfaceAddresses() : java.util.Set.of();
         this.downloader = new BlobDownloader(blobs, this::peersFor, dialer, staticKey, listenAddress.getPort());
+        if (ledger != null) downloader.useLedger(ledger);
     }
 
     /** Opens the store, loads or makes the static key, starts the DHT node and the listener, and bootstraps. */
     public static Node start(Config config) throws IOException, InterruptedException {
+        return start(config, LedgerMode.PERSISTENT);
+    }
+
+    public static Node start(Config config, LedgerMode ledgerMode) throws IOException, InterruptedException {
         Path dir = config.dataDir().toAbsolutePath();
         X25519.KeyPair key = NodeKey.loadOrCreate(dir);
         LocalBlobs blobs = LocalBlobs.open(dir);
-        DhtNode dht = DhtNode.start(DhtNode.Config.of(config.dhtBind()).withStateDir(dir.resolve("dht")));
+        Ledger ledger = switch (ledgerMode) {
+            case PERSISTENT -> Ledger.open(dir);
+            case PER_SESSION -> Ledger.ephemeral();
+            case OFF -> null;
+        };
+        DhtNode dht;
+        try {
+            dht = DhtNode.start(DhtNode.Config.of(config.dhtBind()).withStateDir(dir.resolve("dht")));
+        } catch (IOException | RuntimeException e) {
+            if (ledger != null) ledger.close();
+            throw e;
+        }
         Listener listener = null;
         try {
             int[] port = {0};
             // every node is a DHT bridge for peers without UDP (PROTOCOL_FINAL.md 7); its streams are plain TCP
             BlobServer server = new BlobServer(blobs, () -> port[0], new BridgeService(dht, true));
+            if (ledger != null) server.useLedger(ledger, UploadScheduler.byLedger(UPLOAD_SLOTS, ledger));
             listener = Listener.open(config.listenBind(), key, Connection.Timeouts.DEFAULT, server);
             port[0] = listener.localAddress().getPort();
-            Node node = new Node(dir, dht, blobs, key, server, listener, new TcpDialer());
+            Node node = new Node(dir, dht, blobs, key, server, listener, new TcpDialer(), ledger);
             if (!config.bootstrap().isEmpty()) dht.bootstrap(config.bootstrap(), BOOTSTRAP_TIMEOUT);
             return node;
         } catch (IOException | RuntimeException | InterruptedException e) {
             if (listener != null) listener.close();
             dht.close();
+            if (ledger != null) ledger.close();
             throw e;
         }
     }
@@ -109,6 +140,11 @@ public final class Node implements AutoCloseable {
 
     public LocalBlobs blobs() {
         return blobs;
+    }
+
+    /** The node's ledger, or null when it keeps none ({@link LedgerMode#OFF}). */
+    public Ledger ledger() {
+        return ledger;
     }
 
     public BlobServer server() {
@@ -273,5 +309,12 @@ public final class Node implements AutoCloseable {
             // the listener's socket is gone either way
         }
         dht.close();
+        if (ledger != null) {
+            try {
+                ledger.close();
+            } catch (IOException e) {
+                // every block was forced to disk when appended: nothing is lost
+            }
+        }
     }
 }

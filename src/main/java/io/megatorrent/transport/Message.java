@@ -27,6 +27,10 @@ public sealed interface Message {
     byte DHT_RESPONSE = 0x0A;
     byte GET_POINTER = 0x0B;
     byte POINTER = 0x0C;
+    byte LEDGER_PROPOSE = 0x10;
+    byte LEDGER_AGREE = 0x11;
+    byte LEDGER_GET_CHAIN = 0x12;
+    byte LEDGER_CHAIN = 0x13;
     byte ERROR = (byte) 0xFF;
 
     /** The protocol version this node speaks, in MSG_HELLO and in the Noise prologue. */
@@ -51,6 +55,10 @@ public sealed interface Message {
     /** A KRPC packet carried over a bridge: as large as a UDP datagram a DHT node accepts. */
     int MAX_KRPC_LENGTH = 2048;
     int MAX_ERROR_TEXT_LENGTH = 512;
+    /** A ledger half-block (PROTOCOL_FINAL.md 8.2), carried as opaque bytes: io.megatorrent.ledger.Block reads them. */
+    int LEDGER_BLOCK_LENGTH = 208;
+    /** Blocks in one MSG_LEDGER_CHAIN (26 KiB). */
+    int MAX_LEDGER_BLOCKS = 128;
     /** Longest host name in MSG_PEERS (a base64 I2P destination fits). */
     int MAX_HOST_LENGTH = PeerAddress.MAX_HOST_LENGTH;
 
@@ -315,6 +323,79 @@ public sealed interface Message {
         }
     }
 
+    /** A seeder's proposal half-block (counterparty sequence 0); answered by MSG_LEDGER_AGREE or MSG_ERROR. */
+    record LedgerPropose(int requestId, byte[] block) implements Message {
+        public LedgerPropose {
+            requireNonZeroId(requestId, "MSG_LEDGER_PROPOSE");
+            block = requireLength(block, LEDGER_BLOCK_LENGTH, LEDGER_BLOCK_LENGTH, "ledger block");
+        }
+
+        @Override
+        public byte[] block() {
+            return block.clone();
+        }
+    }
+
+    /** The countersigning half-block, answering the proposal with the same id. */
+    record LedgerAgree(int requestId, byte[] block) implements Message {
+        public LedgerAgree {
+            requireNonZeroId(requestId, "MSG_LEDGER_AGREE");
+            block = requireLength(block, LEDGER_BLOCK_LENGTH, LEDGER_BLOCK_LENGTH, "ledger block");
+        }
+
+        @Override
+        public byte[] block() {
+            return block.clone();
+        }
+    }
+
+    /** Asks for up to {@code maxCount} blocks of {@code publicKey}'s chain from {@code fromSeq}; answered by MSG_LEDGER_CHAIN. */
+    record LedgerGetChain(int requestId, byte[] publicKey, long fromSeq, int maxCount) implements Message {
+        public LedgerGetChain {
+            requireNonZeroId(requestId, "MSG_LEDGER_GET_CHAIN");
+            publicKey = requireLength(publicKey, KEY_LENGTH, KEY_LENGTH, "ledger key");
+            if (fromSeq < 1) throw new IllegalArgumentException("from_seq must be 1..2^63-1");
+            if (maxCount < 1 || maxCount > MAX_LEDGER_BLOCKS) throw new IllegalArgumentException("max_count must be 1.." + MAX_LEDGER_BLOCKS);
+        }
+
+        @Override
+        public byte[] publicKey() {
+            return publicKey.clone();
+        }
+    }
+
+    /**
+     * Blocks about the ledger key {@code publicKey}: an answer (id of the MSG_LEDGER_GET_CHAIN),
+     * or unsolicited (id 0): with a 64-byte {@code sessionProof} the sender introduces its own
+     * ledger key on this connection, without one it pushes blocks (a fraud proof).
+     */
+    record LedgerChain(int requestId, byte[] publicKey, byte[] sessionProof, List<byte[]> blocks) implements Message {
+        public LedgerChain {
+            publicKey = requireLength(publicKey, KEY_LENGTH, KEY_LENGTH, "ledger key");
+            if (sessionProof != null) {
+                if (requestId != 0) throw new IllegalArgumentException("only an unsolicited MSG_LEDGER_CHAIN carries a session proof");
+                sessionProof = requireLength(sessionProof, SIGNATURE_LENGTH, SIGNATURE_LENGTH, "session proof");
+            }
+            if (blocks.size() > MAX_LEDGER_BLOCKS) throw new IllegalArgumentException("at most " + MAX_LEDGER_BLOCKS + " blocks");
+            blocks = blocks.stream().map(b -> requireLength(b, LEDGER_BLOCK_LENGTH, LEDGER_BLOCK_LENGTH, "ledger block")).toList();
+        }
+
+        @Override
+        public byte[] publicKey() {
+            return publicKey.clone();
+        }
+
+        @Override
+        public byte[] sessionProof() {
+            return sessionProof == null ? null : sessionProof.clone();
+        }
+
+        @Override
+        public List<byte[]> blocks() {
+            return blocks.stream().map(byte[]::clone).toList();
+        }
+    }
+
     /** A failed request (its id), or, with id 0, why the sender is about to close the connection. */
     record Error(int requestId, int code, String text) implements Message {
         public static final int BAD_MESSAGE = 1;
@@ -348,6 +429,10 @@ public sealed interface Message {
             case DhtResponse r -> DHT_RESPONSE;
             case GetPointer g -> GET_POINTER;
             case Pointer p -> POINTER;
+            case LedgerPropose p -> LEDGER_PROPOSE;
+            case LedgerAgree a -> LEDGER_AGREE;
+            case LedgerGetChain g -> LEDGER_GET_CHAIN;
+            case LedgerChain c -> LEDGER_CHAIN;
             case Error e -> ERROR;
         };
     }
@@ -392,6 +477,16 @@ public sealed interface Message {
                 b.put(p.publicKey).putLong(p.seq()).put((byte) p.salt.length).put(p.salt).put(p.signature);
                 b.putShort((short) p.value.length).put(p.value);
             }
+            case LedgerPropose p -> b.put(p.block);
+            case LedgerAgree a -> b.put(a.block);
+            case LedgerGetChain g -> b.put(g.publicKey).putLong(g.fromSeq()).putShort((short) g.maxCount());
+            case LedgerChain c -> {
+                b.put(c.publicKey);
+                if (c.sessionProof == null) b.put((byte) 0);
+                else b.put((byte) SIGNATURE_LENGTH).put(c.sessionProof);
+                b.putShort((short) c.blocks.size());
+                for (byte[] block : c.blocks) b.put(block);
+            }
             case Error e -> {
                 byte[] text = e.text().getBytes(StandardCharsets.UTF_8);
                 b.putShort((short) e.code()).putShort((short) text.length).put(text);
@@ -415,6 +510,10 @@ public sealed interface Message {
             case DhtResponse r -> r.krpc.length;
             case GetPointer g -> KEY_LENGTH;
             case Pointer p -> KEY_LENGTH + 8 + 1 + p.salt.length + SIGNATURE_LENGTH + 2 + p.value.length;
+            case LedgerPropose p -> LEDGER_BLOCK_LENGTH;
+            case LedgerAgree a -> LEDGER_BLOCK_LENGTH;
+            case LedgerGetChain g -> KEY_LENGTH + 8 + 2;
+            case LedgerChain c -> KEY_LENGTH + 1 + (c.sessionProof == null ? 0 : SIGNATURE_LENGTH) + 2 + c.blocks.size() * LEDGER_BLOCK_LENGTH;
             case Error e -> 4 + e.text().getBytes(StandardCharsets.UTF_8).length;
         };
     }
@@ -539,6 +638,28 @@ public sealed interface Message {
                 yield new DhtQuery(id, node, r.krpc());
             }
             case DHT_RESPONSE -> new DhtResponse(r.requireId(id, true), r.krpc());
+            case LEDGER_PROPOSE -> new LedgerPropose(r.requireId(id, true), r.bytes("block", LEDGER_BLOCK_LENGTH));
+            case LEDGER_AGREE -> new LedgerAgree(r.requireId(id, true), r.bytes("block", LEDGER_BLOCK_LENGTH));
+            case LEDGER_GET_CHAIN -> {
+                r.requireId(id, true);
+                byte[] key = r.bytes("ledger_key", KEY_LENGTH);
+                int fromAt = r.pos;
+                long from = r.seq("from_seq");
+                if (from < 1) throw new ProtocolException("from_seq", fromAt, "must be at least 1");
+                yield new LedgerGetChain(id, key, from, r.count("max_count", 1, MAX_LEDGER_BLOCKS));
+            }
+            case LEDGER_CHAIN -> {
+                byte[] key = r.bytes("ledger_key", KEY_LENGTH);
+                int proofAt = r.pos;
+                int proofLength = r.u8("proof_length");
+                if (proofLength != 0 && proofLength != SIGNATURE_LENGTH) throw new ProtocolException("proof_length", proofAt, "must be 0 or 64, got " + proofLength);
+                if (proofLength != 0 && id != 0) throw new ProtocolException("proof_length", proofAt, "a session proof only in an unsolicited message (id 0)");
+                byte[] proof = proofLength == 0 ? null : r.bytes("session_proof", proofLength);
+                int count = r.count("block_count", 0, MAX_LEDGER_BLOCKS);
+                List<byte[]> blocks = new ArrayList<>(count);
+                for (int i = 0; i < count; i++) blocks.add(r.bytes("block", LEDGER_BLOCK_LENGTH));
+                yield new LedgerChain(id, key, proof, blocks);
+            }
             case ERROR -> {
                 int code = r.u16("code");
                 int length = r.count("text_length", 0, MAX_ERROR_TEXT_LENGTH);

@@ -191,7 +191,7 @@ public final class BlobDownloader implements Closeable {
             int now = fetchesInProgress.incrementAndGet();
             maxFetchesInProgress.accumulateAndGet(now, Math::max);
             if (blobs.has(blobId)) return null;
-            return fetchOne(blobId);
+            return fetchShared(blobId);
         } finally {
             fetchesInProgress.decrementAndGet();
             fetchSlots.release();
@@ -325,6 +325,57 @@ public final class BlobDownloader implements Closeable {
             if (f.isDone() && !f.isCompletedExceptionally()) max = Math.max(max, f.join().maxInFlight.get());
         }
         return max;
+    }
+
+    // ------------------------------------------------------------------ urgent fetches (streaming)
+
+    /**
+     * Blobs fetched at once for readers that wait on them (a file streamed while it downloads),
+     * beside the {@link #MAX_CONCURRENT_FETCHES} of the downloads: a reader never queues behind a
+     * download's remaining blobs, which would take back every freed slot first.
+     */
+    public static final int MAX_URGENT_FETCHES = 8;
+    private final java.util.concurrent.Semaphore urgentSlots = new java.util.concurrent.Semaphore(MAX_URGENT_FETCHES);
+    /** Blobs being fetched now, so a download and a reader wanting the same blob fetch it once. */
+    private final ConcurrentHashMap<String, CompletableFuture<InetSocketAddress>> inFlight = new ConcurrentHashMap<>();
+
+    /**
+     * Fetches {@code blobId} now, outside the downloads' bound; returns who sent it, or null when
+     * it was present already or another fetch brought it.
+     */
+    public InetSocketAddress fetchUrgently(String blobId) throws IOException, InterruptedException {
+        urgentSlots.acquire();
+        try {
+            if (blobs.has(blobId)) return null;
+            return fetchShared(blobId);
+        } finally {
+            urgentSlots.release();
+        }
+    }
+
+    /** {@link #fetchOne}, or, when that blob is being fetched already, the wait for it (null: another fetch brought it). */
+    private InetSocketAddress fetchShared(String blobId) throws IOException, InterruptedException {
+        CompletableFuture<InetSocketAddress> mine = new CompletableFuture<>();
+        CompletableFuture<InetSocketAddress> other = inFlight.putIfAbsent(blobId, mine);
+        if (other != null) {
+            try {
+                other.get();
+                return null;
+            } catch (ExecutionException e) {
+                if (blobs.has(blobId)) return null;
+                return fetchShared(blobId); // that attempt failed: try ourselves
+            }
+        }
+        try {
+            InetSocketAddress from = fetchOne(blobId);
+            mine.complete(from);
+            return from;
+        } catch (IOException | InterruptedException | RuntimeException e) {
+            mine.completeExceptionally(e);
+            throw e;
+        } finally {
+            inFlight.remove(blobId, mine);
+        }
     }
 
     @Override

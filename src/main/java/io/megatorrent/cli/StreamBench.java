@@ -70,7 +70,11 @@ final class StreamBench {
                         b.subscribe(pub.string("uri"), null, null, "bench");
                         long[] manifestAt = {0};
                         Thread watch = Thread.ofVirtual().start(() -> {
-                            while (manifestAt[0] == 0 && b.downloads().items().isEmpty()) Thread.onSpinWait();
+                            try {
+                                while (b.downloads().items().isEmpty()) Thread.sleep(1);
+                            } catch (InterruptedException e) {
+                                return;
+                            }
                             manifestAt[0] = System.nanoTime();
                         });
                         long asked = System.nanoTime();

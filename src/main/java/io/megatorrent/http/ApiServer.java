@@ -25,10 +25,12 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
 
 /**
- * The node's local control API: JSON-RPC 2.0 over HTTP at {@code /api/rpc}, on loopback unless
- * told otherwise, guarded the way bitcoind guards its RPC: a random token written to
- * {@code DIR/api.json} (mode 0600, with the URL and the node's pid) must come with every call as
- * {@code Authorization: Bearer TOKEN}; anything else is answered 401 before the body is read.
+ * The node's HTTP server: the local control API (JSON-RPC 2.0 at {@code /api/rpc}), the web
+ * page, the qBittorrent routes and file streaming ({@link WebUi}), on loopback unless told
+ * otherwise. Guarded the way bitcoind guards its RPC: a random token written to
+ * {@code DIR/api.json} (mode 0600, with the URL and the node's pid), sent as
+ * {@code Authorization: Bearer TOKEN} or traded for a session cookie ({@link Access}); a request
+ * without it is answered 401 (403 under /api/v2/) before its route or body is looked at.
  * Each exchange runs on a virtual thread; bodies over {@link #MAX_BODY_BYTES} get 413, and past
  * {@link #MAX_CONCURRENT_CALLS} calls at once the server answers 503 instead of queueing.
  */

@@ -8,6 +8,8 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
 
 /**
  * {@code GET /stream/<channel key hex>/<collection>/<item>}: a file of a followed channel with
@@ -130,13 +132,20 @@ final class Streaming {
             ex.sendResponseHeaders(status, -1); // an empty file
             return;
         }
+        // Two buffers: the next chunk is read, verified and decrypted while this one is sent.
         byte[] buf = new byte[Blob.BLOB_SIZE];
+        byte[] spare = new byte[Blob.BLOB_SIZE];
         long firstChunk = r.first() / FileEntry.CHUNK_SIZE;
         long lastChunk = r.last() / FileEntry.CHUNK_SIZE;
         OutputStream out = null;
+        FutureTask<Integer> next = readAsync(file, firstChunk, lastChunk, buf);
         try {
             for (long c = firstChunk; c <= lastChunk; c++) {
-                int len = file.readChunk(c, lastChunk, buf);
+                int len = result(next);
+                byte[] ready = buf;
+                buf = spare;
+                spare = ready;
+                next = c < lastChunk ? readAsync(file, c + 1, lastChunk, buf) : null;
                 long chunkStart = c * FileEntry.CHUNK_SIZE;
                 int from = (int) Math.max(0, r.first() - chunkStart);
                 int to = (int) Math.min(len, r.last() - chunkStart + 1);
@@ -144,10 +153,29 @@ final class Streaming {
                     ex.sendResponseHeaders(status, r.length());
                     out = ex.getResponseBody();
                 }
-                out.write(buf, from, to - from);
+                out.write(ready, from, to - from);
             }
         } finally {
+            if (next != null) next.cancel(true);
             if (out != null) out.close();
+        }
+    }
+
+    /** Reads chunk {@code c} into {@code buf} on a virtual thread of its own. */
+    private static FutureTask<Integer> readAsync(FileStreams.StreamFile file, long c, long last, byte[] buf) {
+        FutureTask<Integer> t = new FutureTask<>(() -> file.readChunk(c, last, buf));
+        Thread.ofVirtual().name("stream-read").start(t);
+        return t;
+    }
+
+    private static int result(FutureTask<Integer> t) throws IOException, InterruptedException {
+        try {
+            return t.get();
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof IOException io) throw io;
+            if (e.getCause() instanceof InterruptedException ie) throw ie;
+            if (e.getCause() instanceof RuntimeException re) throw re;
+            throw new IOException(e.getCause());
         }
     }
 }

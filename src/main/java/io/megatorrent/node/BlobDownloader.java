@@ -191,7 +191,7 @@ public final class BlobDownloader implements Closeable {
             int now = fetchesInProgress.incrementAndGet();
             maxFetchesInProgress.accumulateAndGet(now, Math::max);
             if (blobs.has(blobId)) return null;
-            return fetchShared(blobId);
+            return fetchShared(blobId, false);
         } finally {
             fetchesInProgress.decrementAndGet();
             fetchSlots.release();
@@ -347,14 +347,40 @@ public final class BlobDownloader implements Closeable {
         urgentSlots.acquire();
         try {
             if (blobs.has(blobId)) return null;
-            return fetchShared(blobId);
+            return fetchShared(blobId, true);
         } finally {
             urgentSlots.release();
         }
     }
 
+    /**
+     * Asks the peers already connected first: they likely hold the blob (they serve the same
+     * channel), and asking them needs no DHT lookup, which would queue behind the downloads' own.
+     * Then the holders the DHT names, as for any blob.
+     */
+    private InetSocketAddress fetchConnectedFirst(String blobId) throws IOException, InterruptedException {
+        for (Map.Entry<InetSocketAddress, CompletableFuture<BlobFetcher>> e : fetchers.entrySet()) {
+            CompletableFuture<BlobFetcher> f = e.getValue();
+            InetSocketAddress peer = e.getKey();
+            if (!f.isDone() || f.isCompletedExceptionally() || !f.join().isOpen() || banned.contains(peer)) continue;
+            try {
+                f.join().fetchInto(blobId, blobs);
+                blobsFetched.incrementAndGet();
+                bytesFetched.addAndGet(io.megatorrent.content.Blob.BLOB_SIZE);
+                blobsByPeer.computeIfAbsent(peer, x -> new AtomicLong()).incrementAndGet();
+                return peer;
+            } catch (io.megatorrent.content.CorruptBlobException x) {
+                corruptBlobs.incrementAndGet();
+                ban(peer, x.getMessage());
+            } catch (IOException x) {
+                // it does not hold it, or the connection failed: the next one, then the DHT's holders
+            }
+        }
+        return fetchOne(blobId);
+    }
+
     /** {@link #fetchOne}, or, when that blob is being fetched already, the wait for it (null: another fetch brought it). */
-    private InetSocketAddress fetchShared(String blobId) throws IOException, InterruptedException {
+    private InetSocketAddress fetchShared(String blobId, boolean urgent) throws IOException, InterruptedException {
         CompletableFuture<InetSocketAddress> mine = new CompletableFuture<>();
         CompletableFuture<InetSocketAddress> other = inFlight.putIfAbsent(blobId, mine);
         if (other != null) {
@@ -363,11 +389,11 @@ public final class BlobDownloader implements Closeable {
                 return null;
             } catch (ExecutionException e) {
                 if (blobs.has(blobId)) return null;
-                return fetchShared(blobId); // that attempt failed: try ourselves
+                return fetchShared(blobId, urgent); // that attempt failed: try ourselves
             }
         }
         try {
-            InetSocketAddress from = fetchOne(blobId);
+            InetSocketAddress from = urgent ? fetchConnectedFirst(blobId) : fetchOne(blobId);
             mine.complete(from);
             return from;
         } catch (IOException | InterruptedException | RuntimeException e) {

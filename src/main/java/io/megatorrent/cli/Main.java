@@ -22,6 +22,7 @@ public final class Main {
                 new PublishCommand(),
                 new SubscribeCommand()));
         all.addAll(ControlCommand.all());
+        all.add(new UiCommand());
         all.addAll(List.of(
                 new DemoCommand(),
                 new ConformanceCommand(),

@@ -10,6 +10,7 @@ import io.megatorrent.codec.JsonValue.JsonObject;
 import io.megatorrent.crypto.SecretFile;
 import io.megatorrent.node.ApiException;
 import io.megatorrent.node.Daemon;
+import io.megatorrent.node.FileStreams;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -18,17 +19,18 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
 
 /**
- * The node's local control API: JSON-RPC 2.0 over HTTP at {@code /api/rpc}, on loopback unless
- * told otherwise, guarded the way bitcoind guards its RPC: a random token written to
- * {@code DIR/api.json} (mode 0600, with the URL and the node's pid) must come with every call as
- * {@code Authorization: Bearer TOKEN}; anything else is answered 401 before the body is read.
+ * The node's HTTP server: the local control API (JSON-RPC 2.0 at {@code /api/rpc}), the web
+ * page, the qBittorrent routes and file streaming ({@link WebUi}), on loopback unless told
+ * otherwise. Guarded the way bitcoind guards its RPC: a random token written to
+ * {@code DIR/api.json} (mode 0600, with the URL and the node's pid), sent as
+ * {@code Authorization: Bearer TOKEN} or traded for a session cookie ({@link Access}); a request
+ * without it is answered 401 (403 under /api/v2/) before its route or body is looked at.
  * Each exchange runs on a virtual thread; bodies over {@link #MAX_BODY_BYTES} get 413, and past
  * {@link #MAX_CONCURRENT_CALLS} calls at once the server answers 503 instead of queueing.
  */
@@ -63,13 +65,23 @@ public final class ApiServer implements AutoCloseable {
     private final Semaphore calls = new Semaphore(MAX_CONCURRENT_CALLS);
     private final JsonRpc rpc;
 
-    private ApiServer(HttpServer server, ExecutorService executor, String token, String url, Path apiFile, JsonRpc rpc) {
+    private final Access access;
+    private final WebUi web;
+
+    private ApiServer(HttpServer server, ExecutorService executor, String token, String url, Path apiFile, Access access, JsonRpc rpc, WebUi web) {
         this.server = server;
         this.executor = executor;
         this.token = token;
         this.url = url;
         this.apiFile = apiFile;
+        this.access = access;
         this.rpc = rpc;
+        this.web = web;
+    }
+
+    /** The page's address with a one-time token: what {@code megatorrent ui} prints. */
+    static String uiUrl(InetSocketAddress at, String uiToken) {
+        return "http://" + Access.literal(at.getAddress()) + ":" + at.getPort() + "/?token=" + uiToken;
     }
 
     /**
@@ -86,9 +98,11 @@ public final class ApiServer implements AutoCloseable {
         InetSocketAddress at = server.getAddress();
         String host = at.getAddress() instanceof java.net.Inet6Address ? "[" + at.getAddress().getHostAddress() + "]" : at.getAddress().getHostAddress();
         String url = "http://" + host + ":" + at.getPort() + RPC_PATH;
-        ApiServer api = new ApiServer(server, executor, token, url, dataDir.resolve(API_FILE), new JsonRpc(daemon));
-        server.createContext(RPC_PATH, api::handleRpc);
-        server.createContext("/", api::handleOther);
+        FileStreams streams = new FileStreams(daemon);
+        Access access = new Access(token, at);
+        ApiServer api = new ApiServer(server, executor, token, url, dataDir.resolve(API_FILE), access,
+                new JsonRpc(daemon, streams, () -> uiUrl(at, access.newUiToken())), new WebUi(daemon, streams, access));
+        server.createContext("/", api::handle);
         server.start();
         try {
             JsonObject file = JsonObject.builder().put("url", url).put("token", token).put("pid", ProcessHandle.current().pid()).build();
@@ -108,20 +122,53 @@ public final class ApiServer implements AutoCloseable {
         return server.getAddress();
     }
 
-    private void handleOther(HttpExchange ex) throws IOException {
+    /**
+     * Every request: the routes open to all (the page, its static files, {@code /?token=}, the
+     * login route) check the Host header first; every other route checks the credentials first
+     * (403 under /api/v2/ as qBittorrent does, 401 elsewhere), then the Host header, then,
+     * for a state-changing method, that the request does not come from another site.
+     */
+    private void handle(HttpExchange ex) throws IOException {
         try (ex) {
-            drainNothing(ex);
-            sendJson(ex, 404, error(null, ApiException.METHOD_NOT_FOUND, "no such route: the API is POST " + RPC_PATH));
+            String path = ex.getRequestURI().getRawPath();
+            boolean qbt = path.startsWith("/api/v2/");
+            if (!WebUi.isOpen(path)) {
+                if (!access.authorized(ex)) {
+                    drainNothing(ex);
+                    if (qbt) {
+                        WebUi.sendText(ex, 403, "Forbidden");
+                    } else if (path.equals(RPC_PATH)) {
+                        ex.getResponseHeaders().set("WWW-Authenticate", "Bearer realm=\"megatorrent\"");
+                        sendJson(ex, 401, error(null, ApiException.INVALID_REQUEST, "missing or wrong API token (Authorization: Bearer TOKEN, from " + API_FILE + ")"));
+                    } else {
+                        ex.getResponseHeaders().set("WWW-Authenticate", "Bearer realm=\"megatorrent\"");
+                        WebUi.sendError(ex, 401, "not signed in: open the link `megatorrent ui -d DIR` prints, or send Authorization: Bearer TOKEN (from " + API_FILE + ")");
+                    }
+                    return;
+                }
+            }
+            if (!access.hostAllowed(ex)) {
+                drainNothing(ex);
+                WebUi.sendError(ex, 403, "the Host header does not name this server (allowed: " + String.join(", ", access.hosts()) + ")");
+                return;
+            }
+            String method = ex.getRequestMethod();
+            if (!method.equals("GET") && !method.equals("HEAD") && !access.notCrossSite(ex)) {
+                drainNothing(ex);
+                WebUi.sendError(ex, 403, "a state-changing request from another site (Origin, Referer or Sec-Fetch-Site) is refused");
+                return;
+            }
+            if (path.equals(RPC_PATH)) handleRpc(ex);
+            else web.handle(ex);
+        } catch (IOException e) {
+            LOG.log(Level.DEBUG, "HTTP exchange failed: " + e.getMessage());
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "HTTP request failed", e);
         }
     }
 
     private void handleRpc(HttpExchange ex) throws IOException {
-        try (ex) {
-            if (!authorized(ex)) {
-                ex.getResponseHeaders().set("WWW-Authenticate", "Bearer realm=\"megatorrent\"");
-                sendJson(ex, 401, error(null, ApiException.INVALID_REQUEST, "missing or wrong API token (Authorization: Bearer TOKEN, from " + API_FILE + ")"));
-                return;
-            }
+        {
             if (!"POST".equals(ex.getRequestMethod())) {
                 ex.getResponseHeaders().set("Allow", "POST");
                 sendJson(ex, 405, error(null, ApiException.INVALID_REQUEST, "use POST for JSON-RPC calls"));
@@ -146,19 +193,7 @@ public final class ApiServer implements AutoCloseable {
             } finally {
                 calls.release();
             }
-        } catch (IOException e) {
-            LOG.log(Level.DEBUG, "API exchange failed: " + e.getMessage());
-        } catch (RuntimeException e) {
-            LOG.log(Level.WARNING, "API call failed", e);
         }
-    }
-
-    /** Constant-time comparison of the bearer token. */
-    private boolean authorized(HttpExchange ex) {
-        String h = ex.getRequestHeaders().getFirst("Authorization");
-        if (h == null || !h.startsWith("Bearer ")) return false;
-        byte[] given = h.substring("Bearer ".length()).strip().getBytes(StandardCharsets.US_ASCII);
-        return MessageDigest.isEqual(given, token.getBytes(StandardCharsets.US_ASCII));
     }
 
     /**
@@ -166,7 +201,7 @@ public final class ApiServer implements AutoCloseable {
      * and dropped up to {@link #MAX_DRAINED_BYTES} (so the client reads our 413 instead of a
      * reset); a longer one is cut off with the connection. Never more than a bounded buffer.
      */
-    private static byte[] readBody(HttpExchange ex) throws IOException {
+    static byte[] readBody(HttpExchange ex) throws IOException {
         try (InputStream in = ex.getRequestBody()) {
             byte[] b = in.readNBytes(MAX_BODY_BYTES + 1);
             if (b.length <= MAX_BODY_BYTES) return b;
@@ -189,7 +224,7 @@ public final class ApiServer implements AutoCloseable {
         }
     }
 
-    private static void drainNothing(HttpExchange ex) throws IOException {
+    static void drainNothing(HttpExchange ex) throws IOException {
         ex.getRequestBody().close();
     }
 
@@ -199,11 +234,11 @@ public final class ApiServer implements AutoCloseable {
                 .put("id", id == null ? JsonValue.JsonNull.INSTANCE : id).build();
     }
 
-    private static void sendJson(HttpExchange ex, int status, JsonObject body) throws IOException {
+    static void sendJson(HttpExchange ex, int status, JsonObject body) throws IOException {
+        WebUi.security(ex);
         byte[] bytes = (Json.write(body) + "\n").getBytes(StandardCharsets.UTF_8);
         ex.getResponseHeaders().set("Content-Type", "application/json; charset=utf-8");
         ex.getResponseHeaders().set("Cache-Control", "no-store");
-        ex.getResponseHeaders().set("X-Content-Type-Options", "nosniff");
         ex.sendResponseHeaders(status, bytes.length);
         try (OutputStream out = ex.getResponseBody()) {
             out.write(bytes);

@@ -9,9 +9,11 @@ import io.megatorrent.codec.JsonValue.JsonObject;
 import io.megatorrent.codec.JsonValue.JsonString;
 import io.megatorrent.node.ApiException;
 import io.megatorrent.node.Daemon;
+import io.megatorrent.node.FileStreams;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Supplier;
 
 /**
  * JSON-RPC 2.0 requests to {@link Daemon} calls: the one place the API's methods and their
@@ -30,14 +32,21 @@ final class JsonRpc {
             Map.entry("published", Set.of()),
             Map.entry("status", Set.of()),
             Map.entry("blobs", Set.of("limit")),
-            Map.entry("gc", Set.of("dryRun")));
+            Map.entry("gc", Set.of("dryRun")),
+            Map.entry("uiToken", Set.of()),
+            Map.entry("streams", Set.of()));
     /** Blobs one {@code blobs} call lists at most. */
     static final int MAX_BLOBS_LISTED = 100_000;
 
     private final Daemon daemon;
+    private final FileStreams streams;
+    private final Supplier<String> uiUrl;
 
-    JsonRpc(Daemon daemon) {
+    /** {@code uiUrl} makes a one-time link to the page (the {@code uiToken} method). */
+    JsonRpc(Daemon daemon, FileStreams streams, Supplier<String> uiUrl) {
         this.daemon = daemon;
+        this.streams = streams;
+        this.uiUrl = uiUrl;
     }
 
     /** The response object for a request body; null for a notification (a request without id). */
@@ -100,6 +109,8 @@ final class JsonRpc {
                 yield daemon.blobs(limit == null ? MAX_BLOBS_LISTED : limit.intValue());
             }
             case "gc" -> daemon.gc(bool(params, "dryRun"));
+            case "uiToken" -> JsonObject.builder().put("url", uiUrl.get()).put("expiresInSeconds", Access.UI_TOKEN_LIFE.toSeconds()).build();
+            case "streams" -> streams.stats();
             default -> throw new ApiException(ApiException.METHOD_NOT_FOUND, "no method '" + method + "'");
         };
     }

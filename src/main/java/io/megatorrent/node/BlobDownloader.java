@@ -229,7 +229,7 @@ public final class BlobDownloader implements Closeable {
             maxFetchesInProgress.accumulateAndGet(now, Math::max);
             if (blobs.has(blobId)) return null;
             pace(io.megatorrent.content.Blob.BLOB_SIZE);
-            return fetchOne(blobId, peers);
+            return fetchShared(blobId, false, peers);
         } finally {
             fetchesInProgress.decrementAndGet();
             fetchSlots.release();
@@ -363,6 +363,83 @@ public final class BlobDownloader implements Closeable {
             if (f.isDone() && !f.isCompletedExceptionally()) max = Math.max(max, f.join().maxInFlight.get());
         }
         return max;
+    }
+
+    // ------------------------------------------------------------------ urgent fetches (streaming)
+
+    /**
+     * Blobs fetched at once for readers that wait on them (a file streamed while it downloads),
+     * beside the {@link #MAX_CONCURRENT_FETCHES} of the downloads: a reader never queues behind a
+     * download's remaining blobs, which would take back every freed slot first.
+     */
+    public static final int MAX_URGENT_FETCHES = 8;
+    private final java.util.concurrent.Semaphore urgentSlots = new java.util.concurrent.Semaphore(MAX_URGENT_FETCHES);
+    /** Blobs being fetched now, so a download and a reader wanting the same blob fetch it once. */
+    private final ConcurrentHashMap<String, CompletableFuture<InetSocketAddress>> inFlight = new ConcurrentHashMap<>();
+
+    /**
+     * Fetches {@code blobId} now, outside the downloads' bound; returns who sent it, or null when
+     * it was present already or another fetch brought it.
+     */
+    public InetSocketAddress fetchUrgently(String blobId) throws IOException, InterruptedException {
+        urgentSlots.acquire();
+        try {
+            if (blobs.has(blobId)) return null;
+            return fetchShared(blobId, true, finder);
+        } finally {
+            urgentSlots.release();
+        }
+    }
+
+    /**
+     * Asks the peers already connected first: they likely hold the blob (they serve the same
+     * channel), and asking them needs no DHT lookup, which would queue behind the downloads' own.
+     * Then the holders the DHT names, as for any blob.
+     */
+    private InetSocketAddress fetchConnectedFirst(String blobId) throws IOException, InterruptedException {
+        for (Map.Entry<InetSocketAddress, CompletableFuture<BlobFetcher>> e : fetchers.entrySet()) {
+            CompletableFuture<BlobFetcher> f = e.getValue();
+            InetSocketAddress peer = e.getKey();
+            if (!f.isDone() || f.isCompletedExceptionally() || !f.join().isOpen() || banned.contains(peer)) continue;
+            try {
+                f.join().fetchInto(blobId, blobs);
+                blobsFetched.incrementAndGet();
+                bytesFetched.addAndGet(io.megatorrent.content.Blob.BLOB_SIZE);
+                blobsByPeer.computeIfAbsent(peer, x -> new AtomicLong()).incrementAndGet();
+                return peer;
+            } catch (io.megatorrent.content.CorruptBlobException x) {
+                corruptBlobs.incrementAndGet();
+                ban(peer, x.getMessage());
+            } catch (IOException x) {
+                // it does not hold it, or the connection failed: the next one, then the DHT's holders
+            }
+        }
+        return fetchOne(blobId, finder);
+    }
+
+    /** {@link #fetchOne}, or, when that blob is being fetched already, the wait for it (null: another fetch brought it). */
+    private InetSocketAddress fetchShared(String blobId, boolean urgent, PeerFinder peers) throws IOException, InterruptedException {
+        CompletableFuture<InetSocketAddress> mine = new CompletableFuture<>();
+        CompletableFuture<InetSocketAddress> other = inFlight.putIfAbsent(blobId, mine);
+        if (other != null) {
+            try {
+                other.get();
+                return null;
+            } catch (ExecutionException e) {
+                if (blobs.has(blobId)) return null;
+                return fetchShared(blobId, urgent, peers); // that attempt failed: try ourselves
+            }
+        }
+        try {
+            InetSocketAddress from = urgent ? fetchConnectedFirst(blobId) : fetchOne(blobId, peers);
+            mine.complete(from);
+            return from;
+        } catch (IOException | InterruptedException | RuntimeException e) {
+            mine.completeExceptionally(e);
+            throw e;
+        } finally {
+            inFlight.remove(blobId, mine);
+        }
     }
 
     @Override

@@ -1226,4 +1226,33 @@ public final class Daemon implements AutoCloseable {
             LOG.log(Level.DEBUG, "releasing the data folder's lock: " + e.getMessage());
         }
     }
+
+    // ------------------------------------------------------------------ for FileStreams (streaming over HTTP)
+
+    /**
+     * The entry of {@code item} in {@code collection} of a followed channel: from its current
+     * download, or, for a channel complete since before a restart, from its manifest in the local
+     * store. Null while the channel's manifest is not resolved yet; NOT_FOUND when the channel is
+     * not followed or its resolved manifest has no such item.
+     */
+    FileEntry followedFile(String keyHex, String collection, String item) throws ApiException {
+        Follow f = follow(keyHex);
+        for (FileProgress p : f.files) {
+            if (p.collection.equals(collection) && p.entry.name().equals(item)) return p.entry;
+        }
+        SignedPointer done = f.sub.item();
+        if (!f.files.isEmpty() || !f.complete || done == null) {
+            if (f.complete || "downloading".equals(f.status)) throw new ApiException(ApiException.NOT_FOUND, "channel " + f.sub.keyHex() + " has no item '" + item + "' in collection '" + collection + "'");
+            return null;
+        }
+        try {
+            for (ManifestCollection c : ManifestResolver.resolve(f.sub.uri(), done, -1, BlobManifestStore.local(node.blobs())).collections()) {
+                if (!c.name().equals(collection)) continue;
+                for (FileEntry e : c.items()) if (e.name().equals(item)) return e;
+            }
+        } catch (IOException | ManifestException e) {
+            throw new ApiException(ApiException.FAILED, "cannot read the manifest of channel " + f.sub.keyHex() + ": " + e.getMessage());
+        }
+        throw new ApiException(ApiException.NOT_FOUND, "channel " + f.sub.keyHex() + " has no item '" + item + "' in collection '" + collection + "'");
+    }
 }

@@ -20,7 +20,10 @@ final class NodeOptions {
 
     static final Args.Option DOWNLOAD_RATE = Args.Option.value("download-rate", "RATE", "cap downloads at RATE bytes/s (K, M, G suffixes; default: no cap)");
 
-    static final List<Args.Option> ALL = List.of(DHT_PORT, LISTEN_PORT, BIND, BOOTSTRAP, POLL, DOWNLOAD_RATE);
+    static final Args.Option NO_DEFAULT_BOOTSTRAP = Args.Option.flag("no-default-bootstrap",
+            "with no --bootstrap and no saved routing table, stay alone instead of joining through the public routers");
+
+    static final List<Args.Option> ALL = List.of(DHT_PORT, LISTEN_PORT, BIND, BOOTSTRAP, NO_DEFAULT_BOOTSTRAP, POLL, DOWNLOAD_RATE);
 
     private NodeOptions() {}
 
@@ -38,6 +41,6 @@ final class NodeOptions {
         List<InetSocketAddress> bootstrap = new ArrayList<>(DhtCommand.bootstrap(args));
         long rate = args.has("download-rate") ? SubscribeCommand.parseSize("--download-rate", args.require("download-rate")) : 0;
         return new Daemon.Config(dataDir, new InetSocketAddress(bind, dhtPort), new InetSocketAddress(bind, listenPort), bootstrap, gateway,
-                poll == 0 ? null : Duration.ofSeconds(poll), null, rate);
+                poll == 0 ? null : Duration.ofSeconds(poll), null, rate, !args.has("no-default-bootstrap"));
     }
 }

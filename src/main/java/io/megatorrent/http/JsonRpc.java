@@ -33,6 +33,7 @@ final class JsonRpc {
             Map.entry("status", Set.of()),
             Map.entry("blobs", Set.of("limit")),
             Map.entry("gc", Set.of("dryRun")),
+            Map.entry("ledger", Set.of()),
             Map.entry("uiToken", Set.of()),
             Map.entry("streams", Set.of()));
     /** Blobs one {@code blobs} call lists at most. */
@@ -109,6 +110,7 @@ final class JsonRpc {
                 yield daemon.blobs(limit == null ? MAX_BLOBS_LISTED : limit.intValue());
             }
             case "gc" -> daemon.gc(bool(params, "dryRun"));
+            case "ledger" -> daemon.ledger();
             case "uiToken" -> JsonObject.builder().put("url", uiUrl.get()).put("expiresInSeconds", Access.UI_TOKEN_LIFE.toSeconds()).build();
             case "streams" -> streams.stats();
             default -> throw new ApiException(ApiException.METHOD_NOT_FOUND, "no method '" + method + "'");

@@ -89,7 +89,7 @@ public final class Daemon implements AutoCloseable {
      * and gossip still brings updates); gateway: accept MSG_PUBLISH from peers.
      */
     public record Config(Path dataDir, InetSocketAddress dhtBind, InetSocketAddress listenBind, List<InetSocketAddress> bootstrap,
-            boolean gateway, Duration pollInterval, Duration keepAliveInterval, long downloadRate) {
+            boolean gateway, Duration pollInterval, Duration keepAliveInterval, long downloadRate, boolean defaultRouters) {
         public Config {
             bootstrap = List.copyOf(bootstrap);
             if (keepAliveInterval == null) keepAliveInterval = DEFAULT_KEEPALIVE_INTERVAL;
@@ -98,7 +98,7 @@ public final class Daemon implements AutoCloseable {
 
         public Config(Path dataDir, InetSocketAddress dhtBind, InetSocketAddress listenBind, List<InetSocketAddress> bootstrap,
                 boolean gateway, Duration pollInterval, Duration keepAliveInterval) {
-            this(dataDir, dhtBind, listenBind, bootstrap, gateway, pollInterval, keepAliveInterval, 0);
+            this(dataDir, dhtBind, listenBind, bootstrap, gateway, pollInterval, keepAliveInterval, 0, false);
         }
     }
 
@@ -176,7 +176,8 @@ public final class Daemon implements AutoCloseable {
 
     /** Joins the DHT, takes up every subscription where it stood and starts seeding, polling and gossip keep-alives. */
     public void start() throws InterruptedException {
-        if (!config.bootstrap().isEmpty()) node.dht().bootstrap(config.bootstrap(), Node.BOOTSTRAP_TIMEOUT);
+        // the given nodes, else the saved routing table, else the public routers (never for a loopback node)
+        io.megatorrent.dht.Bootstrap.join(node.dht(), config.bootstrap(), config.defaultRouters(), io.megatorrent.dht.Bootstrap.SYSTEM, Node.BOOTSTRAP_TIMEOUT);
         node.startReannouncing(Node.REANNOUNCE_INTERVAL);
         for (Follow f : follows.values()) requestSync(f, f.sub.pending()); // a download cut short resumes from its own item
         loops.add(Thread.ofVirtual().name("daemon-tick").start(this::tickLoop));
@@ -542,6 +543,12 @@ public final class Daemon implements AutoCloseable {
                 throw new ApiException(ApiException.FAILED, "gc stopped, nothing removed after the error: " + e.getMessage());
             }
         }
+    }
+
+    /** The seeding-credit ledger (PROTOCOL_FINAL.md 8): balance, chain, peers' scores; NOT_FOUND when the node keeps none. */
+    public JsonObject ledger() throws ApiException {
+        if (node.ledger() == null) throw new ApiException(ApiException.NOT_FOUND, "this node keeps no ledger");
+        return io.megatorrent.ledger.LedgerReport.of(node.ledger());
     }
 
     // ------------------------------------------------------------------ syncing a followed channel

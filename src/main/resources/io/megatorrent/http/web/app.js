@@ -180,6 +180,26 @@ function drawStatus(s) {
     s.blobsHeld + ' blobs held, ' + bytes(s.bytesHeld) + ' on disk';
 }
 
+function drawLedger(l) {
+  const summary = document.getElementById('ledger-summary');
+  if (l === null) {
+    summary.textContent = 'This node keeps no ledger.';
+    syncRows(document.querySelector('#ledger-peers tbody'), [], p => p.key, () => {});
+    return;
+  }
+  summary.textContent = 'Balance ' + bytes(Math.abs(l.balance)) + (l.balance < 0 ? ' taken more than given' : ' given more than taken')
+    + ' · chain of ' + l.chainLength + ' blocks, ' + l.countersigned + ' countersigned'
+    + (l.fraudsters.length ? ' · ' + l.fraudsters.length + ' double-signers refused' : '');
+  syncRows(document.querySelector('#ledger-peers tbody'), l.peers, p => p.key, (tr, p) => {
+    const c = cells(tr, 4);
+    setText(c[0], p.key);
+    c[0].className = 'key';
+    setText(c[1], bytes(p.score));
+    setText(c[2], bytes(p.given));
+    setText(c[3], bytes(p.taken));
+  });
+}
+
 function message(id, text, isError) {
   const p = document.getElementById(id);
   p.textContent = text;
@@ -195,6 +215,7 @@ async function refresh() {
     drawDownloads(files);
     drawPublished(published);
     drawStatus(status);
+    drawLedger(await rpc('ledger').catch(() => null));
     setState('Connected · ' + subs.length + ' subscriptions · ' + status.peers + ' peers', false);
   } catch (e) {
     setState(e.message, true);

@@ -635,7 +635,7 @@ public final class DhtNode implements KrpcTransport, DhtOperations, AutoCloseabl
     private void keepOwn(byte[] publicKey, byte[] salt, BValue value, long seq, byte[] signature) {
         if (config.readOnly()) return;
         try {
-            itemStore.put(new Put(id, new byte[0], value, publicKey, salt.length == 0 ? null : salt, seq, signature, null), System.nanoTime());
+            itemStore.put(new Put(id, new byte[0], value, publicKey, salt, seq, signature, null), System.nanoTime());
         } catch (KrpcException e) {
             LOG.log(System.Logger.Level.DEBUG, "own item not kept: " + e.getMessage());
         }

@@ -30,10 +30,14 @@ public final class SessionRules {
 
     static Role roleOf(Message m) {
         if (m instanceof Message.Request || m instanceof Message.FindPeers || m instanceof Message.Publish || m instanceof Message.DhtQuery
-                || m instanceof Message.GetPointer) {
+                || m instanceof Message.GetPointer || m instanceof Message.LedgerPropose || m instanceof Message.LedgerGetChain) {
             return Role.REQUEST;
         }
-        if (m instanceof Message.Data || m instanceof Message.Ok || m instanceof Message.DhtResponse || m instanceof Message.Pointer) return Role.ANSWER;
+        if (m instanceof Message.Data || m instanceof Message.Ok || m instanceof Message.DhtResponse || m instanceof Message.Pointer
+                || m instanceof Message.LedgerAgree) {
+            return Role.ANSWER;
+        }
+        if (m instanceof Message.LedgerChain && m.requestId() != 0) return Role.ANSWER;
         if ((m instanceof Message.Peers || m instanceof Message.Error) && m.requestId() != 0) return Role.ANSWER;
         return Role.NEITHER;
     }

@@ -63,7 +63,7 @@ class HybridHandshakeTest {
                             try {
                                 Connection c = Connection.accept(ch, key, FAST, policy);
                                 results.add(c);
-                                c.send(new Message.Ok(7));
+                                c.send(new Message.Hello(Message.PROTOCOL_VERSION, 0, java.util.List.of()));
                             } catch (IOException | RuntimeException e) {
                                 results.add(e);
                             }
@@ -115,7 +115,7 @@ class HybridHandshakeTest {
                     assertArrayEquals(c.handshakeHash(), s.handshakeHash());
                     assertArrayEquals(serverKey.publicKey(), c.remoteStatic());
                     assertArrayEquals(clientKey.publicKey(), s.remoteStatic());
-                    assertInstanceOf(Message.Ok.class, c.receive(), "the session carries messages");
+                    assertInstanceOf(Message.Hello.class, c.receive(), "the session carries messages");
                 }
             }
             assertTrue(client.hybridPeers().contains(serverKey.publicKey()), "the initiator remembers a hybrid peer");
@@ -134,7 +134,7 @@ class HybridHandshakeTest {
                     assertEquals(ik ? IK : XX, c.handshakeProtocol(), "the specified fallback: classic after an explicit refusal");
                     assertEquals(c.handshakeProtocol(), s.handshakeProtocol());
                     assertArrayEquals(c.handshakeHash(), s.handshakeHash());
-                    assertInstanceOf(Message.Ok.class, c.receive());
+                    assertInstanceOf(Message.Hello.class, c.receive());
                 }
                 assertFalse(client.hybridPeers().contains(serverKey.publicKey()));
             }

@@ -344,12 +344,12 @@ public final class DhtNode implements KrpcTransport, DhtOperations, AutoCloseabl
                 packetsDropped.incrementAndGet();
                 continue;
             }
-            byte[] data = new byte[buf.remaining()];
-            buf.get(data);
             try {
+                byte[] data = new byte[buf.remaining()];
+                buf.get(data);
                 handle(data, from);
-            } catch (RuntimeException e) {
-                // a bug must not stop the node: log, drop the packet, go on
+            } catch (RuntimeException | java.lang.Error e) {
+                // a bug, or an OutOfMemoryError caused elsewhere, must not stop the node silently: log, drop the packet, go on
                 packetsDropped.incrementAndGet();
                 LOG.log(System.Logger.Level.WARNING, "packet from " + from + " caused " + e, e);
             }

@@ -86,10 +86,14 @@ class ConnectionTest {
                 assertEquals(ids[i], d.requestId());
                 assertArrayEquals(blob((byte) (i + 1), 70_000 + ids[i]), d.blob());
             }
-            // A full blob (1 MiB + 16): 17 frames.
+            // Either end may request blobs: the listener's end asks for a full blob (1 MiB + 16): 17 frames.
             byte[] full = blob((byte) 9, Message.MAX_BLOB_LENGTH);
-            server.send(new Message.Data(99, full));
-            assertArrayEquals(full, assertInstanceOf(Message.Data.class, c.receive()).blob());
+            server.send(new Message.Request(99, filled((byte) 9)));
+            Message.Request asked = assertInstanceOf(Message.Request.class, c.receive());
+            c.send(new Message.Data(asked.requestId(), full));
+            Object got;
+            do got = events.poll(10, TimeUnit.SECONDS); while (got instanceof Message.Request);
+            assertArrayEquals(full, assertInstanceOf(Message.Data.class, got).blob());
         }
     }
 

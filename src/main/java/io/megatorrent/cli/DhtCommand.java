@@ -249,7 +249,7 @@ final class DhtCommand implements Command {
     private static Listener samBridgeListener(DhtNode node, Args args) throws Exception {
         BlobServer server = new BlobServer(id -> null, () -> 0, new BridgeService(node, false));
         // every stream comes from the SAM bridge's one address: a per-address cap would cap I2P clients
-        Listener.Limits limits = new Listener.Limits(Listener.Limits.MAX_HANDSHAKES, Listener.Limits.MAX_CONNECTIONS, Listener.Limits.MAX_CONNECTIONS, false);
+        Listener.Limits limits = new Listener.Limits(Listener.Limits.MAX_HANDSHAKES, Listener.Limits.CONNECTIONS_FOR_HEAP, Listener.Limits.MAX_CONNECTIONS, false);
         return Listener.withoutSocket(bridgeKey(args), Connection.Timeouts.DEFAULT, limits, server);
     }
 

@@ -51,6 +51,8 @@ public final class DhtBridge {
     public static final class Client {
         private final InetAddress tokenAddress;
         private final InetAddress peerAddress;
+        /** Targets this client stored items under: its own quota, as one source's (ItemStore.MAX_ITEMS_PER_SOURCE). */
+        private final java.util.Set<NodeId> putTargets = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
         private Client(InetAddress tokenAddress, InetAddress peerAddress) {
             this.tokenAddress = tokenAddress;
@@ -82,6 +84,15 @@ public final class DhtBridge {
         return node;
     }
 
+    /**
+     * Whether our node is bound to a loopback address: a network on one host, where a stream from
+     * loopback is a peer's own address. Otherwise a loopback stream comes through a local proxy
+     * (a Tor onion service) and its address must never be stored nor handed out.
+     */
+    public boolean boundToLoopback() {
+        return node.localAddress().getAddress().isLoopbackAddress();
+    }
+
     /** The key per-source limits count a client under: its IPv4 address, or its IPv6 /64. */
     public static InetAddress sourceKey(InetAddress address) {
         return Addresses.limitKey(address);
@@ -109,6 +120,13 @@ public final class DhtBridge {
             if (client.peerAddress == null) return new Outcome.Refused("this connection has no IP address to announce");
             if ((client.peerAddress instanceof Inet6Address) != node.isIpv6())
                 return new Outcome.Refused("the connection's address is not of this bridge's DHT address family");
+        }
+        if (p.query instanceof KrpcMessage.Put put && client.peerAddress == null) {
+            NodeId target = put.mutable() ? new NodeId(Bep44.mutableTarget(put.publicKey(), put.salt()))
+                    : new NodeId(Bep44.immutableTarget(Bencode.encode(put.value())));
+            if (!client.putTargets.contains(target) && client.putTargets.size() >= ItemStore.MAX_ITEMS_PER_SOURCE)
+                return new Outcome.Refused("this connection stored " + ItemStore.MAX_ITEMS_PER_SOURCE + " items already");
+            client.putTargets.add(target);
         }
         KrpcMessage reply;
         try {

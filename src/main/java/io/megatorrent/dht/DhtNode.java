@@ -472,10 +472,10 @@ public final class DhtNode implements KrpcTransport, DhtOperations, AutoCloseabl
                     throw new KrpcException(KrpcException.SERVER, "peer storage full");
                 reply = new AnnouncePeerResponse(id);
             } else if (q instanceof Put p) {
-                // the per-source item quota counts the stream's address when there is one: the
-                // token pseudo-address is new on every connection
+                // the per-source item quota counts the stream's address when there is one; streams
+                // relayed by a local proxy share one quota (the token pseudo-address is new on every connection)
                 if (!tokens.valid(p.token(), tokenAddress, now)) throw KrpcException.protocol("bad token");
-                itemStore.put(p, peerAddress != null ? peerAddress : tokenAddress, now);
+                itemStore.put(p, peerAddress != null ? peerAddress : Addresses.PROXIED, now);
                 reply = new PutResponse(id);
             } else {
                 // port 0: only announce_peer's implied_port reads it, and that case is handled above

@@ -23,6 +23,8 @@ final class ItemStore {
      * 202, so one host cannot fill the store for everyone.
      */
     static final int MAX_ITEMS_PER_SOURCE = 100;
+    /** Items all bridged clients relayed by a local proxy hold together (Addresses.PROXIED): a fifth of the store. */
+    static final int MAX_ITEMS_PROXIED = MAX_ITEMS / 5;
 
     /** A stored item; publicKey, salt and signature are null for an immutable one. */
     record Item(BValue value, byte[] publicKey, byte[] salt, long seq, byte[] signature, long expiresAt, InetAddress source) {
@@ -70,10 +72,11 @@ final class ItemStore {
         }
         InetAddress source = item.source();
         boolean sameSource = old != null && java.util.Objects.equals(old.source(), source);
-        if (source != null && !sameSource && perSource.getOrDefault(source, 0) >= MAX_ITEMS_PER_SOURCE) {
+        int cap = Addresses.PROXIED.equals(source) ? MAX_ITEMS_PROXIED : MAX_ITEMS_PER_SOURCE;
+        if (source != null && !sameSource && perSource.getOrDefault(source, 0) >= cap) {
             expire(now);
-            if (perSource.getOrDefault(source, 0) >= MAX_ITEMS_PER_SOURCE)
-                throw new KrpcException(KrpcException.SERVER, "storage full for this address: " + MAX_ITEMS_PER_SOURCE + " items");
+            if (perSource.getOrDefault(source, 0) >= cap)
+                throw new KrpcException(KrpcException.SERVER, "storage full for this address: " + cap + " items");
         }
         Item replaced = items.put(target, item);
         if (replaced != null) uncount(replaced);

@@ -53,7 +53,18 @@ public final class Listener implements Closeable {
         public static final int MAX_HANDSHAKES = 256;
         public static final int MAX_CONNECTIONS = 4096;
         public static final int MAX_PER_ADDRESS = 32;
-        public static final Limits DEFAULT = new Limits(MAX_HANDSHAKES, MAX_CONNECTIONS, MAX_PER_ADDRESS, false);
+        /**
+         * Heap one authenticated stream can make us hold at most, measured (README): its read
+         * buffers with a frame in progress (about 192 KiB) and what its handler keeps.
+         */
+        public static final int HEAP_PER_CONNECTION = 256 << 10;
+        /**
+         * Streams this JVM's heap holds with room to spare: half the heap at {@link
+         * #HEAP_PER_CONNECTION} each, between 64 and {@link #MAX_CONNECTIONS} (512 on a 256 MiB
+         * heap, 4096 from 2 GiB), so a full listener cannot run the node out of memory.
+         */
+        public static final int CONNECTIONS_FOR_HEAP = (int) Math.max(64, Math.min(MAX_CONNECTIONS, Runtime.getRuntime().maxMemory() / 2 / HEAP_PER_CONNECTION));
+        public static final Limits DEFAULT = new Limits(MAX_HANDSHAKES, CONNECTIONS_FOR_HEAP, MAX_PER_ADDRESS, false);
 
         public Limits {
             if (maxHandshakes < 1 || maxConnections < 1 || maxPerAddress < 1) throw new IllegalArgumentException("limits must be at least 1");

@@ -9,6 +9,7 @@ import io.megatorrent.dht.DhtBridge;
 import io.megatorrent.dht.KrpcMessage;
 import io.megatorrent.dht.NodeId;
 import io.megatorrent.testing.Peers;
+import io.megatorrent.testing.TestNetwork;
 import io.megatorrent.transport.Connection;
 import io.megatorrent.transport.Framing;
 import io.megatorrent.transport.Message;
@@ -46,12 +47,15 @@ final class NodeUnderAttack implements AutoCloseable {
 
     final Process process;
     final Path log;
+    /** Where clients reach the node: loopback, or its address in a {@link TestNetwork}. */
+    final InetAddress host;
     final int udpPort;
     final int bridgePort;
     final byte[] bridgeKey;
 
-    private NodeUnderAttack(Process process, Path log, JsonValue.JsonObject ready) throws Exception {
+    private NodeUnderAttack(Process process, Path log, InetAddress host, JsonValue.JsonObject ready) throws Exception {
         this.process = process;
+        this.host = host;
         this.log = log;
         this.udpPort = (int) ready.integer("port");
         this.bridgePort = (int) ready.integer("bridgePort");
@@ -60,12 +64,23 @@ final class NodeUnderAttack implements AutoCloseable {
 
     /** Starts the node with {@code -Xmx<heap>} on loopback; extra JVM options before the main class. */
     static NodeUnderAttack start(Path dir, String heap, List<String> jvmOptions, String... nodeArgs) throws Exception {
+        return start(dir, heap, jvmOptions, null, "127.0.0.1", nodeArgs);
+    }
+
+    /**
+     * Starts the node inside {@code network} (null: on this host's loopback), bound to
+     * {@code bind} there (its address in the network, or 0.0.0.0 to take streams from loopback too).
+     */
+    static NodeUnderAttack start(Path dir, String heap, List<String> jvmOptions, TestNetwork network, String bind, String... nodeArgs)
+            throws Exception {
         List<String> command = new ArrayList<>(List.of(Peers.javaExecutable(), "-Xmx" + heap));
         command.addAll(jvmOptions);
         command.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName(),
-                "dht", "node", "--port", "0", "--bind", "127.0.0.1", "--bridge-port", "0", "-d", dir.resolve("data").toString(),
+                "dht", "node", "--port", "0", "--bind", bind, "--bridge-port", "0", "-d", dir.resolve("data").toString(),
                 "--seconds", "600"));
         command.addAll(List.of(nodeArgs));
+        if (network != null) command = network.inside(command);
+        InetAddress host = network != null ? network.nodeAddress() : InetAddress.getLoopbackAddress();
         Path log = dir.resolve("node.log");
         Process p = new ProcessBuilder(command).directory(dir.toFile()).redirectError(log.toFile()).start();
         CompletableFuture<String> first = new CompletableFuture<>();
@@ -81,7 +96,7 @@ final class NodeUnderAttack implements AutoCloseable {
         try {
             String line = first.get(START_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
             if (line == null) throw new IOException("the node exited before its ready line: " + Files.readString(log));
-            return new NodeUnderAttack(p, log, (JsonValue.JsonObject) Json.parse(line));
+            return new NodeUnderAttack(p, log, host, (JsonValue.JsonObject) Json.parse(line));
         } catch (Exception e) {
             p.destroyForcibly();
             throw e;
@@ -89,11 +104,33 @@ final class NodeUnderAttack implements AutoCloseable {
     }
 
     InetSocketAddress bridgeAddress() {
-        return new InetSocketAddress(InetAddress.getLoopbackAddress(), bridgePort);
+        return new InetSocketAddress(host, bridgePort);
     }
 
     PeerTarget bridgeTarget() {
-        return new PeerTarget(bridgeKey, new PeerAddress("127.0.0.1", bridgePort));
+        return new PeerTarget(bridgeKey, new PeerAddress(host.getHostAddress(), bridgePort));
+    }
+
+    /** An authenticated bridge client whose stream comes from {@code from} (a host address of the test network); greeted already. */
+    Connection clientFrom(InetAddress from, Duration timeout) throws IOException {
+        SocketChannel ch = SocketChannel.open();
+        try {
+            ch.bind(new InetSocketAddress(from, 0));
+            ch.socket().connect(bridgeAddress(), (int) timeout.toMillis());
+        } catch (IOException e) {
+            ch.close();
+            throw e;
+        }
+        Connection c = Connection.initiate(ch, bridgeKey, X25519.generate(), new Connection.Timeouts(timeout, timeout), "node from " + from);
+        Message hello = c.receive();
+        if (!(hello instanceof Message.Hello)) throw new IOException("expected MSG_HELLO, got " + hello);
+        return c;
+    }
+
+    /** A bridged ping on an open client connection: the node's answer. */
+    static Message ping(Connection c, int requestId) throws IOException {
+        c.send(new Message.DhtQuery(requestId, null, DhtBridge.encodeQuery(new byte[] {7}, new KrpcMessage.Ping(NodeId.random()))));
+        return c.receive();
     }
 
     boolean alive() {
@@ -200,6 +237,11 @@ final class NodeUnderAttack implements AutoCloseable {
 
         void write(byte[] bytes) throws IOException {
             write(channel, bytes);
+        }
+
+        /** Sends a whole message, sealed as a well-behaved peer would. */
+        void send(Message message) throws IOException {
+            write(new Framing.Sealer(transport.send()).seal(Message.encode(message)));
         }
 
         /** True when the node closed the stream (EOF or reset) within {@code within}, reading and dropping what it sent. */

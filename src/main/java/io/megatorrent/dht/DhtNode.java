@@ -493,7 +493,9 @@ public final class DhtNode implements KrpcTransport, DhtOperations, AutoCloseabl
         if (message instanceof KrpcMessage.Error) errorsSent.incrementAndGet();
         else queriesAnswered.incrementAndGet();
         try {
-            send(new Krpc.Packet(tid, message, VERSION, false, to), to);
+            byte[] bytes = Krpc.encode(new Krpc.Packet(tid, message, VERSION, false, to));
+            channel.send(ByteBuffer.wrap(bytes), to);
+            rateLimiter.charge(to.getAddress(), bytes.length, System.nanoTime()); // the rate counts what we send back (reflection)
         } catch (IOException e) {
             LOG.log(System.Logger.Level.DEBUG, "send to " + to + " failed: " + e);
         }

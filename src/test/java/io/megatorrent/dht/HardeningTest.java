@@ -110,6 +110,25 @@ class HardeningTest {
         assertFalse(limiter.allow(busy, now));
     }
 
+    @Test
+    void rateLimiterCountsTheBytesAnswered() {
+        RateLimiter limiter = new RateLimiter(10, true); // burst 20 tokens, 128 bytes each
+        InetAddress victim = ip("10.7.7.7");
+        int answered = 0;
+        while (limiter.allow(victim, 1)) {
+            limiter.charge(victim, 1300, 1); // a stored 1,000-byte item in a get response
+            answered++;
+        }
+        assertEquals(2, answered, "20 tokens pay for two 1,300-byte answers (10 tokens each), not 20");
+        RateLimiter small = new RateLimiter(10, true);
+        int pings = 0;
+        while (small.allow(victim, 1)) {
+            small.charge(victim, 60, 1);
+            pings++;
+        }
+        assertEquals(20, pings, "small answers cost one token each, as before");
+    }
+
     // ---- items 2, 13: the routing table
 
     @Test

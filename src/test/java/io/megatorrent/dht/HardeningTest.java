@@ -111,6 +111,21 @@ class HardeningTest {
     }
 
     @Test
+    void announcesAtTheCapDoNotRescanTheStoreEachTime() throws Exception {
+        PeerStore store = new PeerStore();
+        long now = 1_000_000_000L;
+        for (int i = 0; i < PeerStore.MAX_INFOHASHES; i++) assertTrue(store.add(NodeId.random(), new InetSocketAddress(ip("127.0.0.1"), 1000 + i % 50000), now));
+        long before = store.fullExpiries();
+        int refused = 0;
+        for (int i = 0; i < 10_000; i++) if (!store.add(NodeId.random(), new InetSocketAddress(ip("127.0.0.1"), 7000), now + i * 10_000L)) refused++;
+        assertEquals(10_000, refused, "the store is full of live entries");
+        assertTrue(store.fullExpiries() - before <= 1, "10,000 refused announces within 0.1 s scanned the store " + (store.fullExpiries() - before) + " times");
+        // once entries expired, the next scan (due again after a second) makes room
+        long later = now + PeerStore.PEER_TTL_NANOS + 1;
+        assertTrue(store.add(NodeId.random(), new InetSocketAddress(ip("127.0.0.1"), 7000), later));
+    }
+
+    @Test
     void rateLimiterCountsTheBytesAnswered() {
         RateLimiter limiter = new RateLimiter(10, true); // burst 20 tokens, 128 bytes each
         InetAddress victim = ip("10.7.7.7");

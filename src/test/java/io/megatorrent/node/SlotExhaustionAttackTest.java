@@ -39,6 +39,7 @@ class SlotExhaustionAttackTest {
     void silentSocketsDoNotBlockHandshakes(@TempDir Path dir) throws Exception {
         try (NodeUnderAttack node = NodeUnderAttack.start(dir, "256m", List.of())) {
             List<SocketChannel> silent = new ArrayList<>();
+            long baseline = node.heapUsedAfterGc();
             try {
                 for (int round = 0; round < 3; round++) {
                     for (int i = 0; i < Listener.Limits.MAX_HANDSHAKES + 44; i++) {
@@ -48,6 +49,11 @@ class SlotExhaustionAttackTest {
                     }
                     assertInstanceOf(Message.DhtResponse.class, node.legitimateQuery(LEGIT),
                             "round " + round + ": a client gets through while " + silent.size() + " silent sockets were opened");
+                    if (round == 0) {
+                        long heap = node.heapUsedAfterGc();
+                        System.out.printf("finding 2: %d handshakes held by silent sockets; node heap after GC %d KiB (baseline %d KiB, %d bytes per handshake)%n",
+                                Listener.Limits.MAX_HANDSHAKES, heap >> 10, baseline >> 10, (heap - baseline) / Listener.Limits.MAX_HANDSHAKES);
+                    }
                 }
                 assertTrue(node.alive());
             } finally {

@@ -142,7 +142,7 @@ final class DhtCommand implements Command {
         String[] rest = Arrays.copyOfRange(argv, 1, argv.length);
         return switch (sub) {
             case "node" -> node(parse(rest, DataDir.with(List.of(Args.Option.value("seconds", "S", "stop after S seconds (default: run until killed)"),
-                    Args.Option.value("rate-limit", "N", "queries per second answered per IP, 0 = no limit (default 250; loopback exempt)"),
+                    Args.Option.value("rate-limit", "N", "queries per second answered per IP (an answer costs one per 128 bytes sent back), 0 = no limit (default 250; loopback exempt)"),
                     Args.Option.value("bridge-port", "P", "also serve DHT-over-TCP bridge clients on this TCP port (0: ephemeral)"),
                     Args.Option.value("bridge-sam", "IP:PORT", "also serve bridge clients over I2P through this SAM v3.1 bridge (destination kept in DIR/" + I2P_KEY_FILE + ")"),
                     SAM_OPTION))), out, err);

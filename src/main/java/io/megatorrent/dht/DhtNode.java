@@ -361,6 +361,11 @@ public final class DhtNode implements KrpcTransport, DhtOperations, AutoCloseabl
         return Addresses.sameFamily(from.getAddress(), ipv6);
     }
 
+    /** Items stored under a source key (Addresses.limitKey): for tests. */
+    int itemsFromSource(InetAddress source) {
+        return itemStore.itemsFrom(source);
+    }
+
     /** Forwarded queries waiting for answers now: for tests. */
     int forwardedWaiting() {
         return MAX_FORWARDED_PENDING - forwardSlots.availablePermits();

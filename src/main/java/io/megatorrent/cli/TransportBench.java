@@ -80,12 +80,18 @@ final class TransportBench {
         return new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
     }
 
-    /** Sends {@code total} bytes as MSG_DATA; the receiver answers MSG_OK after the last byte. */
+    /**
+     * Sends {@code total} bytes as MSG_DATA, each answering one of the MSG_REQUESTs the receiver
+     * sent at once (a MSG_DATA that answers nothing is refused, PROTOCOL_FINAL.md 4.7); the
+     * receiver answers MSG_OK after the last byte.
+     */
     private static double noise(byte[] chunk, long total) throws Exception {
         X25519.KeyPair server = X25519.generate();
         X25519.KeyPair client = X25519.generate();
         Connection.Timeouts timeouts = new Connection.Timeouts(Duration.ofSeconds(10), Duration.ofSeconds(60));
+        long chunks = (total + chunk.length - 1) / chunk.length;
         try (Listener l = Listener.open(loopback(), server, timeouts, c -> {
+            for (int i = 1; i <= chunks; i++) c.send(new Message.Request(i, new byte[Message.ID_LENGTH]));
             long got = 0;
             while (got < total) {
                 if (!(c.receive() instanceof Message.Data d)) throw new IOException("expected MSG_DATA");
@@ -99,7 +105,8 @@ final class TransportBench {
                     new PeerAddress(a.getAddress().getHostAddress(), a.getPort())), client, timeouts)) {
                 long start = System.nanoTime();
                 for (long sent = 0; sent < total; sent += chunk.length) {
-                    c.send(new Message.Data(1, chunk));
+                    if (!(c.receive() instanceof Message.Request r)) throw new IOException("expected MSG_REQUEST");
+                    c.send(new Message.Data(r.requestId(), chunk));
                 }
                 if (!(c.receive() instanceof Message.Ok)) throw new IOException("receiver did not confirm");
                 return total / ((System.nanoTime() - start) / 1e9) / 1e6;

@@ -126,6 +126,25 @@ class HardeningTest {
     }
 
     @Test
+    void peersFromTheDhtAreDialableOnlyWithinTheirScope() throws Exception {
+        InetAddress publicBound = ip("198.51.100.7");
+        InetAddress loopbackBound = ip("127.0.0.1");
+        InetAddress lanBound = ip("192.168.1.5");
+        assertTrue(PeerScope.dialable(new InetSocketAddress(ip("203.0.113.9"), 6881), publicBound));
+        assertTrue(PeerScope.dialable(new InetSocketAddress(ip("203.0.113.9"), 6881), loopbackBound));
+        for (String local : List.of("127.0.0.1", "10.0.0.1", "192.168.1.9", "100.64.0.1", "169.254.1.1")) {
+            assertFalse(PeerScope.dialable(new InetSocketAddress(ip(local), 6881), publicBound), local);
+        }
+        assertTrue(PeerScope.dialable(new InetSocketAddress(ip("127.0.0.1"), 6881), loopbackBound), "one-host test networks keep working");
+        assertFalse(PeerScope.dialable(new InetSocketAddress(ip("127.0.0.1"), 6881), lanBound), "a LAN node does not dial its own loopback");
+        assertTrue(PeerScope.dialable(new InetSocketAddress(ip("192.168.1.9"), 6881), lanBound));
+        for (String unusable : List.of("0.1.2.3", "240.0.0.1", "224.0.0.1", "0.0.0.0")) {
+            assertFalse(PeerScope.dialable(new InetSocketAddress(ip(unusable), 6881), loopbackBound), unusable);
+        }
+        assertFalse(PeerScope.dialable(new InetSocketAddress(ip("203.0.113.9"), 0), publicBound), "port 0");
+    }
+
+    @Test
     void rateLimiterCountsTheBytesAnswered() {
         RateLimiter limiter = new RateLimiter(10, true); // burst 20 tokens, 128 bytes each
         InetAddress victim = ip("10.7.7.7");

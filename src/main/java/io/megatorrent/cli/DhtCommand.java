@@ -150,7 +150,7 @@ final class DhtCommand implements Command {
         String[] rest = Arrays.copyOfRange(argv, 1, argv.length);
         return switch (sub) {
             case "node" -> node(parse(rest, DataDir.with(List.of(Args.Option.value("seconds", "S", "stop after S seconds (default: run until killed)"),
-                    Args.Option.value("rate-limit", "N", "queries per second answered per IP, 0 = no limit (default 250; loopback exempt)"),
+                    Args.Option.value("rate-limit", "N", "queries per second answered per IP (an answer costs one per 128 bytes sent back), 0 = no limit (default 250; loopback exempt)"),
                     Args.Option.value("bridge-port", "P", "also serve DHT-over-TCP bridge clients on this TCP port (0: ephemeral)"),
                     Args.Option.value("bridge-sam", "IP:PORT", "also serve bridge clients over I2P through this SAM v3.1 bridge (destination kept in DIR/" + I2P_KEY_FILE + ")"),
                     SAM_OPTION,
@@ -257,7 +257,7 @@ final class DhtCommand implements Command {
     private static Listener samBridgeListener(DhtNode node, Args args) throws Exception {
         BlobServer server = new BlobServer(id -> null, () -> 0, new BridgeService(node, false));
         // every stream comes from the SAM bridge's one address: a per-address cap would cap I2P clients
-        Listener.Limits limits = new Listener.Limits(Listener.Limits.MAX_HANDSHAKES, Listener.Limits.MAX_CONNECTIONS, Listener.Limits.MAX_CONNECTIONS, false);
+        Listener.Limits limits = new Listener.Limits(Listener.Limits.MAX_HANDSHAKES, Listener.Limits.CONNECTIONS_FOR_HEAP, Listener.Limits.MAX_CONNECTIONS, false);
         return Listener.withoutSocket(bridgeKey(args), Connection.Timeouts.DEFAULT, limits, server);
     }
 

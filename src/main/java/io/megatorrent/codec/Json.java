@@ -30,6 +30,16 @@ public final class Json {
     private Json() {}
 
     public static JsonValue parse(byte[] utf8) throws CodecException {
+        return parse(utf8, Long.MAX_VALUE, Long.MAX_VALUE);
+    }
+
+    /**
+     * Parses with a budget: at most {@code maxValues} values in all (every object, array, string,
+     * number and literal counts one) of which at most {@code maxContainers} objects and arrays.
+     * Parsing stops at the first value over it, so a hostile text costs a bounded tree however
+     * its bytes are spent (an object is 2 bytes of text and about 100 bytes of heap).
+     */
+    public static JsonValue parse(byte[] utf8, long maxValues, long maxContainers) throws CodecException {
         String text;
         try {
             text = StandardCharsets.UTF_8.newDecoder()
@@ -40,11 +50,16 @@ public final class Json {
         } catch (CharacterCodingException e) {
             throw new CodecException("invalid UTF-8", 0);
         }
-        return parse(text);
+        Parser p = new Parser(text, maxValues, maxContainers);
+        p.skipWhitespace();
+        JsonValue v = p.value(0);
+        p.skipWhitespace();
+        if (p.pos != text.length()) throw new CodecException("trailing content after JSON value", p.pos);
+        return v;
     }
 
     public static JsonValue parse(String text) throws CodecException {
-        Parser p = new Parser(text);
+        Parser p = new Parser(text, Long.MAX_VALUE, Long.MAX_VALUE);
         p.skipWhitespace();
         JsonValue v = p.value(0);
         p.skipWhitespace();
@@ -155,9 +170,13 @@ public final class Json {
     private static final class Parser {
         private final String s;
         private int pos;
+        private long valuesLeft;
+        private long containersLeft;
 
-        Parser(String s) {
+        Parser(String s, long maxValues, long maxContainers) {
             this.s = s;
+            this.valuesLeft = maxValues;
+            this.containersLeft = maxContainers;
         }
 
         void skipWhitespace() {
@@ -171,6 +190,8 @@ public final class Json {
         JsonValue value(int depth) throws CodecException {
             if (pos >= s.length()) throw new CodecException("unexpected end of JSON", pos);
             char c = s.charAt(pos);
+            if (--valuesLeft < 0) throw new CodecException("more values than this document may hold", pos);
+            if ((c == '{' || c == '[') && --containersLeft < 0) throw new CodecException("more objects and arrays than this document may hold", pos);
             return switch (c) {
                 case '{' -> object(depth + 1);
                 case '[' -> array(depth + 1);

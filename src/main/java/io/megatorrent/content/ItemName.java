@@ -26,9 +26,30 @@ public final class ItemName {
     private ItemName() {}
 
     /**
+     * Characters that change how a name is shown without showing themselves (PROTOCOL_FINAL.md
+     * 6.4.3): U+202E makes "invoice\u202Efdp.exe" read as "invoiceexe.pdf". A fixed list, so
+     * every implementation refuses the same names whatever its Unicode version: soft hyphen
+     * U+00AD, Arabic letter mark U+061C, Mongolian vowel separator U+180E, U+200B-U+200F
+     * (zero-width space, non-joiner, joiner, LRM, RLM), U+202A-U+202E (embeddings and
+     * overrides), U+2060-U+206F (word joiner, invisible operators, isolates, deprecated format
+     * controls), U+FEFF (zero-width no-break space), U+FFF9-U+FFFB (interlinear annotation) and
+     * the tags U+E0000-U+E007F.
+     */
+    public static boolean isInvisibleFormat(int cp) {
+        return cp == 0x00AD || cp == 0x061C || cp == 0x180E
+                || (cp >= 0x200B && cp <= 0x200F)
+                || (cp >= 0x202A && cp <= 0x202E)
+                || (cp >= 0x2060 && cp <= 0x206F)
+                || cp == 0xFEFF
+                || (cp >= 0xFFF9 && cp <= 0xFFFB)
+                || (cp >= 0xE0000 && cp <= 0xE007F);
+    }
+
+    /**
      * Checks one name; the exception names {@code field} and says what is wrong.
      * Rejected: empty names and components ("a//b", "/a", "a/"), "." and "..", backslashes,
-     * C0/C1 control characters and DEL (so NUL), unpaired surrogates, names or components
+     * C0/C1 control characters and DEL (so NUL), invisible format characters (bidirectional
+     * controls such as U+202E, zero-width characters: {@link #isInvisibleFormat}), unpaired surrogates, names or components
      * over the limits above, and the component {@value Reassembly#TEMP_FOLDER} in any case (where
      * a writer keeps its temporaries: no item may land there).
      */
@@ -42,6 +63,11 @@ public final class ItemName {
                 throw new ManifestException(field, String.format("contains control character U+%04X at char %d", (int) c, i));
             }
             if (c == '\\') throw new ManifestException(field, "contains a backslash at char " + i);
+            int cp = name.codePointAt(i);
+            if (isInvisibleFormat(cp)) {
+                throw new ManifestException(field, String.format("contains invisible format character U+%04X at char %d"
+                        + " (bidirectional controls and zero-width characters can disguise a name)", cp, i));
+            }
             if (Character.isHighSurrogate(c)) {
                 if (i + 1 >= name.length() || !Character.isLowSurrogate(name.charAt(i + 1))) {
                     throw new ManifestException(field, "unpaired surrogate at char " + i);

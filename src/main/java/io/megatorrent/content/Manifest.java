@@ -180,7 +180,7 @@ public record Manifest(byte[] publicKey, long seq, long timestamp, Content conte
                 }
                 JsonObject o;
                 try {
-                    o = Json.parseObject(plaintext);
+                    o = parseBounded(plaintext);
                 } catch (CodecException x) {
                     throw new ManifestException("ciphertext", "plaintext is not a JSON object: " + x.getMessage());
                 }
@@ -195,6 +195,53 @@ public record Manifest(byte[] publicKey, long seq, long timestamp, Content conte
                 yield parseCollections(a, "ciphertext.collections");
             }
         };
+    }
+
+    /**
+     * Values a valid manifest of {@code length} bytes can hold at most: the fixed members, three
+     * per collection and five per item (their limits bound both), and one per blob id (each at
+     * least 66 bytes of text). Parsing stops beyond it, so a manifest of empty objects costs no
+     * more heap than a valid manifest of its size.
+     */
+    static long maxValues(int length) {
+        return 16 + 3L * MAX_COLLECTIONS + 5L * MAX_ITEMS + length / 66;
+    }
+
+    /** Objects and arrays a valid manifest holds at most: the top level, two per collection and two per item. */
+    static final long MAX_CONTAINERS = 2 + 2L * MAX_COLLECTIONS + 2L * MAX_ITEMS;
+
+    private static JsonObject parseBounded(byte[] json) throws CodecException {
+        if (Json.parse(json, maxValues(json.length), MAX_CONTAINERS) instanceof JsonObject o) return o;
+        throw new CodecException("expected a JSON object", 0);
+    }
+
+    /**
+     * A subscription's default byte budget (the lead's {@code subscribe --max-size} overrides it):
+     * a manifest listing more is reported, not fetched.
+     */
+    public static final long DEFAULT_SUBSCRIPTION_BUDGET = 64L << 30;
+
+    /** Bytes of all files the collections list together. */
+    public static long totalBytes(List<ManifestCollection> collections) {
+        long total = 0;
+        for (ManifestCollection c : collections) for (FileEntry f : c.items()) total = Math.addExact(total, f.size());
+        return total;
+    }
+
+    /**
+     * Checks the collections against a subscription's byte budget before anything is fetched;
+     * the exception says how much the manifest lists and what the budget is.
+     */
+    public static void requireWithin(List<ManifestCollection> collections, long budgetBytes) throws ManifestException {
+        long total;
+        try {
+            total = totalBytes(collections);
+        } catch (ArithmeticException e) {
+            total = Long.MAX_VALUE;
+        }
+        if (total > budgetBytes) {
+            throw new ManifestException("collections", "lists " + total + " bytes, over this subscription's budget of " + budgetBytes + " bytes");
+        }
     }
 
     /** Collections of a public manifest; fails for a private one. */
@@ -213,7 +260,7 @@ public record Manifest(byte[] publicKey, long seq, long timestamp, Content conte
         }
         JsonObject o;
         try {
-            o = Json.parseObject(json);
+            o = parseBounded(json);
         } catch (CodecException e) {
             throw new ManifestException("manifest", "not a JSON object: " + e.getMessage());
         }

@@ -28,6 +28,24 @@ final class Addresses {
         }
     }
 
+    /**
+     * The source key the item quota counts every bridged client relayed by a local proxy under
+     * (Tor, I2P: no address of their own): one shared quota, {@link ItemStore#MAX_ITEMS_PROXIED}.
+     * In fd00::/8 beside the clients' random token addresses, which never take this /64.
+     */
+    static final InetAddress PROXIED = proxied();
+
+    private static InetAddress proxied() {
+        byte[] b = new byte[16];
+        b[0] = (byte) 0xfd;
+        for (int i = 1; i < 8; i++) b[i] = (byte) 0xff;
+        try {
+            return InetAddress.getByAddress(b);
+        } catch (UnknownHostException e) {
+            throw new AssertionError(e);
+        }
+    }
+
     static boolean sameFamily(InetAddress a, boolean ipv6) {
         return (a instanceof Inet6Address) == ipv6;
     }

@@ -23,6 +23,12 @@ import java.security.SecureRandom;
 public final class DhtBridge {
     /** Largest KRPC packet carried either way: the same bound as a UDP datagram. */
     public static final int MAX_KRPC_LENGTH = Krpc.MAX_DATAGRAM_LENGTH;
+    /**
+     * Distinct items one connection may have put on remote nodes through us: each costs the
+     * bridge's own per-source quota there (100 items per address on a node like ours), so one
+     * client may spend a small part of it, not all.
+     */
+    public static final int MAX_FORWARDED_PUT_TARGETS = 8;
 
     /** What became of one bridged query. */
     public sealed interface Outcome {
@@ -51,6 +57,10 @@ public final class DhtBridge {
     public static final class Client {
         private final InetAddress tokenAddress;
         private final InetAddress peerAddress;
+        /** Targets this client stored items under: its own quota, as one source's (ItemStore.MAX_ITEMS_PER_SOURCE). */
+        private final java.util.Set<NodeId> putTargets = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        /** Targets of puts forwarded for this client (node_kind 4, 6): at most {@link #MAX_FORWARDED_PUT_TARGETS}. */
+        private final java.util.Set<NodeId> forwardedPutTargets = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
         private Client(InetAddress tokenAddress, InetAddress peerAddress) {
             this.tokenAddress = tokenAddress;
@@ -65,21 +75,31 @@ public final class DhtBridge {
     private static final SecureRandom RANDOM = new SecureRandom();
 
     private final DhtNode node;
-    private final boolean privateTargetsAllowed;
+    private final Addresses.Scope boundScope;
 
     /**
-     * Forwarding to loopback, private and link-local addresses is allowed only when our own node
-     * is bound to such an address (a test or LAN network): on a public bridge those would let a
-     * client reach services behind it.
+     * Forwarding to a loopback or a local address (private, link-local, CGNAT 100.64/10, ULA) is
+     * allowed only when our own node is bound to an address of that same scope (a one-host test
+     * network, a LAN): a bridge on a LAN address does not forward to this host's loopback
+     * services, nor a public one to the LAN behind it; unusable addresses (0/8, 240/4, the
+     * unspecified address, multicast) never.
      */
     public DhtBridge(DhtNode node) {
         this.node = node;
-        InetAddress bound = node.localAddress().getAddress();
-        this.privateTargetsAllowed = bound.isLoopbackAddress() || bound.isSiteLocalAddress() || bound.isLinkLocalAddress();
+        this.boundScope = Addresses.scope(node.localAddress().getAddress());
     }
 
     public DhtNode node() {
         return node;
+    }
+
+    /**
+     * Whether our node is bound to a loopback address: a network on one host, where a stream from
+     * loopback is a peer's own address. Otherwise a loopback stream comes through a local proxy
+     * (a Tor onion service) and its address must never be stored nor handed out.
+     */
+    public boolean boundToLoopback() {
+        return node.localAddress().getAddress().isLoopbackAddress();
     }
 
     /** The key per-source limits count a client under: its IPv4 address, or its IPv6 /64. */
@@ -110,6 +130,13 @@ public final class DhtBridge {
             if ((client.peerAddress instanceof Inet6Address) != node.isIpv6())
                 return new Outcome.Refused("the connection's address is not of this bridge's DHT address family");
         }
+        if (p.query instanceof KrpcMessage.Put put && client.peerAddress == null) {
+            NodeId target = put.mutable() ? new NodeId(Bep44.mutableTarget(put.publicKey(), put.salt()))
+                    : new NodeId(Bep44.immutableTarget(Bencode.encode(put.value())));
+            if (!client.putTargets.contains(target) && client.putTargets.size() >= ItemStore.MAX_ITEMS_PER_SOURCE)
+                return new Outcome.Refused("this connection stored " + ItemStore.MAX_ITEMS_PER_SOURCE + " items already");
+            client.putTargets.add(target);
+        }
         KrpcMessage reply;
         try {
             reply = node.respondBridged(p.query, client.tokenAddress, client.peerAddress, System.nanoTime());
@@ -127,6 +154,14 @@ public final class DhtBridge {
             return new Outcome.Refused("announce_peer is not forwarded (the node would store the bridge's address): send it with node_kind 0");
         String bad = refusedTarget(to.getAddress());
         if (bad != null) return new Outcome.Refused(bad);
+        if (p.query instanceof KrpcMessage.Put put) {
+            // remote nodes count the bridge's address for their item quota: one client must not spend it for all
+            NodeId target = put.mutable() ? new NodeId(Bep44.mutableTarget(put.publicKey(), put.salt()))
+                    : new NodeId(Bep44.immutableTarget(Bencode.encode(put.value())));
+            if (!client.forwardedPutTargets.contains(target) && client.forwardedPutTargets.size() >= MAX_FORWARDED_PUT_TARGETS)
+                return new Outcome.Refused("this connection had puts of " + MAX_FORWARDED_PUT_TARGETS + " items forwarded already");
+            client.forwardedPutTargets.add(target);
+        }
         KrpcMessage reply;
         try {
             reply = node.forward(to, p.query);
@@ -145,11 +180,11 @@ public final class DhtBridge {
     private String refusedTarget(InetAddress a) {
         if ((a instanceof Inet6Address) != node.isIpv6())
             return "this bridge's DHT node is " + (node.isIpv6() ? "IPv6" : "IPv4") + " only";
-        if (a.isAnyLocalAddress() || a.isMulticastAddress() || (a instanceof Inet4Address && isBroadcast(a)))
-            return "not a unicast address: " + a.getHostAddress();
-        boolean privateTarget = a.isLoopbackAddress() || a.isSiteLocalAddress() || a.isLinkLocalAddress()
-                || (a instanceof Inet6Address && (a.getAddress()[0] & 0xfe) == 0xfc);
-        if (privateTarget && !privateTargetsAllowed) return "this bridge does not forward to local or private addresses";
+        Addresses.Scope scope = Addresses.scope(a);
+        if (scope == Addresses.Scope.UNUSABLE || (a instanceof Inet4Address && isBroadcast(a)))
+            return "not a usable unicast address: " + a.getHostAddress();
+        if (scope != Addresses.Scope.PUBLIC && scope != boundScope)
+            return "this bridge does not forward to " + (scope == Addresses.Scope.LOOPBACK ? "loopback" : "local or private") + " addresses";
         return null;
     }
 

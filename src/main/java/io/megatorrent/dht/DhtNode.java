@@ -355,8 +355,8 @@ public final class DhtNode implements KrpcTransport, DhtOperations, AutoCloseabl
             }
             try {
                 handle(buf.array(), buf.remaining(), from);
-            } catch (RuntimeException e) {
-                // a bug must not stop the node: log, drop the packet, go on
+            } catch (RuntimeException | java.lang.Error e) {
+                // a bug, or an OutOfMemoryError caused elsewhere, must not stop the node silently: log, drop the packet, go on
                 packetsDropped.incrementAndGet();
                 LOG.log(System.Logger.Level.WARNING, "packet from " + from + " caused " + e, e);
             }
@@ -366,6 +366,11 @@ public final class DhtNode implements KrpcTransport, DhtOperations, AutoCloseabl
     /** Whether a datagram's source is of this node's family: only those are handled. */
     boolean ofOwnFamily(InetSocketAddress from) {
         return Addresses.sameFamily(from.getAddress(), ipv6);
+    }
+
+    /** Items stored under a source key (Addresses.limitKey): for tests. */
+    int itemsFromSource(InetAddress source) {
+        return itemStore.itemsFrom(source);
     }
 
     /** Forwarded queries waiting for answers now: for tests. */
@@ -490,10 +495,10 @@ public final class DhtNode implements KrpcTransport, DhtOperations, AutoCloseabl
                     throw new KrpcException(KrpcException.SERVER, "peer storage full");
                 reply = new AnnouncePeerResponse(id);
             } else if (q instanceof Put p) {
-                // the per-source item quota counts the stream's address when there is one: the
-                // token pseudo-address is new on every connection
+                // the per-source item quota counts the stream's address when there is one; streams
+                // relayed by a local proxy share one quota (the token pseudo-address is new on every connection)
                 if (!tokens.valid(p.token(), tokenAddress, now)) throw KrpcException.protocol("bad token");
-                itemStore.put(p, peerAddress != null ? peerAddress : tokenAddress, now);
+                itemStore.put(p, peerAddress != null ? peerAddress : Addresses.PROXIED, now);
                 reply = new PutResponse(id);
             } else {
                 // port 0: only announce_peer's implied_port reads it, and that case is handled above
@@ -512,7 +517,10 @@ public final class DhtNode implements KrpcTransport, DhtOperations, AutoCloseabl
         else queriesAnswered.incrementAndGet();
         try {
             // only the receive thread replies: its one writer is reused for every answer
-            channel.send(Krpc.encodeAnswer(new Krpc.Packet(tid, message, VERSION, false, to), replyWriter).asBuffer(), to);
+            ByteBuffer answer = Krpc.encodeAnswer(new Krpc.Packet(tid, message, VERSION, false, to), replyWriter).asBuffer();
+            int length = answer.remaining();
+            channel.send(answer, to);
+            rateLimiter.charge(to.getAddress(), length, System.nanoTime()); // the rate counts what we send back (reflection)
         } catch (IOException e) {
             LOG.log(System.Logger.Level.DEBUG, "send to " + to + " failed: " + e);
         }

@@ -23,6 +23,8 @@ final class ItemStore {
      * 202, so one host cannot fill the store for everyone.
      */
     static final int MAX_ITEMS_PER_SOURCE = 100;
+    /** Items all bridged clients relayed by a local proxy hold together (Addresses.PROXIED): a fifth of the store. */
+    static final int MAX_ITEMS_PROXIED = MAX_ITEMS / 5;
 
     /** A stored item; publicKey, salt and signature are null for an immutable one. */
     record Item(BValue value, byte[] publicKey, byte[] salt, long seq, byte[] signature, long expiresAt, InetAddress source) {
@@ -65,15 +67,16 @@ final class ItemStore {
                 throw new KrpcException(KrpcException.SEQ_LESS_THAN_CURRENT, "sequence number less than current");
         }
         if (old == null && items.size() >= MAX_ITEMS) {
-            expire(now);
+            expireIfDue(now);
             if (items.size() >= MAX_ITEMS) throw new KrpcException(KrpcException.SERVER, "storage full");
         }
         InetAddress source = item.source();
         boolean sameSource = old != null && java.util.Objects.equals(old.source(), source);
-        if (source != null && !sameSource && perSource.getOrDefault(source, 0) >= MAX_ITEMS_PER_SOURCE) {
-            expire(now);
-            if (perSource.getOrDefault(source, 0) >= MAX_ITEMS_PER_SOURCE)
-                throw new KrpcException(KrpcException.SERVER, "storage full for this address: " + MAX_ITEMS_PER_SOURCE + " items");
+        int cap = Addresses.PROXIED.equals(source) ? MAX_ITEMS_PROXIED : MAX_ITEMS_PER_SOURCE;
+        if (source != null && !sameSource && perSource.getOrDefault(source, 0) >= cap) {
+            expireIfDue(now);
+            if (perSource.getOrDefault(source, 0) >= cap)
+                throw new KrpcException(KrpcException.SERVER, "storage full for this address: " + cap + " items");
         }
         Item replaced = items.put(target, item);
         if (replaced != null) uncount(replaced);
@@ -111,7 +114,16 @@ final class ItemStore {
         return item;
     }
 
+    /** A full scan at most once a second when a cap is reached (as PeerStore): never one per put on the receive thread. */
+    private void expireIfDue(long now) {
+        if (lastFullExpiry != 0 && now - lastFullExpiry < PeerStore.FULL_EXPIRY_INTERVAL_NANOS) return;
+        expire(now);
+    }
+
+    private long lastFullExpiry;
+
     synchronized void expire(long now) {
+        lastFullExpiry = now == 0 ? 1 : now;
         for (Iterator<Item> it = items.values().iterator(); it.hasNext(); ) {
             Item i = it.next();
             if (i.expiresAt() - now > 0) continue;

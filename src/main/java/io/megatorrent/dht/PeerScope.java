@@ -1,24 +1,31 @@
 package io.megatorrent.dht;
 
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 
 /**
- * Which peer addresses a node may dial when the DHT (or a peer) names them as holders of a
- * blob: a hostile DHT node could otherwise point our dials at services on our own host or LAN,
- * or feed us addresses that cannot work. The rule is section 3.7's for contacts, applied to
- * peers: never port 0 or an unusable address; a public address always; a loopback or LAN
- * address only when the node itself is bound in that scope (so nodes on one loopback network,
- * as in tests and the demo, still find each other). A wildcard bind counts as LAN and public.
+ * Which peers learned from the DHT (get_peers values) or from other peers a node may dial, by
+ * address scope (PROTOCOL_FINAL.md 3.7, applied to peers): a hostile DHT node must not point our
+ * dials at services on our host or LAN, nor at addresses nobody can use.
  */
 public final class PeerScope {
     private PeerScope() {}
 
-    public static boolean dialable(InetSocketAddress peer, InetSocketAddress ownBind) {
+    /**
+     * Whether {@code peer} may be dialed by a node bound to {@code ownBound}: never an unusable
+     * address (unspecified, multicast, 0/8, 240/4) or port 0; a public one always; a loopback or
+     * local one (private, link-local, CGNAT 100.64/10, ULA) only when our own bound address is of
+     * that same scope, so a one-host test network keeps working on loopback and a LAN on the LAN.
+     * A node bound to the wildcard address counts as on the LAN (it is reachable there), never as
+     * on loopback.
+     */
+    public static boolean dialable(InetSocketAddress peer, InetAddress ownBound) {
         if (peer.isUnresolved() || peer.getPort() == 0) return false;
         Addresses.Scope s = Addresses.scope(peer.getAddress());
         if (s == Addresses.Scope.UNUSABLE) return false;
         if (s == Addresses.Scope.PUBLIC) return true;
-        if (ownBind.getAddress().isAnyLocalAddress()) return s == Addresses.Scope.LOCAL;
-        return Addresses.scope(ownBind.getAddress()) == s;
+        if (ownBound == null) return false;
+        if (ownBound.isAnyLocalAddress()) return s == Addresses.Scope.LOCAL;
+        return Addresses.scope(ownBound) == s;
     }
 }

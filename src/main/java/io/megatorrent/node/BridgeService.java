@@ -8,7 +8,6 @@ import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.net.InetSocketAddress;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -30,19 +29,31 @@ public final class BridgeService {
     public static final int MAX_CLIENTS = 256;
     /**
      * Connections from one source (IPv4 address, IPv6 /64) that may use the bridge at once, so
-     * one host cannot take every client slot; the queries of more are answered busy. Streams
-     * relayed by a local proxy (no client address) are not counted per source.
+     * one host cannot take every client slot. Streams relayed by a local proxy are not counted
+     * per source (their address is the proxy's): see {@link #MAX_PROXIED_CLIENTS}.
      */
     public static final int MAX_CLIENTS_PER_SOURCE = 8;
+    /**
+     * Connections relayed by a local proxy (an I2P SAM bridge, or a Tor onion service: a stream
+     * from a loopback address while our DHT node is not itself on loopback) that may use the
+     * bridge at once: half the slots, so they cannot starve direct clients nor the other way round.
+     */
+    public static final int MAX_PROXIED_CLIENTS = MAX_CLIENTS / 2;
 
     private final DhtBridge bridge;
     private final boolean streamAddressIsPeer;
-    private final Semaphore clients = new Semaphore(MAX_CLIENTS);
+    /** Sessions holding a client slot; guarded by this. */
+    private final java.util.Set<Session> holding = new java.util.HashSet<>();
     private final java.util.Map<java.net.InetAddress, Integer> clientsPerSource = new java.util.HashMap<>();
+    /** Stands for every proxied stream in the per-group counts. */
+    private static final java.net.InetAddress PROXIED = proxiedMarker();
+    private int proxiedClients;
 
     /** Counters, for reports and tests. */
     public final AtomicLong answered = new AtomicLong();
     public final AtomicLong refused = new AtomicLong();
+    /** Sessions closed to make room for a newcomer. */
+    public final AtomicLong evicted = new AtomicLong();
 
     /**
      * streamAddressIsPeer: the streams' remote addresses are the clients' own (TCP accept), so an
@@ -62,8 +73,11 @@ public final class BridgeService {
     public final class Session implements AutoCloseable {
         private final Connection connection;
         private final AtomicInteger inFlight = new AtomicInteger();
-        private DhtBridge.Client client; // made at the first query, when a client slot is taken
-        private java.net.InetAddress source; // the per-source slot it holds, if any
+        private volatile DhtBridge.Client client; // made at the first query, when a client slot is taken
+        private java.net.InetAddress source; // the per-source slot it holds (PROXIED for a proxied stream); guarded by BridgeService.this
+        private boolean holdsSlot; // guarded by BridgeService.this
+        /** When its last query arrived: a full bridge evicts the session that has been quiet longest. */
+        private volatile long lastQuery = System.nanoTime();
         private double tokens = RATE_BURST;
         private long refilledAt = System.nanoTime();
 
@@ -76,20 +90,18 @@ public final class BridgeService {
          * reached, else answers it on {@code answers} (a forward waits up to the DHT query timeout).
          */
         public void handle(Message.DhtQuery q, ExecutorService answers) throws IOException {
+            lastQuery = System.nanoTime();
             if (client == null) {
                 InetSocketAddress from = streamAddressIsPeer ? connection.remoteAddress() : null;
-                java.net.InetAddress key = from == null ? null : DhtBridge.sourceKey(from.getAddress());
-                if (key != null && !takeSourceSlot(key)) {
-                    busy(q, "the bridge serves " + MAX_CLIENTS_PER_SOURCE + " connections from this address already");
+                // a stream from loopback comes through a local proxy (Tor onion service) unless our
+                // node is on loopback itself (a one-host network, where loopback is everyone's own address)
+                boolean proxied = from == null || (from.getAddress().isLoopbackAddress() && !bridge.boundToLoopback());
+                String refusal = takeSlot(this, proxied ? PROXIED : DhtBridge.sourceKey(from.getAddress()));
+                if (refusal != null) {
+                    busy(q, refusal);
                     return;
                 }
-                if (!clients.tryAcquire()) {
-                    if (key != null) releaseSourceSlot(key);
-                    busy(q, "the bridge serves " + MAX_CLIENTS + " connections already");
-                    return;
-                }
-                source = key;
-                client = bridge.newClient(from == null ? null : from.getAddress());
+                client = bridge.newClient(proxied ? null : from.getAddress());
             }
             if (!takeToken()) {
                 busy(q, "more than " + RATE_PER_SECOND + " queries per second");
@@ -157,35 +169,96 @@ public final class BridgeService {
 
         @Override
         public void close() {
-            if (client != null) {
-                clients.release();
-                if (source != null) releaseSourceSlot(source);
-            }
+            releaseSlot(this);
             client = null;
-            source = null;
         }
     }
 
-    private boolean takeSourceSlot(java.net.InetAddress key) {
-        synchronized (clientsPerSource) {
-            int n = clientsPerSource.getOrDefault(key, 0);
-            if (n >= MAX_CLIENTS_PER_SOURCE) return false;
-            clientsPerSource.put(key, n + 1);
-            return true;
+    /**
+     * Gives the session a client slot under {@code key} (a source, or PROXIED), evicting the
+     * session quiet longest when a cap is reached: of the same source (or of the proxied
+     * streams) when that group is at its cap, else of the group holding the most slots. Returns
+     * why none could be had, or null.
+     */
+    private String takeSlot(Session s, java.net.InetAddress key) {
+        Session victim = null;
+        synchronized (this) {
+            int inGroup = key == PROXIED ? proxiedClients : clientsPerSource.getOrDefault(key, 0);
+            int groupCap = key == PROXIED ? MAX_PROXIED_CLIENTS : MAX_CLIENTS_PER_SOURCE;
+            if (inGroup >= groupCap) victim = quietest(key);
+            else if (holding.size() >= MAX_CLIENTS) victim = quietest(largestGroup());
+            if (victim != null) releaseLocked(victim);
+            if (holding.size() >= MAX_CLIENTS || (key == PROXIED ? proxiedClients : clientsPerSource.getOrDefault(key, 0)) >= groupCap)
+                return "the bridge serves " + (holding.size() >= MAX_CLIENTS ? MAX_CLIENTS + " connections" : groupCap + " connections "
+                        + (key == PROXIED ? "through local proxies" : "from this address")) + " already";
+            s.source = key;
+            s.holdsSlot = true;
+            holding.add(s);
+            if (key == PROXIED) proxiedClients++;
+            else clientsPerSource.merge(key, 1, Integer::sum);
+        }
+        if (victim != null) {
+            evicted.incrementAndGet();
+            LOG.log(Level.DEBUG, "evicting bridge client {0} (quiet longest) for {1}", victim.connection.peer(), s.connection.peer());
+            victim.connection.close();
+        }
+        return null;
+    }
+
+    private static java.net.InetAddress proxiedMarker() {
+        try {
+            return java.net.InetAddress.getByAddress("proxied", new byte[4]); // compared by identity only
+        } catch (java.net.UnknownHostException e) {
+            throw new AssertionError(e);
         }
     }
 
-    private void releaseSourceSlot(java.net.InetAddress key) {
-        synchronized (clientsPerSource) {
-            clientsPerSource.computeIfPresent(key, (k, n) -> n <= 1 ? null : n - 1);
+    private java.net.InetAddress largestGroup() {
+        java.net.InetAddress best = null;
+        int most = -1;
+        if (proxiedClients > 0) {
+            best = PROXIED;
+            most = proxiedClients;
         }
+        for (var e : clientsPerSource.entrySet()) {
+            if (e.getValue() > most) {
+                most = e.getValue();
+                best = e.getKey();
+            }
+        }
+        return best;
+    }
+
+    /** The session of group {@code key} whose last query is oldest; called holding this. */
+    private Session quietest(java.net.InetAddress key) {
+        Session q = null;
+        for (Session h : holding) {
+            if (h.source != key && (key == PROXIED || h.source == PROXIED || !h.source.equals(key))) continue;
+            if (q == null || h.lastQuery - q.lastQuery < 0) q = h;
+        }
+        return q;
+    }
+
+    private synchronized void releaseSlot(Session s) {
+        releaseLocked(s);
+    }
+
+    private void releaseLocked(Session s) {
+        if (!s.holdsSlot) return;
+        s.holdsSlot = false;
+        holding.remove(s);
+        if (s.source == PROXIED) proxiedClients--;
+        else clientsPerSource.computeIfPresent(s.source, (k, n) -> n <= 1 ? null : n - 1);
     }
 
     /** Connections from the source of {@code address} that hold a client slot: for tests. */
-    int clientsFrom(java.net.InetAddress address) {
-        synchronized (clientsPerSource) {
-            return clientsPerSource.getOrDefault(DhtBridge.sourceKey(address), 0);
-        }
+    synchronized int clientsFrom(java.net.InetAddress address) {
+        return clientsPerSource.getOrDefault(DhtBridge.sourceKey(address), 0);
+    }
+
+    /** Connections through a local proxy that hold a client slot: for tests. */
+    synchronized int proxiedClients() {
+        return proxiedClients;
     }
 
     private static String clip(String text) {

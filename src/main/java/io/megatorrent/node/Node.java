@@ -201,7 +201,7 @@ public final class Node implements AutoCloseable {
         List<InetSocketAddress> peers = new ArrayList<>();
         for (InetSocketAddress p : found) {
             if (peers.size() == MAX_PEERS_PER_LOOKUP) break;
-            if (!isSelf(p) && PeerScope.dialable(p, listenAddress)) peers.add(p);
+            if (!isSelf(p) && PeerScope.dialable(p, listenAddress.getAddress())) peers.add(p);
         }
         return peers;
     }

@@ -55,7 +55,7 @@ public final class Connection implements Closeable {
     }
 
     private final SocketChannel channel;
-    private final InputStream in;
+    private final ReceiveGate in;
     private final String peer;
     private final boolean initiator;
     private final byte[] handshakeHash;
@@ -72,8 +72,10 @@ public final class Connection implements Closeable {
     private volatile long writeProgress;
     private final Thread watchdog;
     private volatile boolean closed;
+    /** When the last whole message arrived (System.nanoTime): a full listener evicts the connection heard from least recently. */
+    private volatile long lastHeard = System.nanoTime();
 
-    private Connection(SocketChannel channel, InputStream in, String peer, boolean initiator, Noise.Transport transport, Duration idle) {
+    private Connection(SocketChannel channel, ReceiveGate in, String peer, boolean initiator, Noise.Transport transport, Duration idle) {
         this.idleNanos = idle.toNanos();
         this.channel = channel;
         this.in = in;
@@ -83,7 +85,7 @@ public final class Connection implements Closeable {
         this.remoteStatic = transport.remoteStatic();
         this.handshakeProtocol = transport.protocolName();
         this.sealer = new Framing.Sealer(transport.send());
-        this.opener = new Framing.Opener(transport.receive());
+        this.opener = new Framing.Opener(transport.receive(), in);
         RUNNING_WATCHDOGS.incrementAndGet();
         this.watchdog = Thread.ofVirtual().name("transport-write-watchdog").start(this::watchWrites);
     }
@@ -99,7 +101,7 @@ public final class Connection implements Closeable {
         // The handshake read exactly its frames, so nothing the peer sent after them is lost.
         // The Opener's and Sealer's buffers (about 256 KiB) are allocated only now, once the
         // handshake has succeeded: an unauthenticated peer costs a few hundred bytes.
-        InputStream in = channel.socket().getInputStream();
+        ReceiveGate in = new ReceiveGate(channel.socket(), timeouts.idle());
         return new Connection(channel, in, peer, initiator, transport, timeouts.idle());
     }
 
@@ -325,6 +327,7 @@ public final class Connection implements Closeable {
             head = Message.encode(message);
             body = NOTHING;
         }
+        if (message instanceof Message.Request r) in.requestSent(r.requestId()); // before it can be answered
         writeLock.lock();
         try {
             if (closed) throw new IOException("connection to " + peer + " is closed");
@@ -354,7 +357,11 @@ public final class Connection implements Closeable {
         try {
             Message m = opener.readMessage(in);
             if (m == null) close();
-            else rules.received(m);
+            else {
+                rules.received(m);
+                if (m instanceof Message.Data || m instanceof Message.Error) in.answered(m.requestId());
+            }
+            lastHeard = System.nanoTime();
             return m;
         } catch (ProtocolException e) {
             LOG.log(Level.DEBUG, "dropping {0}: {1}", peer, e.getMessage());
@@ -368,6 +375,10 @@ public final class Connection implements Closeable {
             close();
             throw e;
         }
+    }
+
+    long lastHeardNanos() {
+        return lastHeard;
     }
 
     public boolean isOpen() {

@@ -61,8 +61,13 @@ public final class Framing {
     /** Seals protocol messages into frames with one direction's cipher. Not thread-safe. */
     public static final class Sealer {
         private final Noise.CipherState cipher;
-        private final byte[] plain = new byte[MAX_FRAME_PLAINTEXT];
-        private final byte[] frame = new byte[FRAME_LENGTH_PREFIX + Noise.MAX_MESSAGE_LENGTH];
+        /**
+         * Scratch for one frame, grown to the largest frame sent so far: a connection that only
+         * ever sends short messages (most of those a listener serves) holds a few hundred bytes,
+         * not 128 KiB.
+         */
+        private byte[] plain = NOTHING;
+        private byte[] frame = NOTHING;
 
         public Sealer(Noise.CipherState cipher) {
             this.cipher = cipher;
@@ -84,6 +89,11 @@ public final class Framing {
             int length = (int) total;
             int streamLength = MESSAGE_LENGTH_PREFIX + length;
             int bodyStart = MESSAGE_LENGTH_PREFIX + head.length; // where body begins in prefix || head || body
+            int largestFrame = Math.min(streamLength, MAX_FRAME_PLAINTEXT);
+            if (plain.length < largestFrame) {
+                plain = new byte[largestFrame];
+                frame = new byte[FRAME_LENGTH_PREFIX + largestFrame + Noise.TAG_LENGTH];
+            }
             for (int at = 0; at < streamLength; at += MAX_FRAME_PLAINTEXT) {
                 int n = Math.min(streamLength - at, MAX_FRAME_PLAINTEXT);
                 if (at >= bodyStart) {
@@ -132,6 +142,29 @@ public final class Framing {
     }
 
     /**
+     * What a receiver lets in (PROTOCOL_FINAL.md 4.7): consulted with a message's type, request id
+     * and declared length once its first frame is open, before anything is allocated for it.
+     */
+    public interface Gate {
+        /** Lets everything in that the framing itself allows: for vectors and tests. */
+        Gate NONE = new Gate() {};
+
+        /** The first bytes of a message arrived: from now on its deadline runs. */
+        default void messageStarted() {}
+
+        /**
+         * Refuses the message by throwing (the caller closes the stream, the message unread), or
+         * lets it in and returns how many bytes were reserved for it from a shared budget.
+         */
+        default long admit(int type, int requestId, int length) throws IOException {
+            return 0;
+        }
+
+        /** The message was read, or its reading failed: its reservation is given back. */
+        default void messageEnded(long reserved) {}
+    }
+
+    /**
      * Opens frames and reassembles protocol messages with one direction's cipher. Not thread-safe.
      * It reads ahead into a buffer of its own (so give it an unbuffered stream, and the same
      * stream on every call) and decrypts each frame where it lies, straight into the message
@@ -141,6 +174,7 @@ public final class Framing {
         /** Two whole frames: one always fits, with room to read ahead. */
         static final int INPUT_BUFFER = 2 * (FRAME_LENGTH_PREFIX + Noise.MAX_MESSAGE_LENGTH);
         private final Noise.CipherState cipher;
+        private final Gate gate;
         private final byte[] input = new byte[INPUT_BUFFER];
         /** Unread bytes are input[head, tail). */
         private int head;
@@ -150,9 +184,16 @@ public final class Framing {
         private final byte[] plain = new byte[MAX_FRAME_PLAINTEXT];
         /** Bytes of the stream consumed so far, for error offsets. */
         private long position;
+        /** What the gate reserved for the message being read. */
+        private long reserved;
 
         public Opener(Noise.CipherState cipher) {
+            this(cipher, Gate.NONE);
+        }
+
+        public Opener(Noise.CipherState cipher, Gate gate) {
             this.cipher = cipher;
+            this.gate = gate;
         }
 
         /** The next message's bytes, or null when the stream ends cleanly between messages. */
@@ -181,6 +222,17 @@ public final class Framing {
             source = in;
             long start = position;
             if (!fill(in, 1)) return null;
+            gate.messageStarted();
+            reserved = 0;
+            try {
+                return readParts(in, start);
+            } finally {
+                gate.messageEnded(reserved);
+                reserved = 0;
+            }
+        }
+
+        private byte[][] readParts(InputStream in, long start) throws IOException {
             int plainLength = openFrame(in, plain, 0, -1);
             if (plainLength < MESSAGE_LENGTH_PREFIX) {
                 throw new ProtocolException("message length", start, "first frame of a message holds " + plainLength + " bytes, fewer than 4");
@@ -192,6 +244,8 @@ public final class Framing {
             }
             int length = (int) declared;
             requireFrameLength(plainLength, Math.min(MESSAGE_LENGTH_PREFIX + length, MAX_FRAME_PLAINTEXT), start);
+            int requestId = ((plain[5] & 0xFF) << 24) | ((plain[6] & 0xFF) << 16) | ((plain[7] & 0xFF) << 8) | (plain[8] & 0xFF);
+            reserved = gate.admit(plain[MESSAGE_LENGTH_PREFIX] & 0xFF, requestId, length);
             // The first frame holds the whole 5-byte header (65515 message bytes, or all of a shorter message).
             boolean data = length > Message.HEADER_LENGTH && plain[MESSAGE_LENGTH_PREFIX] == Message.DATA;
             int split = data ? Message.HEADER_LENGTH : length; // message[0, split) -> header, the rest -> blob

@@ -10,7 +10,9 @@ import java.nio.channels.ClosedChannelException;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
@@ -22,8 +24,13 @@ import java.util.concurrent.locks.ReentrantLock;
  * returns. {@link #close} stops accepting, closes every stream still open, interrupts their
  * handlers and waits for them to return.
  *
- * <p>What peers can make a listener hold is capped by {@link Limits}: a stream over a cap is
- * closed as soon as it is accepted, before any thread or buffer is spent on it.
+ * <p>What peers can make a listener hold is capped by {@link Limits}. When every handshake slot
+ * is taken, a newcomer evicts the oldest handshake of the source holding the most of them; when
+ * every connection slot is taken, it evicts the connection heard from least recently among those
+ * of the source holding the most (a source: an IPv4 address, an IPv6 /64; every loopback stream,
+ * as a Tor onion service or an I2P router hands them over, is one source). So silent sockets and
+ * idle connections cannot lock anyone out, even when all come from one address. A stream over
+ * its address's cap is closed as soon as it is accepted, before any thread or buffer is spent on it.
  */
 public final class Listener implements Closeable {
     private static final System.Logger LOG = System.getLogger(Listener.class.getName());
@@ -37,7 +44,7 @@ public final class Listener implements Closeable {
      *
      * @param maxHandshakes streams still in their handshake (each holds a thread for up to the handshake timeout)
      * @param maxConnections streams served in all, handshaking or authenticated
-     * @param maxPerAddress streams from one remote IP address
+     * @param maxPerAddress streams from one remote IPv4 address or IPv6 /64
      * @param perAddressOnLoopback whether {@code maxPerAddress} also applies to loopback: off by
      *     default because a Tor onion service and an I2P SAM bridge hand us every inbound stream
      *     from a loopback address, so one cap would cover all peers reaching us that way
@@ -46,7 +53,18 @@ public final class Listener implements Closeable {
         public static final int MAX_HANDSHAKES = 256;
         public static final int MAX_CONNECTIONS = 4096;
         public static final int MAX_PER_ADDRESS = 32;
-        public static final Limits DEFAULT = new Limits(MAX_HANDSHAKES, MAX_CONNECTIONS, MAX_PER_ADDRESS, false);
+        /**
+         * Heap one authenticated stream can make us hold at most, measured (README): its read
+         * buffers with a frame in progress (about 192 KiB) and what its handler keeps.
+         */
+        public static final int HEAP_PER_CONNECTION = 256 << 10;
+        /**
+         * Streams this JVM's heap holds with room to spare: half the heap at {@link
+         * #HEAP_PER_CONNECTION} each, between 64 and {@link #MAX_CONNECTIONS} (512 on a 256 MiB
+         * heap, 4096 from 2 GiB), so a full listener cannot run the node out of memory.
+         */
+        public static final int CONNECTIONS_FOR_HEAP = (int) Math.max(64, Math.min(MAX_CONNECTIONS, Runtime.getRuntime().maxMemory() / 2 / HEAP_PER_CONNECTION));
+        public static final Limits DEFAULT = new Limits(MAX_HANDSHAKES, CONNECTIONS_FOR_HEAP, MAX_PER_ADDRESS, false);
 
         public Limits {
             if (maxHandshakes < 1 || maxConnections < 1 || maxPerAddress < 1) throw new IllegalArgumentException("limits must be at least 1");
@@ -65,6 +83,8 @@ public final class Listener implements Closeable {
     private final Limits limits;
     /** Each stream being served, with the virtual thread serving it. */
     private final Map<SocketChannel, Thread> open = new ConcurrentHashMap<>();
+    /** Each stream counted in, in order of arrival (guarded by admission). */
+    private final Map<SocketChannel, Slot> slots = new java.util.LinkedHashMap<>();
     /** Guards the three counts below, so a check and its increment are one step. Never held across I/O. */
     private final ReentrantLock admission = new ReentrantLock();
     private int connections;
@@ -124,43 +144,88 @@ public final class Listener implements Closeable {
             Connection.closeQuietly(channel);
             return;
         }
-        InetAddress ip = remoteIp(channel);
-        String refused = admit(ip);
+        Slot slot = new Slot(channel, sourceKey(remoteIp(channel)));
+        List<Slot> evicted = new ArrayList<>();
+        String refused = admit(slot, evicted);
+        for (Slot e : evicted) {
+            LOG.log(Level.DEBUG, "evicting {0} to make room for {1}", Connection.describe(e.channel), Connection.describe(channel));
+            Connection.closeQuietly(e.channel);
+        }
         if (refused != null) {
             LOG.log(Level.DEBUG, "refusing {0}: {1}", Connection.describe(channel), refused);
             Connection.closeQuietly(channel);
             return;
         }
-        Thread thread = Thread.ofVirtual().name("transport-peer").unstarted(() -> serve(channel, ip));
+        Thread thread = Thread.ofVirtual().name("transport-peer").unstarted(() -> serve(slot));
         open.put(channel, thread);
         if (closed) { // close() may have run between the check and the put
             open.remove(channel);
-            handshakeEnded();
-            release(ip);
+            handshakeEnded(slot);
+            release(slot);
             Connection.closeQuietly(channel);
             return;
         }
         thread.start();
     }
 
-    private void serve(SocketChannel channel, InetAddress ip) {
+    private void serve(Slot slot) {
+        SocketChannel channel = slot.channel;
         try {
             Connection c;
             try {
                 c = Connection.accept(channel, localStatic, timeouts);
             } finally {
-                handshakeEnded();
+                handshakeEnded(slot);
             }
+            slot.connection = c;
             try (c) {
                 handler.handle(c);
             }
         } catch (Exception e) {
             // Handshake failures are logged by Connection; this is the handler's own failure or the peer leaving.
             LOG.log(Level.DEBUG, "connection from {0} ended: {1}", Connection.describe(channel), e.toString());
+        } catch (Error e) {
+            // e.g. OutOfMemoryError in this connection's handler: this stream ends, the listener serves on
+            LOG.log(Level.WARNING, "connection from " + Connection.describe(channel) + " ended: " + e, e);
         } finally {
             open.remove(channel);
-            release(ip);
+            release(slot);
             Connection.closeQuietly(channel);
+        }
+    }
+
+    /** One stream counted in: its source and whether it still holds a handshake slot and a connection slot. */
+    private static final class Slot {
+        final SocketChannel channel;
+        /** The per-address key (IPv4 address, IPv6 /64), or null when the stream has no IP address. */
+        final InetAddress source;
+        final long arrived = System.nanoTime();
+        /** Set once the handshake succeeded; read for eviction. */
+        volatile Connection connection;
+        boolean holdsHandshake = true; // guarded by admission
+        boolean counted = true; // guarded by admission
+
+        Slot(SocketChannel channel, InetAddress source) {
+            this.channel = channel;
+            this.source = source;
+        }
+
+        /** When it was last heard from: for a connection its last whole message, for a handshake its arrival. */
+        long heard() {
+            Connection c = connection;
+            return c == null ? arrived : c.lastHeardNanos();
+        }
+    }
+
+    /** The key per-address caps count under: the IPv4 address, or the /64 of an IPv6 one (a host usually holds a whole /64). */
+    static InetAddress sourceKey(InetAddress ip) {
+        if (!(ip instanceof java.net.Inet6Address) || ip.isLoopbackAddress()) return ip;
+        byte[] b = ip.getAddress();
+        java.util.Arrays.fill(b, 8, 16, (byte) 0);
+        try {
+            return InetAddress.getByAddress(b);
+        } catch (java.net.UnknownHostException e) {
+            throw new AssertionError("16 bytes are always an IPv6 address", e);
         }
     }
 
@@ -177,42 +242,99 @@ public final class Listener implements Closeable {
         return ip != null && (limits.perAddressOnLoopback() || !ip.isLoopbackAddress());
     }
 
-    /** Counts the stream in, or says which cap it is over (and counts nothing). */
-    private String admit(InetAddress ip) {
+    /**
+     * Counts the stream in, making room by eviction when a slot cap is reached (the evicted go to
+     * {@code evicted}, for the caller to close outside the lock), or says which cap it is over.
+     */
+    private String admit(Slot slot, List<Slot> evicted) {
+        InetAddress ip = slot.source;
         admission.lock();
         try {
-            if (connections >= limits.maxConnections()) return limits.maxConnections() + " connections open (Listener.Limits.maxConnections)";
-            if (handshakes >= limits.maxHandshakes()) return limits.maxHandshakes() + " handshakes in progress (Listener.Limits.maxHandshakes)";
-            if (countsPerAddress(ip)) {
-                int n = perAddress.getOrDefault(ip, 0);
-                if (n >= limits.maxPerAddress()) return n + " connections from " + ip.getHostAddress() + " (Listener.Limits.maxPerAddress)";
-                perAddress.put(ip, n + 1);
+            if (countsPerAddress(ip) && perAddress.getOrDefault(ip, 0) >= limits.maxPerAddress())
+                return perAddress.get(ip) + " connections from " + ip.getHostAddress() + " (Listener.Limits.maxPerAddress)";
+            if (connections >= limits.maxConnections()) {
+                Slot victim = victim(false);
+                if (victim == null) return limits.maxConnections() + " connections open (Listener.Limits.maxConnections)";
+                evict(victim, evicted);
             }
+            if (handshakes >= limits.maxHandshakes()) {
+                Slot victim = victim(true);
+                if (victim == null) return limits.maxHandshakes() + " handshakes in progress (Listener.Limits.maxHandshakes)";
+                evict(victim, evicted);
+            }
+            if (countsPerAddress(ip)) perAddress.merge(ip, 1, Integer::sum);
             connections++;
             handshakes++;
+            slots.put(slot.channel, slot);
             return null;
         } finally {
             admission.unlock();
         }
     }
 
-    private void handshakeEnded() {
+    /**
+     * Whom a newcomer displaces: among the streams of the source holding the most (handshakes, or
+     * all streams), the one heard from least recently. Called with the admission lock held.
+     */
+    private Slot victim(boolean handshaking) {
+        Map<InetAddress, Integer> held = new HashMap<>();
+        int most = 0;
+        for (Slot s : slots.values()) {
+            if (handshaking && !s.holdsHandshake) continue;
+            int n = held.merge(s.source == null ? NO_ADDRESS : s.source, 1, Integer::sum);
+            most = Math.max(most, n);
+        }
+        Slot victim = null;
+        for (Slot s : slots.values()) {
+            if (handshaking && !s.holdsHandshake) continue;
+            if (held.get(s.source == null ? NO_ADDRESS : s.source) != most) continue;
+            if (victim == null || s.heard() - victim.heard() < 0) victim = s;
+        }
+        return victim;
+    }
+
+    /** Stands for streams without an IP address in the eviction counts. */
+    private static final InetAddress NO_ADDRESS = InetAddress.getLoopbackAddress();
+
+    /** Gives the victim's slots back now (its thread then finds them given back); the caller closes its stream. */
+    private void evict(Slot victim, List<Slot> evicted) {
+        handshakeEndedLocked(victim);
+        releaseLocked(victim);
+        evicted.add(victim);
+    }
+
+    private void handshakeEnded(Slot slot) {
         admission.lock();
         try {
-            handshakes--;
+            handshakeEndedLocked(slot);
         } finally {
             admission.unlock();
         }
     }
 
-    private void release(InetAddress ip) {
+    private void handshakeEndedLocked(Slot slot) {
+        if (!slot.holdsHandshake) return;
+        slot.holdsHandshake = false;
+        handshakes--;
+    }
+
+    private void release(Slot slot) {
         admission.lock();
         try {
-            connections--;
-            if (countsPerAddress(ip)) perAddress.computeIfPresent(ip, (k, n) -> n == 1 ? null : n - 1);
+            handshakeEndedLocked(slot);
+            releaseLocked(slot);
         } finally {
             admission.unlock();
         }
+    }
+
+    private void releaseLocked(Slot slot) {
+        if (!slot.counted) return;
+        slot.counted = false;
+        slots.remove(slot.channel);
+        connections--;
+        InetAddress ip = slot.source;
+        if (countsPerAddress(ip)) perAddress.computeIfPresent(ip, (k, n) -> n == 1 ? null : n - 1);
     }
 
     private void acceptLoop() {
@@ -221,7 +343,8 @@ public final class Listener implements Closeable {
                 accept(server.accept());
             } catch (ClosedChannelException e) {
                 return;
-            } catch (IOException e) {
+            } catch (IOException | RuntimeException | Error e) {
+                // an Error too (OutOfMemoryError while starting a thread): this stream is lost, the listener goes on
                 if (closed) return;
                 LOG.log(Level.WARNING, "accept failed: {0}", e.toString());
                 try {

@@ -49,6 +49,17 @@ class ItemNameTest {
     }
 
     @Test
+    void rejectsBidirectionalControlsAndZeroWidthCharacters() throws Exception {
+        assertTrue(reject("invoice\u202Efdp.exe").contains("U+202E"), "right-to-left override");
+        for (int cp : new int[] {0x00AD, 0x061C, 0x180E, 0x200B, 0x200C, 0x200D, 0x200E, 0x200F, 0x202A, 0x202D, 0x2060, 0x2066, 0x2069, 0xFEFF, 0xFFF9, 0xE0001, 0xE007F}) {
+            String name = "a" + Character.toString(cp) + "b";
+            assertTrue(reject(name).contains("invisible format character"), Integer.toHexString(cp));
+        }
+        // visible neighbours stay allowed: Hebrew and Arabic text, emoji, the figure space
+        for (String ok : List.of("שלום.txt", "مرحبا.txt", "🎵.flac", "a\u2007b", "a\u2070b")) ItemName.check(ok, "n");
+    }
+
+    @Test
     void rejectsOverLongNames() throws Exception {
         ItemName.check("x".repeat(ItemName.MAX_COMPONENT_BYTES), "n");
         assertTrue(reject("x".repeat(ItemName.MAX_COMPONENT_BYTES + 1)).contains("component"));

@@ -196,6 +196,8 @@ class ManifestVectorsTest {
         v.add(invalidManifest("backslash in item name (signed)", withItemName(pub, "..\\x"), name, null));
         v.add(invalidManifest("NUL in item name (signed)", withItemName(pub, "a\u0000b"), name, null));
         v.add(invalidManifest("control character in item name (signed)", withItemName(pub, "a\u001b[2J"), name, null));
+        v.add(invalidManifest("right-to-left override U+202E in item name (signed)", withItemName(pub, "invoice\u202Efdp.exe"), name, null));
+        v.add(invalidManifest("zero-width space U+200B in item name (signed)", withItemName(pub, "setup\u200B.exe"), name, null));
         v.add(invalidManifest("empty component in item name (signed)", withItemName(pub, "a//b"), name, null));
         v.add(invalidManifest("256-byte component (signed)", withItemName(pub, "x".repeat(256)), name, null));
         v.add(invalidManifest("duplicate item name (signed)", withItemName(pub, "empty"), "collections[0].items[2].name", null));

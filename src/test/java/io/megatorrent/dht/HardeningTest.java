@@ -110,6 +110,59 @@ class HardeningTest {
         assertFalse(limiter.allow(busy, now));
     }
 
+    @Test
+    void announcesAtTheCapDoNotRescanTheStoreEachTime() throws Exception {
+        PeerStore store = new PeerStore();
+        long now = 1_000_000_000L;
+        for (int i = 0; i < PeerStore.MAX_INFOHASHES; i++) assertTrue(store.add(NodeId.random(), new InetSocketAddress(ip("127.0.0.1"), 1000 + i % 50000), now));
+        long before = store.fullExpiries();
+        int refused = 0;
+        for (int i = 0; i < 10_000; i++) if (!store.add(NodeId.random(), new InetSocketAddress(ip("127.0.0.1"), 7000), now + i * 10_000L)) refused++;
+        assertEquals(10_000, refused, "the store is full of live entries");
+        assertTrue(store.fullExpiries() - before <= 1, "10,000 refused announces within 0.1 s scanned the store " + (store.fullExpiries() - before) + " times");
+        // once entries expired, the next scan (due again after a second) makes room
+        long later = now + PeerStore.PEER_TTL_NANOS + 1;
+        assertTrue(store.add(NodeId.random(), new InetSocketAddress(ip("127.0.0.1"), 7000), later));
+    }
+
+    @Test
+    void peersFromTheDhtAreDialableOnlyWithinTheirScope() throws Exception {
+        InetAddress publicBound = ip("198.51.100.7");
+        InetAddress loopbackBound = ip("127.0.0.1");
+        InetAddress lanBound = ip("192.168.1.5");
+        assertTrue(PeerScope.dialable(new InetSocketAddress(ip("203.0.113.9"), 6881), publicBound));
+        assertTrue(PeerScope.dialable(new InetSocketAddress(ip("203.0.113.9"), 6881), loopbackBound));
+        for (String local : List.of("127.0.0.1", "10.0.0.1", "192.168.1.9", "100.64.0.1", "169.254.1.1")) {
+            assertFalse(PeerScope.dialable(new InetSocketAddress(ip(local), 6881), publicBound), local);
+        }
+        assertTrue(PeerScope.dialable(new InetSocketAddress(ip("127.0.0.1"), 6881), loopbackBound), "one-host test networks keep working");
+        assertFalse(PeerScope.dialable(new InetSocketAddress(ip("127.0.0.1"), 6881), lanBound), "a LAN node does not dial its own loopback");
+        assertTrue(PeerScope.dialable(new InetSocketAddress(ip("192.168.1.9"), 6881), lanBound));
+        for (String unusable : List.of("0.1.2.3", "240.0.0.1", "224.0.0.1", "0.0.0.0")) {
+            assertFalse(PeerScope.dialable(new InetSocketAddress(ip(unusable), 6881), loopbackBound), unusable);
+        }
+        assertFalse(PeerScope.dialable(new InetSocketAddress(ip("203.0.113.9"), 0), publicBound), "port 0");
+    }
+
+    @Test
+    void rateLimiterCountsTheBytesAnswered() {
+        RateLimiter limiter = new RateLimiter(10, true); // burst 20 tokens, 128 bytes each
+        InetAddress victim = ip("10.7.7.7");
+        int answered = 0;
+        while (limiter.allow(victim, 1)) {
+            limiter.charge(victim, 1300, 1); // a stored 1,000-byte item in a get response
+            answered++;
+        }
+        assertEquals(2, answered, "20 tokens pay for two 1,300-byte answers (10 tokens each), not 20");
+        RateLimiter small = new RateLimiter(10, true);
+        int pings = 0;
+        while (small.allow(victim, 1)) {
+            small.charge(victim, 60, 1);
+            pings++;
+        }
+        assertEquals(20, pings, "small answers cost one token each, as before");
+    }
+
     // ---- items 2, 13: the routing table
 
     @Test

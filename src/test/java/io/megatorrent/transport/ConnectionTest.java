@@ -96,7 +96,7 @@ class ConnectionTest {
                 assertEquals(ids[i], d.requestId());
                 assertArrayEquals(blob((byte) (i + 1), 70_000 + ids[i]), d.blob());
             }
-            // A full blob (1 MiB + 16): 17 frames.
+            // Either end may request blobs: the listener's end asks for a full blob (1 MiB + 16): 17 frames.
             byte[] full = blob((byte) 9, Message.MAX_BLOB_LENGTH);
             c.send(new Message.Request(c.nextRequestId(), filled((byte) 9)));
             assertArrayEquals(full, assertInstanceOf(Message.Data.class, c.receive()).blob());

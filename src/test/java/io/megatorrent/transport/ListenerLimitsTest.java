@@ -65,19 +65,38 @@ class ListenerLimitsTest {
         }
     }
 
+    /** A listener whose handler reads each connection's messages until the peer closes it. */
+    private Listener reading(Listener.Limits limits) throws IOException {
+        return Listener.open(LOOPBACK, serverKey, TIMEOUTS, limits, c -> {
+            while (c.receive() != null) {
+                // each message only refreshes when the connection was last heard from
+            }
+        });
+    }
+
+    private static boolean endedByPeer(Connection c) {
+        try {
+            return c.receive() == null;
+        } catch (IOException e) {
+            return true;
+        }
+    }
+
     @Test
-    void connectionsOverTheCapAreClosedAtOnce() throws Exception {
-        try (Listener l = holding(new Listener.Limits(256, 2, 32, false), TIMEOUTS)) {
+    void aFullListenerEvictsTheConnectionHeardFromLeastRecently() throws Exception {
+        try (Listener l = reading(new Listener.Limits(256, 2, 32, false))) {
             Connection a = connect(l);
             Connection b = connect(l);
             await(() -> l.openConnections() == 2, "two connections are served");
-            // Closed with our first frame unread: an EOF or a reset, depending on timing.
-            assertThrows(IOException.class, () -> connect(l), "a third connection is over maxConnections");
-            assertEquals(2, l.openConnections());
-            a.close();
-            await(() -> l.openConnections() == 1, "the closed connection is released");
+            Thread.sleep(20);
+            b.send(new Message.Hello(Message.PROTOCOL_VERSION, 0, List.of())); // b is heard from, a stays idle
+            Thread.sleep(200);
             try (Connection c = connect(l)) {
-                assertTrue(c.isOpen(), "room again once one closed");
+                assertTrue(c.isOpen(), "a newcomer gets a slot when the listener is full");
+                assertTrue(endedByPeer(a), "the idlest connection was evicted");
+                c.send(new Message.Hello(Message.PROTOCOL_VERSION, 0, List.of()));
+                assertTrue(b.isOpen());
+                await(() -> l.openConnections() == 2, "the cap still holds");
             }
             b.close();
         }
@@ -101,21 +120,23 @@ class ListenerLimitsTest {
     }
 
     @Test
-    void handshakesOverTheCapAreClosedAtOnce() throws Exception {
+    void silentHandshakesCannotLockOutANewcomer() throws Exception {
         try (Listener l = holding(new Listener.Limits(2, 100, 32, false), TIMEOUTS)) {
             InetSocketAddress at = l.localAddress();
             try (SocketChannel silent1 = SocketChannel.open(at); SocketChannel silent2 = SocketChannel.open(at)) {
                 await(() -> l.openConnections() == 2, "two silent streams are in their handshake");
                 try (SocketChannel third = SocketChannel.open(at)) {
-                    assertTrue(closedByPeer(third, Duration.ofSeconds(5)), "a third handshake is over maxHandshakes: closed at once");
+                    assertTrue(closedByPeer(silent1, Duration.ofSeconds(5)), "the oldest silent handshake makes room");
+                    assertTrue(!closedByPeer(third, Duration.ofMillis(300)), "the newcomer is in its handshake");
+                    await(() -> l.openConnections() == 2, "still two handshakes at most");
+                    // a real client still gets through while silent streams hold every slot
+                    try (Connection c = connect(l)) {
+                        assertTrue(c.isOpen());
+                    }
+                    assertTrue(closedByPeer(silent2, Duration.ofSeconds(5)), "the next oldest made room for the client");
                 }
-                assertEquals(2, l.openConnections());
-                // An authenticated connection does not count as a handshake once it is done.
             }
             await(() -> l.openConnections() == 0, "the silent streams are released");
-            try (Connection a = connect(l); Connection b = connect(l); Connection c = connect(l)) {
-                assertEquals(3, List.of(a, b, c).stream().filter(Connection::isOpen).count());
-            }
         }
     }
 
@@ -150,6 +171,46 @@ class ListenerLimitsTest {
             long took = cut.get(20, TimeUnit.SECONDS);
             assertTrue(took < TimeUnit.MILLISECONDS.toNanos(3000), "the 600 ms handshake deadline held for " + took / 1_000_000 + " ms");
             assertTrue(took >= TimeUnit.MILLISECONDS.toNanos(500), "cut before the deadline: " + took / 1_000_000 + " ms");
+        }
+    }
+
+    @Test
+    void aMessageDrippedSlowerThanItsDeadlineIsCut() throws Exception {
+        // idle 1.5 s: each drip (every 300 ms) is well within it, the message deadline is not
+        var timeouts = new Connection.Timeouts(Duration.ofSeconds(5), Duration.ofMillis(1500));
+        try (Listener l = holding(Listener.Limits.DEFAULT, timeouts); SocketChannel raw = SocketChannel.open(l.localAddress())) {
+            java.io.InputStream in = raw.socket().getInputStream();
+            Noise.HandshakeState hs = new Noise.HandshakeState(Connection.XX, true, Connection.PROLOGUE, X25519.generate(), null, null);
+            Connection.writeFully(raw, Connection.firstHandshakeFrame(false, hs.writeMessage(new byte[0])));
+            byte[] len = in.readNBytes(2);
+            hs.readMessage(in.readNBytes(((len[0] & 0xff) << 8) | (len[1] & 0xff)));
+            Connection.writeFully(raw, Framing.handshakeFrame(hs.writeMessage(new byte[0])));
+            byte[] frame = new Framing.Sealer(hs.split().send()).seal(Message.encode(new Message.Hello(Message.PROTOCOL_VERSION, 0, List.of())));
+            long start = System.nanoTime();
+            boolean cut = false;
+            for (int i = 0; i < frame.length - 1 && !cut; i++) {
+                try {
+                    Connection.writeFully(raw, new byte[] {frame[i]});
+                } catch (IOException e) {
+                    cut = true;
+                }
+                cut = cut || closedByPeer(raw, Duration.ofMillis(300));
+            }
+            long took = System.nanoTime() - start;
+            assertTrue(cut, "a message dripped a byte every 300 ms was never cut");
+            assertTrue(took < TimeUnit.MILLISECONDS.toNanos(4000), "the 1.5 s message deadline held for " + took / 1_000_000 + " ms");
+        }
+    }
+
+    @Test
+    void anUnsolicitedDataMessageClosesTheConnectionUnread() throws Exception {
+        try (Listener l = holding(Listener.Limits.DEFAULT, TIMEOUTS); Connection c = connect(l)) {
+            int before = ReceiveGate.budgetAvailable();
+            c.send(new Message.Data(5, new byte[Message.MAX_BLOB_LENGTH]));
+            assertTrue(c.receive() == null || !c.isOpen(), "the listener closed the connection");
+            assertEquals(before, ReceiveGate.budgetAvailable(), "nothing reserved for it");
+        } catch (IOException e) {
+            // reset while we were still sending: closed unread as well
         }
     }
 

@@ -265,7 +265,7 @@ final class DhtCommand implements Command {
     }
 
     /** --sam-option KEY=VALUE pairs, in the order given (a repeated key: the last wins). */
-    private static Map<String, String> samOptions(Args args) throws UsageException {
+    static Map<String, String> samOptions(Args args) throws UsageException {
         Map<String, String> options = new LinkedHashMap<>();
         for (String kv : args.all("sam-option")) {
             int eq = kv.indexOf('=');
@@ -481,7 +481,7 @@ final class DhtCommand implements Command {
     }
 
     /** A proxy's or SAM bridge's own address must be an IP literal: resolving it would be a local DNS query. */
-    private static InetSocketAddress ipAndPort(String flag, String hp) throws UsageException {
+    static InetSocketAddress ipAndPort(String flag, String hp) throws UsageException {
         PeerTarget t;
         try {
             t = PeerTarget.parse(hp);

@@ -66,6 +66,7 @@ public final class BlobDownloader implements Closeable {
     public final AtomicLong peersBanned = new AtomicLong();
     private final Dialer dialer;
     private final X25519.KeyPair localStatic;
+    private final java.util.function.Supplier<X25519.KeyPair> dialKeys;
     private final int ourListenPort;
     private final ConcurrentHashMap<InetSocketAddress, CompletableFuture<BlobFetcher>> fetchers = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<InetSocketAddress, AtomicLong> blobsByPeer = new ConcurrentHashMap<>();
@@ -85,11 +86,27 @@ public final class BlobDownloader implements Closeable {
     public final AtomicLong connectionsOpened = new AtomicLong();
 
     public BlobDownloader(LocalBlobs blobs, PeerFinder finder, Dialer dialer, X25519.KeyPair localStatic, int ourListenPort) {
+        this(blobs, finder, dialer, localStatic, () -> localStatic, ourListenPort);
+    }
+
+    /**
+     * {@code localStatic} is the node's own key (a connection that proves it reached ourselves);
+     * {@code dialKeys} gives the key each outgoing connection proves: the node's own, or behind a
+     * proxy a fresh one per connection, so peers cannot link our connections.
+     */
+    public BlobDownloader(LocalBlobs blobs, PeerFinder finder, Dialer dialer, X25519.KeyPair localStatic,
+            java.util.function.Supplier<X25519.KeyPair> dialKeys, int ourListenPort) {
         this.blobs = blobs;
         this.finder = finder;
         this.dialer = dialer;
         this.localStatic = localStatic;
+        this.dialKeys = dialKeys;
         this.ourListenPort = ourListenPort;
+    }
+
+    /** A peer as the dialer takes it: an IP literal, or the name of an unresolved address (.onion, .i2p), never looked up here. */
+    static PeerAddress peerAddress(InetSocketAddress peer) {
+        return new PeerAddress(peer.isUnresolved() ? peer.getHostString() : peer.getAddress().getHostAddress(), peer.getPort());
     }
 
     /** What one {@link #download} did. */
@@ -125,7 +142,7 @@ public final class BlobDownloader implements Closeable {
 
     /** A connection of its own to {@code target} (IK when it names the static key), not kept: the caller closes it. */
     public BlobFetcher dial(PeerTarget target) throws IOException {
-        return BlobFetcher.connect(dialer, target, localStatic, ourListenPort, gossip);
+        return BlobFetcher.connect(dialer, target, dialKeys.get(), ourListenPort, gossip);
     }
 
     /** The connection to {@code peer}: the one kept, or a new one (the same one that blob requests use). */
@@ -252,8 +269,7 @@ public final class BlobDownloader implements Closeable {
             CompletableFuture<BlobFetcher> existing = fetchers.putIfAbsent(peer, mine);
             if (existing == null) {
                 try {
-                    BlobFetcher f = BlobFetcher.connect(dialer, new PeerTarget(null, new PeerAddress(peer.getAddress().getHostAddress(), peer.getPort())),
-                            localStatic, ourListenPort, gossip);
+                    BlobFetcher f = BlobFetcher.connect(dialer, new PeerTarget(null, peerAddress(peer)), dialKeys.get(), ourListenPort, gossip);
                     connectionsOpened.incrementAndGet();
                     if (java.util.Arrays.equals(f.remoteStatic(), localStatic.publicKey())) {
                         f.close();

@@ -89,10 +89,17 @@ public final class Daemon implements AutoCloseable {
      * and gossip still brings updates); gateway: accept MSG_PUBLISH from peers.
      */
     public record Config(Path dataDir, InetSocketAddress dhtBind, InetSocketAddress listenBind, List<InetSocketAddress> bootstrap,
-            boolean gateway, Duration pollInterval, Duration keepAliveInterval) {
+            boolean gateway, Duration pollInterval, Duration keepAliveInterval, NetworkMode mode, Node.BridgeOffer offer) {
         public Config {
             bootstrap = List.copyOf(bootstrap);
             if (keepAliveInterval == null) keepAliveInterval = DEFAULT_KEEPALIVE_INTERVAL;
+            if (mode == null) mode = NetworkMode.DIRECT;
+        }
+
+        /** A direct node (UDP DHT, plain TCP). */
+        public Config(Path dataDir, InetSocketAddress dhtBind, InetSocketAddress listenBind, List<InetSocketAddress> bootstrap,
+                boolean gateway, Duration pollInterval, Duration keepAliveInterval) {
+            this(dataDir, dhtBind, listenBind, bootstrap, gateway, pollInterval, keepAliveInterval, NetworkMode.DIRECT, null);
         }
     }
 
@@ -149,7 +156,7 @@ public final class Daemon implements AutoCloseable {
         Node node = null;
         try {
             DaemonState state = DaemonState.load(dir);
-            node = Node.start(new Node.Config(dir, config.dhtBind(), config.listenBind(), List.of()));
+            node = Node.start(new Node.Config(dir, config.dhtBind(), config.listenBind(), List.of(), config.mode(), config.offer()));
             Daemon d = new Daemon(config, lock, node, state);
             d.wire();
             return d;
@@ -162,14 +169,16 @@ public final class Daemon implements AutoCloseable {
 
     private void wire() {
         for (DaemonState.Subscription s : state.subscriptions()) follows.put(s.keyHex(), new Follow(s));
-        node.server().setServices(new Services());
+        Services services = new Services();
+        node.server().setServices(services);
+        for (BlobServer b : node.bridgeServers()) b.setServices(services);
         node.downloader().setGossip(new Gossip());
         node.setMorePeers(this::knownHolders);
     }
 
     /** Joins the DHT, takes up every subscription where it stood and starts seeding, polling and gossip keep-alives. */
     public void start() throws InterruptedException {
-        if (!config.bootstrap().isEmpty()) node.dht().bootstrap(config.bootstrap(), Node.BOOTSTRAP_TIMEOUT);
+        node.bootstrap(config.bootstrap());
         node.startReannouncing(Node.REANNOUNCE_INTERVAL);
         for (Follow f : follows.values()) requestSync(f, null);
         loops.add(Thread.ofVirtual().name("daemon-tick").start(this::tickLoop));
@@ -342,14 +351,15 @@ public final class Daemon implements AutoCloseable {
         return view(f).put("alreadyFollowed", false).build();
     }
 
-    /** Joins the DHT through the nodes a URI names too (direct mode: names are resolved here). */
+    /** Joins the DHT through the nodes a URI names too (direct mode only: names are resolved here; a safe mode ignores them). */
     private void bootstrapFrom(ChannelUri uri) throws InterruptedException {
+        if (!node.hasUdpSocket()) return;
         List<InetSocketAddress> nodes = new ArrayList<>();
         for (ChannelUri.Bootstrap b : uri.bootstrap()) {
             InetSocketAddress a = new InetSocketAddress(b.host(), b.port());
             if (!a.isUnresolved()) nodes.add(a);
         }
-        if (!nodes.isEmpty()) node.dht().bootstrap(nodes, Node.BOOTSTRAP_TIMEOUT);
+        node.bootstrap(nodes);
     }
 
     /** One subscription, or NOT_FOUND. */
@@ -450,22 +460,20 @@ public final class Daemon implements AutoCloseable {
     // ------------------------------------------------------------------ status, blobs, gc
 
     public JsonObject status() {
-        DhtNode dht = node.dht();
         BlobDownloader d = node.downloader();
         BlobServer srv = node.server();
         JsonObject.Builder byPeer = JsonObject.builder();
         for (Map.Entry<InetSocketAddress, Long> e : d.blobsByPeer().entrySet()) byPeer.put(e.getKey().toString(), e.getValue());
-        return JsonObject.builder()
-                .put("id", dht.id().toString())
-                .put("mode", "direct")
-                .put("udpSocketOpen", true)
-                .put("dhtPort", dht.localAddress().getPort())
+        JsonObject.Builder status = JsonObject.builder().put("id", node.dhtId().toString());
+        modeFields(status);
+        return status
+                .put("dhtPort", node.hasUdpSocket() ? node.udpAddress().getPort() : 0)
                 .put("listenPort", node.listenAddress().getPort())
                 .put("staticKey", Hex.encode(node.staticPublicKey()))
                 .put("dataDir", dir.toString())
                 .put("gateway", config.gateway())
                 .put("dhtPolling", config.pollInterval() != null)
-                .put("dhtNodes", dht.routingTableSize())
+                .put("dhtNodes", node.dhtNodes())
                 .put("peers", srv.openConnections() + d.openConnections())
                 .put("inboundConnections", srv.openConnections())
                 .put("outboundConnections", d.openConnections())
@@ -490,6 +498,26 @@ public final class Daemon implements AutoCloseable {
                 .put("reannounceRounds", node.reannounceRounds.get())
                 .put("uptimeSeconds", (System.currentTimeMillis() - startedAt) / 1000)
                 .build();
+    }
+
+    /**
+     * The mode fields of status: mode, the proxy or router in use, bridges, the onion or I2P
+     * address, and whether a UDP socket is open (the process's own accounting, not the mode's claim).
+     */
+    private void modeFields(JsonObject.Builder b) {
+        b.put("mode", node.mode().label()).put("udpSocketOpen", DhtNode.openUdpSockets() > 0);
+        switch (node.mode()) {
+            case NetworkMode.Direct x -> { }
+            case NetworkMode.Socks5 x -> b.put("proxy", x.proxy().getAddress().getHostAddress() + ":" + x.proxy().getPort());
+            case NetworkMode.I2p x -> b.put("samBridge", x.sam().getAddress().getHostAddress() + ":" + x.sam().getPort());
+        }
+        if (!node.mode().bridges().isEmpty()) {
+            List<JsonValue> bridges = new ArrayList<>();
+            for (io.megatorrent.transport.PeerTarget t : node.mode().bridges()) bridges.add(new JsonValue.JsonString(t.toString()));
+            b.put("bridges", new JsonArray(bridges));
+        }
+        if (node.bridgePort() != null) b.put("bridgePort", node.bridgePort());
+        if (node.i2pAddress() != null) b.put("i2p", node.i2pAddress());
     }
 
     /** Channels this node publishes, with their sequence and URI (the read key left out). */

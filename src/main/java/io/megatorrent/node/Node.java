@@ -2,12 +2,17 @@ package io.megatorrent.node;
 
 import io.megatorrent.crypto.X25519;
 import io.megatorrent.dht.DhtNode;
+import io.megatorrent.dht.DhtOperations;
 import io.megatorrent.dht.PeerScope;
 import io.megatorrent.transport.Connection;
 import io.megatorrent.transport.Dialer;
 import io.megatorrent.transport.Listener;
 import io.megatorrent.transport.NodeKey;
 import io.megatorrent.transport.TcpDialer;
+import io.megatorrent.transport.sam.SamBridge;
+import io.megatorrent.transport.sam.SamDialer;
+import io.megatorrent.transport.sam.SamSession;
+import io.megatorrent.transport.socks5.Socks5Dialer;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -38,16 +43,48 @@ public final class Node implements AutoCloseable {
 
     /**
      * dataDir holds the static key, the DHT state and the blob store; dhtBind (UDP) and
-     * listenBind (TCP) may use port 0; bootstrap lists DHT nodes to join through.
+     * listenBind (TCP) may use port 0; bootstrap lists DHT nodes to join through. mode decides
+     * how the network is reached (in a safe mode dhtBind and bootstrap are unused: no UDP socket
+     * exists); offer, when not null, makes a direct node a bridge on more listeners (hybrid).
      */
-    public record Config(Path dataDir, InetSocketAddress dhtBind, InetSocketAddress listenBind, List<InetSocketAddress> bootstrap) {
+    public record Config(Path dataDir, InetSocketAddress dhtBind, InetSocketAddress listenBind, List<InetSocketAddress> bootstrap,
+            NetworkMode mode, BridgeOffer offer) {
         public Config {
             bootstrap = List.copyOf(bootstrap);
+            if (mode == null) mode = NetworkMode.DIRECT;
+            if (!(mode instanceof NetworkMode.Direct)) {
+                if (!bootstrap.isEmpty()) throw new IllegalArgumentException("a " + mode.label() + " node joins the DHT only through bridges: no bootstrap nodes");
+                if (offer != null) throw new IllegalArgumentException("a " + mode.label() + " node has no UDP DHT node to offer as a bridge");
+            }
+        }
+
+        public Config(Path dataDir, InetSocketAddress dhtBind, InetSocketAddress listenBind, List<InetSocketAddress> bootstrap) {
+            this(dataDir, dhtBind, listenBind, bootstrap, NetworkMode.DIRECT, null);
         }
     }
 
+    /**
+     * A direct node serving bridge clients beyond its Noise listener (which answers them too):
+     * on a DHT-only TCP listener at {@code tcpPort} of the listen address (null: none), and over
+     * I2P through the SAM bridge {@code sam} (null: none) on the destination kept in the data folder.
+     */
+    public record BridgeOffer(Integer tcpPort, InetSocketAddress sam, java.util.Map<String, String> samOptions) {
+        public BridgeOffer {
+            samOptions = samOptions == null ? java.util.Map.of() : java.util.Map.copyOf(samOptions);
+        }
+    }
+
+    /** The node's I2P destination, kept in the data folder (PROTOCOL_FINAL.md 5.4), shared by --sam and --bridge-sam. */
+    public static final String I2P_KEY_FILE = "i2p-destination.key";
+    /** Time an I2P router may take to build a session's tunnels (i2pd offline: about 20 s). */
+    public static final Duration SAM_SESSION_TIMEOUT = Duration.ofSeconds(90);
+
     private final Path dataDir;
-    private final DhtNode dht;
+    private final NetworkMode mode;
+    /** The UDP DHT node (direct mode only, else null) and the view every caller uses. */
+    private final DhtNode udpDht;
+    private final BridgedDht bridged;
+    private final DhtOperations dht;
     private final LocalBlobs blobs;
     private final X25519.KeyPair staticKey;
     private final BlobServer server;
@@ -58,14 +95,23 @@ public final class Node implements AutoCloseable {
     private final ChannelSeqs channelSeqs;
     /** Addresses of this host's interfaces, to tell ourselves apart when listening on the wildcard address. */
     private final java.util.Set<java.net.InetAddress> localAddresses;
+    /** Everything else the mode opened (SAM sessions, bridge listeners), closed last to first. */
+    private final List<AutoCloseable> extras;
+    private final List<BlobServer> bridgeServers;
+    private final SamSession samSession;
+    private final Listener bridgeListener;
+    private final SamSession bridgeSamSession;
     private volatile Thread reannouncer;
     /** Rounds of re-announcing done, for reports and tests. */
     public final java.util.concurrent.atomic.AtomicLong reannounceRounds = new java.util.concurrent.atomic.AtomicLong();
 
-    private Node(Path dataDir, DhtNode dht, LocalBlobs blobs, X25519.KeyPair staticKey, BlobServer server, Listener listener,
-            Dialer dialer) throws IOException {
+    private Node(Path dataDir, NetworkMode mode, DhtNode udpDht, BridgedDht bridged, LocalBlobs blobs, X25519.KeyPair staticKey, BlobServer server,
+            Listener listener, Dialer dialer, Opened opened) throws IOException {
         this.dataDir = dataDir;
-        this.dht = dht;
+        this.mode = mode;
+        this.udpDht = udpDht;
+        this.bridged = bridged;
+        this.dht = udpDht != null ? udpDht : bridged;
         this.blobs = blobs;
         this.staticKey = staticKey;
         this.server = server;
@@ -73,7 +119,35 @@ public final class Node implements AutoCloseable {
         this.listenAddress = listener.localAddress();
         this.channelSeqs = new ChannelSeqs(dataDir);
         this.localAddresses = listenAddress.getAddress().isAnyLocalAddress() ? interfaceAddresses() : java.util.Set.of();
-        this.downloader = new BlobDownloader(blobs, this::peersFor, dialer, staticKey, listenAddress.getPort());
+        this.extras = List.copyOf(opened.closeables);
+        this.bridgeServers = List.copyOf(opened.bridgeServers);
+        this.samSession = opened.samSession;
+        this.bridgeListener = opened.bridgeListener;
+        this.bridgeSamSession = opened.bridgeSamSession;
+        boolean direct = mode instanceof NetworkMode.Direct;
+        // behind a proxy a fresh static key per outgoing connection, and no listen port in MSG_HELLO:
+        // neither may link our sessions across circuits (PROTOCOL_FINAL.md 5.5)
+        this.downloader = direct ? new BlobDownloader(blobs, this::peersFor, dialer, staticKey, listenAddress.getPort())
+                : new BlobDownloader(blobs, this::peersFor, dialer, staticKey, X25519::generate, 0);
+    }
+
+    /** What start() opened besides the node's own parts, so a failure closes them. */
+    private static final class Opened {
+        final List<AutoCloseable> closeables = new ArrayList<>();
+        final List<BlobServer> bridgeServers = new ArrayList<>();
+        SamSession samSession;
+        Listener bridgeListener;
+        SamSession bridgeSamSession;
+
+        void closeAll() {
+            for (int i = closeables.size() - 1; i >= 0; i--) {
+                try {
+                    closeables.get(i).close();
+                } catch (Exception e) {
+                    // closing after a failed start: the first error is what the caller sees
+                }
+            }
+        }
     }
 
     /** Opens the store, loads or makes the static key, starts the DHT node and the listener, and bootstraps. */
@@ -81,29 +155,142 @@ public final class Node implements AutoCloseable {
         Path dir = config.dataDir().toAbsolutePath();
         X25519.KeyPair key = NodeKey.loadOrCreate(dir);
         LocalBlobs blobs = LocalBlobs.open(dir);
-        DhtNode dht = DhtNode.start(DhtNode.Config.of(config.dhtBind()).withStateDir(dir.resolve("dht")));
-        Listener listener = null;
+        Opened opened = new Opened();
+        DhtNode udp = null;
+        BridgedDht bridged = null;
         try {
+            Dialer dialer;
+            BridgeService bridge;
             int[] port = {0};
-            // every node is a DHT bridge for peers without UDP (PROTOCOL_FINAL.md 7); its streams are plain TCP
-            BlobServer server = new BlobServer(blobs, () -> port[0], new BridgeService(dht, true));
-            listener = Listener.open(config.listenBind(), key, Connection.Timeouts.DEFAULT, server);
-            port[0] = listener.localAddress().getPort();
-            Node node = new Node(dir, dht, blobs, key, server, listener, new TcpDialer());
-            if (!config.bootstrap().isEmpty()) dht.bootstrap(config.bootstrap(), BOOTSTRAP_TIMEOUT);
+            boolean direct = config.mode() instanceof NetworkMode.Direct;
+            switch (config.mode()) {
+                case NetworkMode.Direct d -> {
+                    udp = DhtNode.start(DhtNode.Config.of(config.dhtBind()).withStateDir(dir.resolve("dht")));
+                    opened.closeables.add(udp);
+                    dialer = new TcpDialer();
+                    // every node is a DHT bridge for peers without UDP (PROTOCOL_FINAL.md 7); its streams are plain TCP
+                    bridge = new BridgeService(udp, true);
+                }
+                case NetworkMode.Socks5 s -> {
+                    dialer = s.credentials() != null ? Socks5Dialer.withCredentials(s.proxy(), s.credentials()) : Socks5Dialer.isolatingPerPeer(s.proxy());
+                    bridge = null;
+                }
+                case NetworkMode.I2p i -> {
+                    opened.samSession = new SamBridge(i.sam()).createPersistentSession(samNickname("mt-node-"), dir.resolve(I2P_KEY_FILE),
+                            i.samOptions(), SAM_SESSION_TIMEOUT);
+                    opened.closeables.add(opened.samSession);
+                    dialer = new SamDialer(opened.samSession);
+                    bridge = null;
+                }
+            }
+            if (!direct) {
+                bridged = new BridgedDht(dialer, config.mode().bridges());
+                opened.closeables.add(bridged);
+            }
+            BlobServer server = new BlobServer(blobs, () -> port[0], bridge);
+            Listener listener = Listener.open(config.listenBind(), key, Connection.Timeouts.DEFAULT, server);
+            opened.closeables.add(listener);
+            if (direct) port[0] = listener.localAddress().getPort();
+            if (opened.samSession != null) opened.samSession.startAccepting((channel, peer) -> listener.accept(channel));
+            if (config.offer() != null) offerBridges(config, dir, key, udp, blobs, opened);
+            Node node = new Node(dir, config.mode(), udp, bridged, blobs, key, server, listener, dialer, opened);
+            if (udp != null && !config.bootstrap().isEmpty()) udp.bootstrap(config.bootstrap(), BOOTSTRAP_TIMEOUT);
             return node;
         } catch (IOException | RuntimeException | InterruptedException e) {
-            if (listener != null) listener.close();
-            dht.close();
+            opened.closeAll();
             throw e;
         }
+    }
+
+    /** A hybrid node's extra bridge listeners: DHT queries only on TCP, DHT queries and peer exchange over I2P. */
+    private static void offerBridges(Config config, Path dir, X25519.KeyPair key, DhtNode udp, LocalBlobs blobs, Opened opened) throws IOException {
+        BridgeOffer offer = config.offer();
+        if (offer.tcpPort() != null) {
+            BlobServer dhtOnly = new BlobServer(id -> null, () -> 0, new BridgeService(udp, true));
+            opened.bridgeListener = Listener.open(new InetSocketAddress(config.listenBind().getAddress(), offer.tcpPort()), key,
+                    Connection.Timeouts.DEFAULT, dhtOnly);
+            opened.closeables.add(opened.bridgeListener);
+            opened.bridgeServers.add(dhtOnly);
+        }
+        if (offer.sam() != null) {
+            // streams through SAM have no IP address of their own: their announce_peer is refused (7.2),
+            // I2P holders travel by MSG_ANNOUNCE / MSG_FIND_PEERS instead (4.5.1)
+            BlobServer overI2p = new BlobServer(blobs, () -> 0, new BridgeService(udp, false));
+            Listener.Limits limits = new Listener.Limits(Listener.Limits.MAX_HANDSHAKES, Listener.Limits.MAX_CONNECTIONS, Listener.Limits.MAX_CONNECTIONS, false);
+            Listener samListener = Listener.withoutSocket(key, Connection.Timeouts.DEFAULT, limits, overI2p);
+            opened.closeables.add(samListener);
+            opened.bridgeSamSession = new SamBridge(offer.sam()).createPersistentSession(samNickname("mt-bridge-"), dir.resolve(I2P_KEY_FILE),
+                    offer.samOptions(), SAM_SESSION_TIMEOUT);
+            opened.closeables.add(opened.bridgeSamSession);
+            opened.bridgeSamSession.startAccepting((channel, peer) -> samListener.accept(channel));
+            opened.bridgeServers.add(overI2p);
+        }
+    }
+
+    /** SAM nicknames are per router: a random suffix keeps nodes on one router apart. */
+    private static String samNickname(String prefix) {
+        byte[] r = new byte[6];
+        new java.security.SecureRandom().nextBytes(r);
+        return prefix + io.megatorrent.codec.Hex.encode(r);
+    }
+
+    /** How this node reaches the network. */
+    public NetworkMode mode() {
+        return mode;
+    }
+
+    /** Whether this node holds a UDP socket (direct mode only). */
+    public boolean hasUdpSocket() {
+        return udpDht != null;
+    }
+
+    /** The UDP DHT node's address, or null in a safe mode (there is none). */
+    public InetSocketAddress udpAddress() {
+        return udpDht == null ? null : udpDht.localAddress();
+    }
+
+    /** The DHT id this node uses: its UDP node's, or its bridged client's (fresh each run, never persisted). */
+    public io.megatorrent.dht.NodeId dhtId() {
+        return udpDht != null ? udpDht.id() : bridged.client().id();
+    }
+
+    /** DHT nodes known: the routing table's size, or in a safe mode 1 while a bridge connection is open. */
+    public int dhtNodes() {
+        return udpDht != null ? udpDht.routingTableSize() : bridged.connected() ? 1 : 0;
+    }
+
+    /** Joins the DHT through {@code nodes} (direct mode); a safe-mode node ignores them: it reaches the DHT only through its bridges. */
+    public void bootstrap(List<InetSocketAddress> nodes) throws InterruptedException {
+        if (udpDht != null && !nodes.isEmpty()) udpDht.bootstrap(nodes, BOOTSTRAP_TIMEOUT);
+    }
+
+    /** The TCP port of the DHT-only bridge listener of a hybrid node, or null. */
+    public Integer bridgePort() {
+        if (bridgeListener == null) return null;
+        try {
+            return bridgeListener.localAddress().getPort();
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    /** The name.b32.i2p of this node's I2P destination (with --sam, or a hybrid's --bridge-sam), or null. */
+    public String i2pAddress() {
+        SamSession s = samSession != null ? samSession : bridgeSamSession;
+        return s == null ? null : s.b32Address();
+    }
+
+    /** The node's blob servers besides its own listener's (hybrid bridges), for the services the daemon wires in. */
+    public List<BlobServer> bridgeServers() {
+        return bridgeServers;
     }
 
     public Path dataDir() {
         return dataDir;
     }
 
-    public DhtNode dht() {
+    /** The DHT as this node reaches it: over UDP, or through a bridge in a safe mode. */
+    public DhtOperations dht() {
         return dht;
     }
 
@@ -222,6 +409,10 @@ public final class Node implements AutoCloseable {
     /** Announces this node in the DHT as a holder of each blob (announce_peer with our TCP port). */
     public AnnounceResult announce(Collection<String> blobIds) throws InterruptedException {
         List<String> ids = List.copyOf(new java.util.LinkedHashSet<>(blobIds));
+        // A bridge stores the address a stream comes from: behind a proxy that is the proxy's
+        // exit (or a loopback relay), no address of ours, so a safe-mode node does not announce
+        // in the DHT (PROTOCOL_FINAL.md 5.5).
+        if (udpDht == null) return new AnnounceResult(ids.size(), 0, 0, ids);
         List<Future<Integer>> stores = new ArrayList<>();
         try (ExecutorService perBlob = Executors.newVirtualThreadPerTaskExecutor()) {
             for (String id : ids) {
@@ -267,11 +458,12 @@ public final class Node implements AutoCloseable {
             }
         }
         downloader.close();
-        try {
-            listener.close();
-        } catch (IOException e) {
-            // the listener's socket is gone either way
+        for (int i = extras.size() - 1; i >= 0; i--) {
+            try {
+                extras.get(i).close();
+            } catch (Exception e) {
+                // closing: the socket or session is gone either way
+            }
         }
-        dht.close();
     }
 }

@@ -639,7 +639,8 @@ public final class Daemon implements AutoCloseable {
                     hint = f.hint;
                     f.hint = null;
                 }
-                try {
+                // behind a proxy each channel's connections are its own (isolation group = channel, PROTOCOL_FINAL.md 5.5)
+                try (BlobDownloader.Isolation channel = node.downloader().isolation(f.sub.keyHex())) {
                     sync(f, hint);
                     f.error = null;
                     f.retryDelayNanos = FIRST_RETRY.toNanos();

@@ -12,6 +12,7 @@ import io.megatorrent.transport.TcpDialer;
 import io.megatorrent.transport.sam.SamBridge;
 import io.megatorrent.transport.sam.SamDialer;
 import io.megatorrent.transport.sam.SamSession;
+import io.megatorrent.transport.socks5.Socks5Credentials;
 import io.megatorrent.transport.socks5.Socks5Dialer;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -129,6 +130,10 @@ public final class Node implements AutoCloseable {
         // neither may link our sessions across circuits (PROTOCOL_FINAL.md 5.5)
         this.downloader = direct ? new BlobDownloader(blobs, this::peersFor, dialer, staticKey, listenAddress.getPort())
                 : new BlobDownloader(blobs, this::peersFor, dialer, staticKey, X25519::generate, 0);
+        if (mode instanceof NetworkMode.Socks5 s && s.credentials() == null) {
+            // Tor isolates streams by SOCKS credentials: one circuit group per channel (5.2's scheme, group = channel key hex)
+            downloader.isolateConnectionsBy(group -> Socks5Dialer.withCredentials(s.proxy(), peer -> Socks5Credentials.isolating(group)));
+        }
     }
 
     /** What start() opened besides the node's own parts, so a failure closes them. */

@@ -59,6 +59,35 @@ final class BridgedDht implements KrpcTransport, DhtOperations, AutoCloseable {
         }
     }
 
+    /** Holders of {@code shortId} the bridge knows from announces (4.5.1); empty when no bridge answers. */
+    List<io.megatorrent.transport.Message.PeerEntry> findPeers(byte[] shortId) throws InterruptedException {
+        try {
+            return transport().findPeers(shortId);
+        } catch (IOException e) {
+            LOG.log(Level.DEBUG, "MSG_FIND_PEERS at the bridge failed: " + e.getMessage());
+            return List.of();
+        }
+    }
+
+    /**
+     * Tells the bridge this node (reachable only at {@code self}, a .onion or .i2p address, with
+     * its static key) holds these blobs: its own entry in an unsolicited MSG_PEERS, then
+     * MSG_ANNOUNCE (4.5.1). Returns whether it was sent.
+     */
+    boolean announceHidden(io.megatorrent.transport.Message.PeerEntry self, List<byte[]> shortIds) throws InterruptedException {
+        try {
+            BridgeTransport t = transport();
+            t.send(new io.megatorrent.transport.Message.Peers(0, List.of(self)));
+            for (int i = 0; i < shortIds.size(); i += io.megatorrent.transport.Message.MAX_ANNOUNCE_IDS) {
+                t.send(new io.megatorrent.transport.Message.Announce(shortIds.subList(i, Math.min(shortIds.size(), i + io.megatorrent.transport.Message.MAX_ANNOUNCE_IDS))));
+            }
+            return true;
+        } catch (IOException e) {
+            LOG.log(Level.INFO, "announcing to the bridge failed: " + e.getMessage());
+            return false;
+        }
+    }
+
     @Override
     public DhtNode.PutResult putMutable(byte[] seed, byte[] salt, BValue value, Long seq, Duration timeout) throws InterruptedException {
         connect();
@@ -99,6 +128,30 @@ final class BridgedDht implements KrpcTransport, DhtOperations, AutoCloseable {
     public List<InetSocketAddress> getPeers(NodeId infohash, Duration timeout) throws InterruptedException {
         connect();
         return client.getPeers(infohash, timeout);
+    }
+
+    /** Attempts at the first bridge connection made at start, 3 s apart: an I2P destination just published takes a few seconds to be found. */
+    static final int FIRST_CONNECT_ATTEMPTS = 20;
+
+    /** Connects in the background now, so the node is in the DHT before its first lookup needs it (and status says so). */
+    void connectSoon() {
+        Thread.ofVirtual().name("dht-bridge-connect").start(() -> {
+            for (int attempt = 0; attempt < FIRST_CONNECT_ATTEMPTS && !closed && !connected(); attempt++) {
+                try {
+                    transport();
+                    return;
+                } catch (IOException e) {
+                    LOG.log(Level.INFO, "no DHT bridge reachable yet: " + e.getMessage());
+                } catch (InterruptedException e) {
+                    return;
+                }
+                try {
+                    Thread.sleep(3_000);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        });
     }
 
     /** Whether a bridge connection is open now. */

@@ -951,7 +951,8 @@ public final class Daemon implements AutoCloseable {
     }
 
     private static Message.PeerEntry entry(InetSocketAddress a) {
-        return new Message.PeerEntry(new PeerAddress(a.getAddress().getHostAddress(), a.getPort()), null);
+        // .onion/.i2p holders are kept unresolved: they travel as names (kind 3)
+        return new Message.PeerEntry(new PeerAddress(a.isUnresolved() ? a.getHostString() : a.getAddress().getHostAddress(), a.getPort()), null);
     }
 
     /** Gateway: checks a peer's signed item and stores it in the DHT (PROTOCOL_FINAL.md 4.5). */
@@ -1038,18 +1039,34 @@ public final class Daemon implements AutoCloseable {
                     }
                 }
                 case Message.Announce a -> {
+                    InetSocketAddress hidden = hiddenSelves.get(from);
+                    if (hidden != null) {
+                        // a holder reachable only as .onion/.i2p: its own entry named it (4.5.1)
+                        for (byte[] id : a.blobIds()) peerBook.add(id, hidden);
+                        return;
+                    }
                     Integer port = inboundListenPorts.get(from);
                     InetSocketAddress remote = from.remoteAddress();
                     if (port == null || port == 0 || remote == null) return;
                     InetSocketAddress holder = new InetSocketAddress(remote.getAddress(), port);
                     for (byte[] id : a.blobIds()) peerBook.add(id, holder);
                 }
+                case Message.Peers p when p.peers().size() == 1 -> {
+                    // the sender's own entry: a .onion or .i2p address, with its static key (an IK dial proves it)
+                    Message.PeerEntry e = p.peers().get(0);
+                    boolean hiddenName = e.address().isOnion() ? e.address().port() != 0 : e.address().isI2p();
+                    if (!hiddenName || e.staticKey() == null) return;
+                    if (from.isOpen()) hiddenSelves.put(from, InetSocketAddress.createUnresolved(e.address().host(), e.address().port()));
+                }
                 default -> {
-                    // unsolicited MSG_PEERS carry no target: nothing to file them under
+                    // other unsolicited MSG_PEERS carry no target: nothing to file them under
                 }
             }
         }
     }
+
+    /** The .onion/.i2p address each inbound connection's peer named as its own (4.5.1); closed connections dropped by the tick loop. */
+    private final ConcurrentHashMap<Connection, InetSocketAddress> hiddenSelves = new ConcurrentHashMap<>();
 
     /** What our own connections tell us. */
     private final class Gossip implements BlobFetcher.Gossip {
@@ -1092,6 +1109,7 @@ public final class Daemon implements AutoCloseable {
                     }
                 }
                 inboundListenPorts.keySet().removeIf(c -> !c.isOpen());
+                hiddenSelves.keySet().removeIf(c -> !c.isOpen());
             }
         } catch (InterruptedException e) {
             // closing

@@ -20,6 +20,11 @@ public sealed interface NetworkMode {
     /** Bridges the DHT is reached through (empty in direct mode). */
     List<PeerTarget> bridges();
 
+    /** Whether peers at IP addresses can be dialled (not through SAM: I2P reaches I2P destinations only). */
+    default boolean reachesIp() {
+        return !(this instanceof I2p);
+    }
+
     /** A UDP DHT node, direct TCP and UDP, names resolved locally. */
     NetworkMode DIRECT = new Direct();
 

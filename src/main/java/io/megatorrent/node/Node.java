@@ -7,6 +7,8 @@ import io.megatorrent.dht.PeerScope;
 import io.megatorrent.transport.Connection;
 import io.megatorrent.transport.Dialer;
 import io.megatorrent.transport.Listener;
+import io.megatorrent.transport.Message;
+import io.megatorrent.transport.PeerAddress;
 import io.megatorrent.transport.NodeKey;
 import io.megatorrent.transport.TcpDialer;
 import io.megatorrent.transport.sam.SamBridge;
@@ -200,6 +202,7 @@ public final class Node implements AutoCloseable {
             if (config.offer() != null) offerBridges(config, dir, key, udp, blobs, opened);
             Node node = new Node(dir, config.mode(), udp, bridged, blobs, key, server, listener, dialer, opened);
             if (udp != null && !config.bootstrap().isEmpty()) udp.bootstrap(config.bootstrap(), BOOTSTRAP_TIMEOUT);
+            if (bridged != null) bridged.connectSoon();
             return node;
         } catch (IOException | RuntimeException | InterruptedException e) {
             opened.closeAll();
@@ -352,14 +355,40 @@ public final class Node implements AutoCloseable {
         } finally {
             lookups.release();
         }
+        if (bridged != null) {
+            for (Message.PeerEntry e : bridged.findPeers(BlobKeys.shortId(blobId))) {
+                InetSocketAddress a = socketAddress(e.address());
+                if (a != null) found.add(a);
+            }
+        }
         BlobDownloader.PeerFinder more = morePeers;
         if (more != null) found.addAll(more.peersFor(blobId));
         List<InetSocketAddress> peers = new ArrayList<>();
         for (InetSocketAddress p : found) {
             if (peers.size() == MAX_PEERS_PER_LOOKUP) break;
-            if (!isSelf(p) && PeerScope.dialable(p, listenAddress)) peers.add(p);
+            if (p.isUnresolved() ? reachableHidden(p) : mode.reachesIp() && !isSelf(p) && PeerScope.dialable(p, listenAddress)) peers.add(p);
         }
         return peers;
+    }
+
+    /** A peer entry as an address the downloader dials: an IP literal, or an unresolved .onion/.i2p name (never looked up). */
+    static InetSocketAddress socketAddress(PeerAddress a) {
+        byte[] ip = a.ipAddress();
+        if (ip != null) {
+            try {
+                return a.port() == 0 ? null : new InetSocketAddress(java.net.InetAddress.getByAddress(ip), a.port());
+            } catch (java.net.UnknownHostException e) {
+                return null;
+            }
+        }
+        return a.isOnion() || a.isI2p() ? InetSocketAddress.createUnresolved(a.host(), a.port()) : null;
+    }
+
+    /** A hidden-service holder this node's mode can dial, and not this node itself. */
+    private boolean reachableHidden(InetSocketAddress p) {
+        PeerAddress a = new PeerAddress(p.getHostString(), p.getPort());
+        if (a.host().equalsIgnoreCase(i2pAddress())) return false;
+        return (mode instanceof NetworkMode.I2p && a.isI2p()) || (mode instanceof NetworkMode.Socks5 && a.isOnion() && a.port() != 0);
     }
 
     private boolean isSelf(InetSocketAddress peer) {
@@ -417,7 +446,17 @@ public final class Node implements AutoCloseable {
         // A bridge stores the address a stream comes from: behind a proxy that is the proxy's
         // exit (or a loopback relay), no address of ours, so a safe-mode node does not announce
         // in the DHT (PROTOCOL_FINAL.md 5.5).
-        if (udpDht == null) return new AnnounceResult(ids.size(), 0, 0, ids);
+        if (udpDht == null) {
+            // a node with an address of its own behind the proxy (I2P) tells its bridge instead (4.5.1, 5.5)
+            String own = samSession == null ? null : samSession.b32Address();
+            if (own != null && !ids.isEmpty()) {
+                List<byte[]> shortIds = new ArrayList<>();
+                for (String id : ids) shortIds.add(BlobKeys.shortId(id));
+                if (bridged.announceHidden(new Message.PeerEntry(new PeerAddress(own, 0), staticKey.publicKey()), shortIds))
+                    return new AnnounceResult(ids.size(), ids.size(), ids.size(), List.of());
+            }
+            return new AnnounceResult(ids.size(), 0, 0, ids);
+        }
         List<Future<Integer>> stores = new ArrayList<>();
         try (ExecutorService perBlob = Executors.newVirtualThreadPerTaskExecutor()) {
             for (String id : ids) {

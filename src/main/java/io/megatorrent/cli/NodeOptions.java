@@ -35,8 +35,22 @@ final class NodeOptions {
     static final Args.Option BRIDGE_SAM = Args.Option.value("bridge-sam", "IP:PORT",
             "also serve bridge clients over I2P through this SAM bridge, on the destination kept in DIR/i2p-destination.key");
 
+    static final Args.Option TOR_CONTROL = Args.Option.value("tor-control", "IP:PORT",
+            "make the node's own onion service through this Tor control port (cookie or --tor-password authentication); key kept in DIR/onion-service.key");
+    static final Args.Option TOR_PASSWORD = Args.Option.value("tor-password", "PASS", "password of the Tor control port (HashedControlPassword)");
+
     static final List<Args.Option> ALL = List.of(DHT_PORT, LISTEN_PORT, BIND, BOOTSTRAP, POLL, SOCKS5, SOCKS5_USER, SOCKS5_PASS, SAM, SAM_OPTION, BRIDGE,
-            BRIDGE_PORT, BRIDGE_SAM);
+            BRIDGE_PORT, BRIDGE_SAM, TOR_CONTROL, TOR_PASSWORD);
+
+    /** --tor-control and --tor-password, or null. */
+    private static Node.TorService tor(Args args, NetworkMode mode) throws UsageException {
+        if (!args.has("tor-control")) {
+            if (args.has("tor-password")) throw new UsageException("--tor-password needs --tor-control");
+            return null;
+        }
+        if (mode instanceof NetworkMode.I2p) throw new UsageException("--tor-control does not go with --sam: an I2P node is reached on its I2P destination");
+        return new Node.TorService(DhtCommand.ipAndPort("--tor-control", args.require("tor-control")), args.get("tor-password").orElse(null));
+    }
 
     private NodeOptions() {}
 
@@ -57,7 +71,7 @@ final class NodeOptions {
                     + " is refused with --" + mode.label() + ": a safe-mode node listens on loopback only (the target of an onion service)");
             int listenPort = (int) args.longValue("listen-port", 0, 0, 65535);
             InetSocketAddress none = new InetSocketAddress(bind, 0);
-            return new Daemon.Config(dataDir, none, new InetSocketAddress(bind, listenPort), List.of(), gateway, pollInterval, null, mode, null);
+            return new Daemon.Config(dataDir, none, new InetSocketAddress(bind, listenPort), List.of(), gateway, pollInterval, null, mode, null, tor(args, mode));
         }
         InetAddress bind;
         try {
@@ -77,7 +91,7 @@ final class NodeOptions {
             throw new UsageException("--sam-option needs --sam or --bridge-sam");
         }
         return new Daemon.Config(dataDir, new InetSocketAddress(bind, dhtPort), new InetSocketAddress(bind, listenPort), bootstrap, gateway,
-                pollInterval, null, NetworkMode.DIRECT, offer);
+                pollInterval, null, NetworkMode.DIRECT, offer, tor(args, mode));
     }
 
     /** Direct, or a safe mode from --socks5 / --sam with its bridges. */

@@ -58,6 +58,11 @@ final class ServeCommand extends OptionCommand {
                 MSG_HELLO no listen port. With --sam the node also accepts peers on its I2P
                 destination (DIR/i2p-destination.key, printed as "i2p"). The JSON line then says
                 "mode" and has no "dhtPort".
+                --tor-control IP:PORT makes the node's own onion service (ED25519-V3, port 6881 of the
+                .onion to the Noise listener) through Tor's control port, authenticating with the
+                cookie file Tor names or --tor-password; the key stays in DIR/onion-service.key
+                (0600) so the address is the same after a restart; printed as "onion"; announced
+                to the bridges in safe mode; deleted from Tor when the node stops.
                 """;
     }
 
@@ -99,6 +104,7 @@ final class ServeCommand extends OptionCommand {
         if (!node.hasUdpSocket()) line.put("mode", node.mode().label());
         if (node.bridgePort() != null) line.put("bridgePort", node.bridgePort());
         if (node.i2pAddress() != null) line.put(node.hasUdpSocket() ? "bridgeI2p" : "i2p", node.i2pAddress());
+        if (node.onionAddress() != null) line.put("onion", node.onionAddress() + ":" + io.megatorrent.node.Node.ONION_PORT);
         out.println(Json.write(line.build()));
         out.flush();
         // Runs until the process is signalled: the shutdown hook saves and closes everything.

@@ -89,7 +89,7 @@ public final class Daemon implements AutoCloseable {
      * and gossip still brings updates); gateway: accept MSG_PUBLISH from peers.
      */
     public record Config(Path dataDir, InetSocketAddress dhtBind, InetSocketAddress listenBind, List<InetSocketAddress> bootstrap,
-            boolean gateway, Duration pollInterval, Duration keepAliveInterval, NetworkMode mode, Node.BridgeOffer offer) {
+            boolean gateway, Duration pollInterval, Duration keepAliveInterval, NetworkMode mode, Node.BridgeOffer offer, Node.TorService tor) {
         public Config {
             bootstrap = List.copyOf(bootstrap);
             if (keepAliveInterval == null) keepAliveInterval = DEFAULT_KEEPALIVE_INTERVAL;
@@ -99,7 +99,7 @@ public final class Daemon implements AutoCloseable {
         /** A direct node (UDP DHT, plain TCP). */
         public Config(Path dataDir, InetSocketAddress dhtBind, InetSocketAddress listenBind, List<InetSocketAddress> bootstrap,
                 boolean gateway, Duration pollInterval, Duration keepAliveInterval) {
-            this(dataDir, dhtBind, listenBind, bootstrap, gateway, pollInterval, keepAliveInterval, NetworkMode.DIRECT, null);
+            this(dataDir, dhtBind, listenBind, bootstrap, gateway, pollInterval, keepAliveInterval, NetworkMode.DIRECT, null, null);
         }
     }
 
@@ -156,7 +156,7 @@ public final class Daemon implements AutoCloseable {
         Node node = null;
         try {
             DaemonState state = DaemonState.load(dir);
-            node = Node.start(new Node.Config(dir, config.dhtBind(), config.listenBind(), List.of(), config.mode(), config.offer()));
+            node = Node.start(new Node.Config(dir, config.dhtBind(), config.listenBind(), List.of(), config.mode(), config.offer(), config.tor()));
             Daemon d = new Daemon(config, lock, node, state);
             d.wire();
             return d;
@@ -518,6 +518,7 @@ public final class Daemon implements AutoCloseable {
         }
         if (node.bridgePort() != null) b.put("bridgePort", node.bridgePort());
         if (node.i2pAddress() != null) b.put("i2p", node.i2pAddress());
+        if (node.onionAddress() != null) b.put("onion", node.onionAddress() + ":" + Node.ONION_PORT);
     }
 
     /** Channels this node publishes, with their sequence and URI (the read key left out). */

@@ -15,6 +15,7 @@ import io.megatorrent.transport.sam.SamBridge;
 import io.megatorrent.transport.sam.SamDialer;
 import io.megatorrent.transport.sam.SamSession;
 import io.megatorrent.transport.socks5.Socks5Credentials;
+import io.megatorrent.transport.tor.TorControl;
 import io.megatorrent.transport.socks5.Socks5Dialer;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -51,7 +52,7 @@ public final class Node implements AutoCloseable {
      * exists); offer, when not null, makes a direct node a bridge on more listeners (hybrid).
      */
     public record Config(Path dataDir, InetSocketAddress dhtBind, InetSocketAddress listenBind, List<InetSocketAddress> bootstrap,
-            NetworkMode mode, BridgeOffer offer) {
+            NetworkMode mode, BridgeOffer offer, TorService tor) {
         public Config {
             bootstrap = List.copyOf(bootstrap);
             if (mode == null) mode = NetworkMode.DIRECT;
@@ -59,12 +60,25 @@ public final class Node implements AutoCloseable {
                 if (!bootstrap.isEmpty()) throw new IllegalArgumentException("a " + mode.label() + " node joins the DHT only through bridges: no bootstrap nodes");
                 if (offer != null) throw new IllegalArgumentException("a " + mode.label() + " node has no UDP DHT node to offer as a bridge");
             }
+            if (tor != null && mode instanceof NetworkMode.I2p) throw new IllegalArgumentException("an I2P node is reached on its I2P destination, not an onion service");
         }
 
         public Config(Path dataDir, InetSocketAddress dhtBind, InetSocketAddress listenBind, List<InetSocketAddress> bootstrap) {
-            this(dataDir, dhtBind, listenBind, bootstrap, NetworkMode.DIRECT, null);
+            this(dataDir, dhtBind, listenBind, bootstrap, NetworkMode.DIRECT, null, null);
         }
     }
+
+    /**
+     * The node's own onion service, made through Tor's control port at {@code control} (password
+     * null: cookie or no authentication), mapped from port {@link #ONION_PORT} of the .onion to the
+     * Noise listener, its key kept in {@link #ONION_KEY_FILE} so the address survives restarts.
+     */
+    public record TorService(InetSocketAddress control, String password) {}
+
+    /** The onion service's key and id, in the data folder (mode 0600). */
+    public static final String ONION_KEY_FILE = "onion-service.key";
+    /** The port of the node's .onion address (the virtual port; the listener's own port may change). */
+    public static final int ONION_PORT = 6881;
 
     /**
      * A direct node serving bridge clients beyond its Noise listener (which answers them too):
@@ -79,6 +93,8 @@ public final class Node implements AutoCloseable {
 
     /** The node's I2P destination, kept in the data folder (PROTOCOL_FINAL.md 5.4), shared by --sam and --bridge-sam. */
     public static final String I2P_KEY_FILE = "i2p-destination.key";
+    /** Time Tor's control port may take to answer one command. */
+    static final Duration TOR_CONTROL_TIMEOUT = Duration.ofSeconds(30);
     /** Time an I2P router may take to build a session's tunnels (i2pd offline: about 20 s). */
     public static final Duration SAM_SESSION_TIMEOUT = Duration.ofSeconds(90);
 
@@ -102,6 +118,7 @@ public final class Node implements AutoCloseable {
     private final List<AutoCloseable> extras;
     private final List<BlobServer> bridgeServers;
     private final SamSession samSession;
+    private final TorControl tor;
     private final Listener bridgeListener;
     private final SamSession bridgeSamSession;
     private volatile Thread reannouncer;
@@ -125,6 +142,7 @@ public final class Node implements AutoCloseable {
         this.extras = List.copyOf(opened.closeables);
         this.bridgeServers = List.copyOf(opened.bridgeServers);
         this.samSession = opened.samSession;
+        this.tor = opened.tor;
         this.bridgeListener = opened.bridgeListener;
         this.bridgeSamSession = opened.bridgeSamSession;
         boolean direct = mode instanceof NetworkMode.Direct;
@@ -143,6 +161,7 @@ public final class Node implements AutoCloseable {
         final List<AutoCloseable> closeables = new ArrayList<>();
         final List<BlobServer> bridgeServers = new ArrayList<>();
         SamSession samSession;
+        TorControl tor;
         Listener bridgeListener;
         SamSession bridgeSamSession;
 
@@ -199,6 +218,13 @@ public final class Node implements AutoCloseable {
             opened.closeables.add(listener);
             if (direct) port[0] = listener.localAddress().getPort();
             if (opened.samSession != null) opened.samSession.startAccepting((channel, peer) -> listener.accept(channel));
+            if (config.tor() != null) {
+                opened.tor = TorControl.connect(config.tor().control(), config.tor().password(), TOR_CONTROL_TIMEOUT);
+                opened.closeables.add(opened.tor);
+                InetSocketAddress at = listener.localAddress();
+                InetSocketAddress target = at.getAddress().isAnyLocalAddress() ? new InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), at.getPort()) : at;
+                opened.tor.addOnion(dir.resolve(ONION_KEY_FILE), ONION_PORT, target);
+            }
             if (config.offer() != null) offerBridges(config, dir, key, udp, blobs, opened);
             Node node = new Node(dir, config.mode(), udp, bridged, blobs, key, server, listener, dialer, opened);
             if (udp != null && !config.bootstrap().isEmpty()) udp.bootstrap(config.bootstrap(), BOOTSTRAP_TIMEOUT);
@@ -286,6 +312,11 @@ public final class Node implements AutoCloseable {
     public String i2pAddress() {
         SamSession s = samSession != null ? samSession : bridgeSamSession;
         return s == null ? null : s.b32Address();
+    }
+
+    /** This node's onion address ({@code <56 base32>.onion}, reached on port {@link #ONION_PORT}), or null. */
+    public String onionAddress() {
+        return tor == null ? null : tor.serviceId() + ".onion";
     }
 
     /** The node's blob servers besides its own listener's (hybrid bridges), for the services the daemon wires in. */
@@ -387,7 +418,7 @@ public final class Node implements AutoCloseable {
     /** A hidden-service holder this node's mode can dial, and not this node itself. */
     private boolean reachableHidden(InetSocketAddress p) {
         PeerAddress a = new PeerAddress(p.getHostString(), p.getPort());
-        if (a.host().equalsIgnoreCase(i2pAddress())) return false;
+        if (a.host().equalsIgnoreCase(i2pAddress()) || a.host().equalsIgnoreCase(onionAddress())) return false;
         return (mode instanceof NetworkMode.I2p && a.isI2p()) || (mode instanceof NetworkMode.Socks5 && a.isOnion() && a.port() != 0);
     }
 
@@ -447,12 +478,13 @@ public final class Node implements AutoCloseable {
         // exit (or a loopback relay), no address of ours, so a safe-mode node does not announce
         // in the DHT (PROTOCOL_FINAL.md 5.5).
         if (udpDht == null) {
-            // a node with an address of its own behind the proxy (I2P) tells its bridge instead (4.5.1, 5.5)
-            String own = samSession == null ? null : samSession.b32Address();
+            // a node with an address of its own behind the proxy (.i2p, .onion) tells its bridge instead (4.5.1, 5.5)
+            PeerAddress own = samSession != null ? new PeerAddress(samSession.b32Address(), 0)
+                    : tor != null ? new PeerAddress(onionAddress(), ONION_PORT) : null;
             if (own != null && !ids.isEmpty()) {
                 List<byte[]> shortIds = new ArrayList<>();
                 for (String id : ids) shortIds.add(BlobKeys.shortId(id));
-                if (bridged.announceHidden(new Message.PeerEntry(new PeerAddress(own, 0), staticKey.publicKey()), shortIds))
+                if (bridged.announceHidden(new Message.PeerEntry(own, staticKey.publicKey()), shortIds))
                     return new AnnounceResult(ids.size(), ids.size(), ids.size(), List.of());
             }
             return new AnnounceResult(ids.size(), 0, 0, ids);

@@ -409,7 +409,9 @@ final class DhtCommand implements Command {
                     throw new UsageException("--socks5-user/--socks5-pass: " + e.getMessage());
                 }
             } else {
-                dialer = Socks5Dialer.noAuth(proxy);
+                // isolation credentials for this run only: two runs never share a Tor circuit (PROTOCOL_FINAL.md 5.2, 5.5)
+                String run = samNickname("run-");
+                dialer = Socks5Dialer.withCredentials(proxy, peer -> Socks5Credentials.isolating(run + " " + peer.host().toLowerCase(java.util.Locale.ROOT) + ":" + peer.port()));
             }
         } else if (args.has("socks5-user") || args.has("socks5-pass")) {
             throw new UsageException("--socks5-user and --socks5-pass need --socks5");

@@ -398,6 +398,14 @@ final class DhtCommand implements Command {
             if (!args.has("sam") && b.address().isI2p()) throw new UsageException("--bridge: an I2P destination needs --sam IP:PORT (an I2P router's SAM bridge)");
         }
         if (args.has("sam")) return samBridged(args, bridges);
+        if (args.has("socks5")) {
+            for (PeerTarget b : bridges) {
+                // serve refuses this; a one-shot debugging command only warns (PROTOCOL_FINAL.md 5.5)
+                if (b.staticKey() == null && !b.address().isOnion())
+                    System.getLogger(DhtCommand.class.getName()).log(System.Logger.Level.WARNING, "--bridge " + b.address()
+                            + " has no static key: through a proxy an exit relay could pose as it; give KEY@" + b.address());
+            }
+        }
         Dialer dialer = new TcpDialer();
         if (args.has("socks5")) {
             InetSocketAddress proxy = ipAndPort("--socks5", args.require("socks5"));

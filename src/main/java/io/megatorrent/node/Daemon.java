@@ -1053,7 +1053,7 @@ public final class Daemon implements AutoCloseable {
                     for (byte[] id : a.blobIds()) peerBook.add(id, holder);
                 }
                 case Message.Peers p when p.peers().size() == 1 -> {
-                    // the sender's own entry: a .onion or .i2p address, with its static key (an IK dial proves it)
+                    // the sender's own entry: a .onion or .i2p address with its static key; a false claim costs a failed dial (4.5.1)
                     Message.PeerEntry e = p.peers().get(0);
                     boolean hiddenName = e.address().isOnion() ? e.address().port() != 0 : e.address().isI2p();
                     if (!hiddenName || e.staticKey() == null) return;

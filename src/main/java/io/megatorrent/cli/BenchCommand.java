@@ -11,7 +11,7 @@ import java.util.List;
 
 /** {@code megatorrent bench [WHAT] [--json FILE]}: benchmarks that print figures beside their baselines. */
 final class BenchCommand implements Command {
-    private static final List<String> BENCHES = List.of("crypto", "dht", "transport", "ingest", "reassemble", "transfer", "stream");
+    private static final List<String> BENCHES = List.of("crypto", "dht", "transport", "ingest", "reassemble", "transfer", "stream", "anonymity");
 
     /**
      * What {@code megatorrent bench} with no benchmark named runs: every bench, sized to stay
@@ -34,13 +34,13 @@ final class BenchCommand implements Command {
 
     @Override
     public String summary() {
-        return "benchmarks: crypto, dht, transport, ingest, reassemble, transfer, stream (none named: all of them)";
+        return "benchmarks: crypto, dht, transport, ingest, reassemble, transfer, stream, anonymity (none named: all of them)";
     }
 
     @Override
     public String help() {
         return """
-                Usage: megatorrent bench [crypto|dht|transport|ingest|reassemble|transfer|stream] [OPTIONS] [--json FILE]
+                Usage: megatorrent bench [crypto|dht|transport|ingest|reassemble|transfer|stream|anonymity] [OPTIONS] [--json FILE]
 
                 Benchmarks print figures, each beside its baseline measured in the same run.
                   crypto      ChaCha20-Poly1305 and SHA-256 MB/s on 1 MiB buffers, Ed25519 verifications/s
@@ -56,6 +56,8 @@ final class BenchCommand implements Command {
                               loopback TCP and libtorrent over TCP, encryption off and forced
                   stream      first byte of a range of a file not downloaded yet, beside the same range held;
                               MB/s read through /stream, beside the same file read from disk
+                  anonymity   download MB/s through a SOCKS5 proxy (--socks5) and an I2P SAM bridge (--sam),
+                              beside the same download over direct loopback TCP
                 With no benchmark named, runs all of them (dht both warm and --cold), shorter than
                 their defaults: a few minutes on 2 cores. Everything runs on loopback and in the
                 system temp folder (ingest, reassemble: --dir DIR).
@@ -116,6 +118,7 @@ final class BenchCommand implements Command {
             case "reassemble" -> ReassembleBench.run(rest, out, err, figures);
             case "transfer" -> TransferBench.run(rest, out, err, figures);
             case "stream" -> StreamBench.run(rest, out, err);
+            case "anonymity" -> AnonymityBench.run(rest, out, err);
             case "aot-training" -> AotTraining.run(rest, out, err);
             default -> throw new UsageException("unknown benchmark '" + argv[0] + "' (" + String.join(", ", BENCHES) + ")");
         };

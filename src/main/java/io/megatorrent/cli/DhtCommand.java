@@ -273,7 +273,7 @@ final class DhtCommand implements Command {
     }
 
     /** --sam-option KEY=VALUE pairs, in the order given (a repeated key: the last wins). */
-    private static Map<String, String> samOptions(Args args) throws UsageException {
+    static Map<String, String> samOptions(Args args) throws UsageException {
         Map<String, String> options = new LinkedHashMap<>();
         for (String kv : args.all("sam-option")) {
             int eq = kv.indexOf('=');
@@ -407,6 +407,14 @@ final class DhtCommand implements Command {
             if (!args.has("sam") && b.address().isI2p()) throw new UsageException("--bridge: an I2P destination needs --sam IP:PORT (an I2P router's SAM bridge)");
         }
         if (args.has("sam")) return samBridged(args, bridges);
+        if (args.has("socks5")) {
+            for (PeerTarget b : bridges) {
+                // serve refuses this; a one-shot debugging command only warns (PROTOCOL_FINAL.md 5.5)
+                if (b.staticKey() == null && !b.address().isOnion())
+                    System.getLogger(DhtCommand.class.getName()).log(System.Logger.Level.WARNING, "--bridge " + b.address()
+                            + " has no static key: through a proxy an exit relay could pose as it; give KEY@" + b.address());
+            }
+        }
         Dialer dialer = new TcpDialer();
         if (args.has("socks5")) {
             InetSocketAddress proxy = ipAndPort("--socks5", args.require("socks5"));
@@ -418,7 +426,9 @@ final class DhtCommand implements Command {
                     throw new UsageException("--socks5-user/--socks5-pass: " + e.getMessage());
                 }
             } else {
-                dialer = Socks5Dialer.noAuth(proxy);
+                // isolation credentials for this run only: two runs never share a Tor circuit (PROTOCOL_FINAL.md 5.2, 5.5)
+                String run = samNickname("run-");
+                dialer = Socks5Dialer.withCredentials(proxy, peer -> Socks5Credentials.isolating(run + " " + peer.host().toLowerCase(java.util.Locale.ROOT) + ":" + peer.port()));
             }
         } else if (args.has("socks5-user") || args.has("socks5-pass")) {
             throw new UsageException("--socks5-user and --socks5-pass need --socks5");
@@ -490,7 +500,7 @@ final class DhtCommand implements Command {
     }
 
     /** A proxy's or SAM bridge's own address must be an IP literal: resolving it would be a local DNS query. */
-    private static InetSocketAddress ipAndPort(String flag, String hp) throws UsageException {
+    static InetSocketAddress ipAndPort(String flag, String hp) throws UsageException {
         PeerTarget t;
         try {
             t = PeerTarget.parse(hp);

@@ -20,7 +20,8 @@ final class ServeCommand extends OptionCommand {
     static final int DEFAULT_PORT = 6881;
 
     ServeCommand() {
-        super("serve", "run a node: DHT, listener, subscriptions, seeding, local API", "[-d DIR] [--dht-port P] [--listen-port P] [--bind ADDR] [--bootstrap H:P ...] [--rpc-port P] [--gateway]");
+        super("serve", "run a node: DHT, listener, subscriptions, seeding, local API", "[-d DIR] [--dht-port P] [--listen-port P] [--bind ADDR] [--bootstrap H:P ...] [--rpc-port P] [--gateway]"
+                + " [--bridge-port P] [--bridge-sam IP:PORT] | [--socks5 IP:PORT | --sam IP:PORT] --bridge KEY@H:P ...");
     }
 
     @Override
@@ -45,6 +46,23 @@ final class ServeCommand extends OptionCommand {
                 and gc use to hand their work to this node. A second serve on the same DIR
                 refuses to start (exit 1). Restarted, it takes up every subscription, download
                 and published channel where it stood.
+                Hybrid: --bridge-port P adds a DHT-only bridge listener with the same static key
+                (printed as "bridgePort"), --bridge-sam IP:PORT serves bridge clients over I2P
+                (printed as "bridgeI2p").
+                Safe mode: with --socks5 IP:PORT (Tor) or --sam IP:PORT (I2P) the node opens no UDP
+                socket and looks no name up: every peer is dialled through the proxy or router and
+                the DHT is reached only through --bridge (repeatable). --bootstrap and --dht-port
+                are refused (exit 2), bootstrap nodes in URIs are ignored, --bind must be loopback.
+                Behind SOCKS5 each peer stream carries its own isolation credentials unless
+                --socks5-user/--socks5-pass are given, each connection a fresh static key, and
+                MSG_HELLO no listen port. With --sam the node also accepts peers on its I2P
+                destination (DIR/i2p-destination.key, printed as "i2p"). The JSON line then says
+                "mode" and has no "dhtPort".
+                --tor-control IP:PORT makes the node's own onion service (ED25519-V3, port 6881 of the
+                .onion to the Noise listener) through Tor's control port, authenticating with the
+                cookie file Tor names or --tor-password; the key stays in DIR/onion-service.key
+                (0600) so the address is the same after a restart; printed as "onion"; announced
+                to the bridges in safe mode; deleted from Tor when the node stops.
                 """;
     }
 
@@ -77,14 +95,17 @@ final class ServeCommand extends OptionCommand {
             stopped.countDown();
         }, "megatorrent-shutdown"));
         daemon.start();
-        JsonObject line = JsonObject.builder()
-                .put("id", daemon.node().dht().id().toString())
-                .put("dhtPort", daemon.node().dht().localAddress().getPort())
-                .put("listenPort", daemon.node().listenAddress().getPort())
-                .put("staticKey", Hex.encode(daemon.node().staticPublicKey()))
-                .put("rpc", api.url())
-                .build();
-        out.println(Json.write(line));
+        io.megatorrent.node.Node node = daemon.node();
+        JsonObject.Builder line = JsonObject.builder().put("id", node.dhtId().toString());
+        if (node.hasUdpSocket()) line.put("dhtPort", node.udpAddress().getPort());
+        line.put("listenPort", node.listenAddress().getPort())
+                .put("staticKey", Hex.encode(node.staticPublicKey()))
+                .put("rpc", api.url());
+        if (!node.hasUdpSocket()) line.put("mode", node.mode().label());
+        if (node.bridgePort() != null) line.put("bridgePort", node.bridgePort());
+        if (node.i2pAddress() != null) line.put(node.hasUdpSocket() ? "bridgeI2p" : "i2p", node.i2pAddress());
+        if (node.onionAddress() != null) line.put("onion", node.onionAddress() + ":" + io.megatorrent.node.Node.ONION_PORT);
+        out.println(Json.write(line.build()));
         out.flush();
         // Runs until the process is signalled: the shutdown hook saves and closes everything.
         new CountDownLatch(1).await();

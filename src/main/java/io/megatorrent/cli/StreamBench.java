@@ -51,13 +51,13 @@ final class StreamBench {
             write(source, size);
             try (Daemon a = Daemon.open(config(tmp.resolve("a"), lo, List.of()))) {
                 a.start();
-                InetSocketAddress aDht = new InetSocketAddress(lo, a.node().dht().localAddress().getPort());
+                InetSocketAddress aDht = new InetSocketAddress(lo, a.node().udpAddress().getPort());
                 try (Daemon b = Daemon.open(config(tmp.resolve("b"), lo, List.of(aDht)))) {
                     ApiServer api = ApiServer.start(b, new InetSocketAddress(lo, 0), tmp.resolve("b"));
                     try (api) {
                         b.start();
                         long until = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-                        while (a.node().dht().routingTableSize() == 0 && System.nanoTime() < until) Thread.sleep(50);
+                        while (a.node().dhtNodes() == 0 && System.nanoTime() < until) Thread.sleep(50);
                         JsonObject pub = a.publish(folder, null);
                         String hex = pub.string("publicKey");
                         String token = ApiServer.Endpoint.read(tmp.resolve("b")).token();

@@ -153,6 +153,7 @@ public final class DhtBridge {
         if (p.query instanceof AnnouncePeer)
             return new Outcome.Refused("announce_peer is not forwarded (the node would store the bridge's address): send it with node_kind 0");
         String bad = refusedTarget(to.getAddress());
+        if (bad == null) bad = refusedPort(to);
         if (bad != null) return new Outcome.Refused(bad);
         if (p.query instanceof KrpcMessage.Put put) {
             // remote nodes count the bridge's address for their item quota: one client must not spend it for all
@@ -186,6 +187,37 @@ public final class DhtBridge {
         if (scope != Addresses.Scope.PUBLIC && scope != boundScope)
             return "this bridge does not forward to " + (scope == Addresses.Scope.LOOPBACK ? "loopback" : "local or private") + " addresses";
         return null;
+    }
+
+    /**
+     * UDP ports of services that reflect and amplify (DNS 53, NTP 123, SNMP 161, ... all below
+     * 1024; SSDP 1900, mDNS 5353, memcached 11211): a bridge forwards KRPC only to DHT ports.
+     */
+    static final java.util.Set<Integer> NON_DHT_PORTS = java.util.Set.of(1900, 5353, 11211);
+    /** Ports below this are well-known services, never forwarded to. */
+    static final int LOWEST_FORWARDED_PORT = 1024;
+
+    /** Our own node's port on one of our addresses (a loop through ourselves), or a non-DHT service port. */
+    private String refusedPort(InetSocketAddress to) {
+        int port = to.getPort();
+        if (port < LOWEST_FORWARDED_PORT || NON_DHT_PORTS.contains(port))
+            return "this bridge forwards only to DHT ports (1024..65535 but 1900, 5353, 11211), not " + port;
+        InetSocketAddress own = node.localAddress();
+        if (port == own.getPort()) {
+            InetAddress a = to.getAddress();
+            boolean ours = a.equals(own.getAddress()) || a.isLoopbackAddress()
+                    || (own.getAddress().isAnyLocalAddress() && isLocalInterface(a));
+            if (ours) return "this bridge does not forward to its own DHT node (query it with node_kind 0)";
+        }
+        return null;
+    }
+
+    private static boolean isLocalInterface(InetAddress a) {
+        try {
+            return java.net.NetworkInterface.getByInetAddress(a) != null;
+        } catch (java.net.SocketException e) {
+            return true; // cannot tell: refuse rather than loop
+        }
     }
 
     private static boolean isBroadcast(InetAddress a) {

@@ -187,6 +187,7 @@ public final class DhtNode implements KrpcTransport, DhtOperations, AutoCloseabl
             throw e;
         }
         DhtNode node = new DhtNode(config, ch, id, saved);
+        OPEN_UDP_SOCKETS.incrementAndGet();
         node.receiver.start();
         if (!config.readOnly()) node.maintenance.start();
         return node;
@@ -194,6 +195,13 @@ public final class DhtNode implements KrpcTransport, DhtOperations, AutoCloseabl
 
     public NodeId id() {
         return id;
+    }
+
+    private static final java.util.concurrent.atomic.AtomicInteger OPEN_UDP_SOCKETS = new java.util.concurrent.atomic.AtomicInteger();
+
+    /** UDP sockets this process holds open through DHT nodes now: the accounting a safe-mode node reports (it must be 0). */
+    public static int openUdpSockets() {
+        return OPEN_UDP_SOCKETS.get();
     }
 
     public InetSocketAddress localAddress() {
@@ -753,6 +761,7 @@ public final class DhtNode implements KrpcTransport, DhtOperations, AutoCloseabl
         } catch (IOException e) {
             // nothing left to do with it
         }
+        OPEN_UDP_SOCKETS.decrementAndGet();
         for (Pending p : pending.values()) p.answer().completeExceptionally(new ClosedChannelException());
     }
 }

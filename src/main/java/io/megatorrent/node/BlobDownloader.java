@@ -66,8 +66,19 @@ public final class BlobDownloader implements Closeable {
     public final AtomicLong peersBanned = new AtomicLong();
     private final Dialer dialer;
     private final X25519.KeyPair localStatic;
+    private final java.util.function.Supplier<X25519.KeyPair> dialKeys;
     private final int ourListenPort;
-    private final ConcurrentHashMap<InetSocketAddress, CompletableFuture<BlobFetcher>> fetchers = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<Route, CompletableFuture<BlobFetcher>> fetchers = new ConcurrentHashMap<>();
+    /**
+     * The isolation group of the work on this thread (and the threads it starts): a channel,
+     * behind a proxy. Set by {@link #isolation}; null outside any group.
+     */
+    private static final InheritableThreadLocal<String> GROUP = new InheritableThreadLocal<>();
+    /** Dialer of each isolation group (null: groups are ignored, one connection per peer). */
+    private volatile java.util.function.Function<String, Dialer> groupDialers;
+
+    /** A kept connection: to one peer, for one isolation group (null when groups are ignored). */
+    private record Route(String group, InetSocketAddress peer) {}
     private final ConcurrentHashMap<InetSocketAddress, AtomicLong> blobsByPeer = new ConcurrentHashMap<>();
     private final AtomicLong nextSpread = new AtomicLong();
     /** Peers whose dial failed, until when they are not dialled again (nanoTime). */
@@ -87,16 +98,63 @@ public final class BlobDownloader implements Closeable {
     public final AtomicLong connectionsOpened = new AtomicLong();
 
     public BlobDownloader(LocalBlobs blobs, PeerFinder finder, Dialer dialer, X25519.KeyPair localStatic, int ourListenPort) {
+        this(blobs, finder, dialer, localStatic, () -> localStatic, ourListenPort);
+    }
+
+    /**
+     * {@code localStatic} is the node's own key (a connection that proves it reached ourselves);
+     * {@code dialKeys} gives the key each outgoing connection proves: the node's own, or behind a
+     * proxy a fresh one per connection, so peers cannot link our connections.
+     */
+    public BlobDownloader(LocalBlobs blobs, PeerFinder finder, Dialer dialer, X25519.KeyPair localStatic,
+            java.util.function.Supplier<X25519.KeyPair> dialKeys, int ourListenPort) {
         this.blobs = blobs;
         this.finder = finder;
         this.dialer = dialer;
         this.localStatic = localStatic;
+        this.dialKeys = dialKeys;
         this.ourListenPort = ourListenPort;
     }
 
     /** Keeps a ledger on the connections made from now on. */
     public void useLedger(io.megatorrent.ledger.Ledger ledger) {
         this.ledger = ledger;
+    }
+
+    /**
+     * Keeps the connections of each isolation group apart (behind a proxy: a group is a channel):
+     * work inside {@link #isolation} dials with {@code dialers.apply(group)} over connections of
+     * that group only, so no connection, and no proxy circuit, carries two channels.
+     */
+    public void isolateConnectionsBy(java.util.function.Function<String, Dialer> dialers) {
+        this.groupDialers = dialers;
+    }
+
+    /** Until closed, this thread's work (and the threads it starts) belongs to {@code group}. */
+    public Isolation isolation(String group) {
+        String before = GROUP.get();
+        GROUP.set(group);
+        return () -> GROUP.set(before);
+    }
+
+    /** The scope of one isolation group on a thread. */
+    public interface Isolation extends AutoCloseable {
+        @Override
+        void close();
+    }
+
+    private Route route(InetSocketAddress peer) {
+        return new Route(groupDialers == null ? null : GROUP.get(), peer);
+    }
+
+    private Dialer dialerFor(Route r) {
+        java.util.function.Function<String, Dialer> d = groupDialers;
+        return d == null || r.group() == null ? dialer : d.apply(r.group());
+    }
+
+    /** A peer as the dialer takes it: an IP literal, or the name of an unresolved address (.onion, .i2p), never looked up here. */
+    static PeerAddress peerAddress(InetSocketAddress peer) {
+        return new PeerAddress(peer.isUnresolved() ? peer.getHostString() : peer.getAddress().getHostAddress(), peer.getPort());
     }
 
     /** What one {@link #download} did. */
@@ -157,7 +215,7 @@ public final class BlobDownloader implements Closeable {
 
     /** A connection of its own to {@code target} (IK when it names the static key), not kept: the caller closes it. */
     public BlobFetcher dial(PeerTarget target) throws IOException {
-        return BlobFetcher.connect(dialer, target, localStatic, ourListenPort, gossip, ledger);
+        return BlobFetcher.connect(dialer, target, dialKeys.get(), ourListenPort, gossip, ledger);
     }
 
     /** The connection to {@code peer}: the one kept, or a new one (the same one that blob requests use). */
@@ -273,12 +331,16 @@ public final class BlobDownloader implements Closeable {
         if (!banned.add(peer)) return;
         peersBanned.incrementAndGet();
         LOG.log(System.Logger.Level.WARNING, "banned peer " + peer + " for this session: " + why);
-        CompletableFuture<BlobFetcher> f = fetchers.remove(peer);
-        if (f != null && f.isDone() && !f.isCompletedExceptionally()) f.join().close();
+        for (Route r : List.copyOf(fetchers.keySet())) {
+            if (!r.peer().equals(peer)) continue;
+            CompletableFuture<BlobFetcher> f = fetchers.remove(r);
+            if (f != null && f.isDone() && !f.isCompletedExceptionally()) f.join().close();
+        }
     }
 
     /** The one connection to {@code peer}, made on first use (concurrent callers share the handshake). */
     private BlobFetcher fetcher(InetSocketAddress peer) throws IOException, InterruptedException {
+        Route route = route(peer);
         while (true) {
             if (closed) throw new IOException("downloader closed");
             Long until = unreachableUntil.get(peer);
@@ -287,18 +349,17 @@ public final class BlobDownloader implements Closeable {
                 unreachableUntil.remove(peer, until);
             }
             CompletableFuture<BlobFetcher> mine = new CompletableFuture<>();
-            CompletableFuture<BlobFetcher> existing = fetchers.putIfAbsent(peer, mine);
+            CompletableFuture<BlobFetcher> existing = fetchers.putIfAbsent(route, mine);
             if (existing == null) {
                 try {
-                    BlobFetcher f = BlobFetcher.connect(dialer, new PeerTarget(null, new PeerAddress(peer.getAddress().getHostAddress(), peer.getPort())),
-                            localStatic, ourListenPort, gossip, ledger);
+                    BlobFetcher f = BlobFetcher.connect(dialerFor(route), new PeerTarget(null, peerAddress(peer)), dialKeys.get(), ourListenPort, gossip, ledger);
                     connectionsOpened.incrementAndGet();
                     if (java.util.Arrays.equals(f.remoteStatic(), localStatic.publicKey())) {
                         f.close();
                         // an address of this node (the DHT names it as a holder): never dial it again
                         throw new SelfException("peer " + peer + " is this node (it has our static key)");
                     }
-                    f.whenEnded(() -> fetchers.remove(peer, mine));
+                    f.whenEnded(() -> fetchers.remove(route, mine));
                     mine.complete(f);
                     if (closed) f.close();
                     return f;
@@ -308,7 +369,7 @@ public final class BlobDownloader implements Closeable {
                     unreachableUntil.values().removeIf(t -> t - now <= 0);
                     unreachableUntil.put(peer, e instanceof SelfException ? now + Long.MAX_VALUE / 2 : now + UNREACHABLE_BACKOFF.toNanos());
                     mine.completeExceptionally(e);
-                    fetchers.remove(peer, mine);
+                    fetchers.remove(route, mine);
                     throw e;
                 }
             }
@@ -319,7 +380,7 @@ public final class BlobDownloader implements Closeable {
                 throw new IOException("connecting to " + peer + " failed: " + e.getCause().getMessage(), e.getCause());
             }
             if (f.isOpen()) return f;
-            fetchers.remove(peer, existing); // the connection died: the next caller dials again
+            fetchers.remove(route, existing); // the connection died: the next caller dials again
         }
     }
 
@@ -397,9 +458,11 @@ public final class BlobDownloader implements Closeable {
      * Then the holders the DHT names, as for any blob.
      */
     private InetSocketAddress fetchConnectedFirst(String blobId) throws IOException, InterruptedException {
-        for (Map.Entry<InetSocketAddress, CompletableFuture<BlobFetcher>> e : fetchers.entrySet()) {
+        String group = GROUP.get();
+        for (Map.Entry<Route, CompletableFuture<BlobFetcher>> e : fetchers.entrySet()) {
+            if (groupDialers != null && !java.util.Objects.equals(e.getKey().group(), group)) continue; // never across isolation groups
             CompletableFuture<BlobFetcher> f = e.getValue();
-            InetSocketAddress peer = e.getKey();
+            InetSocketAddress peer = e.getKey().peer();
             if (!f.isDone() || f.isCompletedExceptionally() || !f.join().isOpen() || banned.contains(peer)) continue;
             try {
                 f.join().fetchInto(blobId, blobs);

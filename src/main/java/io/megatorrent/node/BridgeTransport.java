@@ -119,6 +119,44 @@ public final class BridgeTransport implements KrpcTransport, AutoCloseable {
         }
     }
 
+    /**
+     * Asks the bridge who holds {@code target} (MSG_FIND_PEERS, 4.5.1): how a node without an IP
+     * address of its own finds holders that have none either (.onion and .i2p peers).
+     */
+    public List<Message.PeerEntry> findPeers(byte[] target) throws IOException, InterruptedException {
+        if (closed) throw new ClosedChannelException();
+        inFlight.acquire();
+        int id = 0;
+        try {
+            CompletableFuture<Message> answer = new CompletableFuture<>();
+            do id = connection.nextRequestId(); while (pending.putIfAbsent(id, answer) != null);
+            connection.send(new Message.FindPeers(id, target));
+            if (closed) answer.completeExceptionally(new ClosedChannelException());
+            Message reply;
+            try {
+                reply = answer.get(queryTimeout.toNanos(), TimeUnit.NANOSECONDS);
+            } catch (TimeoutException e) {
+                throw new SocketTimeoutException("the bridge did not answer MSG_FIND_PEERS in time");
+            } catch (ExecutionException e) {
+                throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
+            }
+            return switch (reply) {
+                case Message.Peers p -> p.peers();
+                case Message.Error e -> throw new IOException("the bridge refused MSG_FIND_PEERS (code " + e.code() + "): " + e.text());
+                default -> throw new IOException("unexpected answer " + reply.getClass().getSimpleName());
+            };
+        } finally {
+            if (id != 0) pending.remove(id);
+            inFlight.release();
+        }
+    }
+
+    /** Sends a message that needs no answer (MSG_ANNOUNCE, an unsolicited MSG_PEERS). */
+    public void send(Message message) throws IOException {
+        if (closed) throw new ClosedChannelException();
+        connection.send(message);
+    }
+
     private static String describe(InetSocketAddress to) {
         return to.equals(DhtClient.BRIDGE_NODE) ? "the bridge's node" : to.toString();
     }
@@ -131,6 +169,7 @@ public final class BridgeTransport implements KrpcTransport, AutoCloseable {
                 if (m == null) break;
                 switch (m) {
                     case Message.DhtResponse r -> complete(r.requestId(), r);
+                    case Message.Peers p when p.requestId() != 0 -> complete(p.requestId(), p);
                     case Message.Error e when e.requestId() != 0 -> complete(e.requestId(), e);
                     case Message.Error e -> {
                         end = new IOException("the bridge closed the connection (code " + e.code() + "): " + e.text());

@@ -89,16 +89,24 @@ public final class Daemon implements AutoCloseable {
      * and gossip still brings updates); gateway: accept MSG_PUBLISH from peers.
      */
     public record Config(Path dataDir, InetSocketAddress dhtBind, InetSocketAddress listenBind, List<InetSocketAddress> bootstrap,
-            boolean gateway, Duration pollInterval, Duration keepAliveInterval, long downloadRate, boolean defaultRouters) {
+            boolean gateway, Duration pollInterval, Duration keepAliveInterval, NetworkMode mode, Node.BridgeOffer offer, Node.TorService tor,
+            long downloadRate, boolean defaultRouters) {
         public Config {
             bootstrap = List.copyOf(bootstrap);
             if (keepAliveInterval == null) keepAliveInterval = DEFAULT_KEEPALIVE_INTERVAL;
+            if (mode == null) mode = NetworkMode.DIRECT;
             if (downloadRate < 0) throw new IllegalArgumentException("negative download rate");
         }
 
+        /** A direct node (UDP DHT, plain TCP). */
         public Config(Path dataDir, InetSocketAddress dhtBind, InetSocketAddress listenBind, List<InetSocketAddress> bootstrap,
                 boolean gateway, Duration pollInterval, Duration keepAliveInterval) {
-            this(dataDir, dhtBind, listenBind, bootstrap, gateway, pollInterval, keepAliveInterval, 0, false);
+            this(dataDir, dhtBind, listenBind, bootstrap, gateway, pollInterval, keepAliveInterval, NetworkMode.DIRECT, null, null, 0, false);
+        }
+
+        public Config(Path dataDir, InetSocketAddress dhtBind, InetSocketAddress listenBind, List<InetSocketAddress> bootstrap,
+                boolean gateway, Duration pollInterval, Duration keepAliveInterval, NetworkMode mode, Node.BridgeOffer offer, Node.TorService tor) {
+            this(dataDir, dhtBind, listenBind, bootstrap, gateway, pollInterval, keepAliveInterval, mode, offer, tor, 0, false);
         }
     }
 
@@ -155,7 +163,7 @@ public final class Daemon implements AutoCloseable {
         Node node = null;
         try {
             DaemonState state = DaemonState.load(dir);
-            node = Node.start(new Node.Config(dir, config.dhtBind(), config.listenBind(), List.of()));
+            node = Node.start(new Node.Config(dir, config.dhtBind(), config.listenBind(), List.of(), config.mode(), config.offer(), config.tor()));
             Daemon d = new Daemon(config, lock, node, state);
             d.wire();
             return d;
@@ -168,7 +176,9 @@ public final class Daemon implements AutoCloseable {
 
     private void wire() {
         for (DaemonState.Subscription s : state.subscriptions()) follows.put(s.keyHex(), new Follow(s));
-        node.server().setServices(new Services());
+        Services services = new Services();
+        node.server().setServices(services);
+        for (BlobServer b : node.bridgeServers()) b.setServices(services);
         node.downloader().setGossip(new Gossip());
         node.downloader().setRateLimit(config.downloadRate());
         node.setMorePeers(this::knownHolders);
@@ -177,7 +187,7 @@ public final class Daemon implements AutoCloseable {
     /** Joins the DHT, takes up every subscription where it stood and starts seeding, polling and gossip keep-alives. */
     public void start() throws InterruptedException {
         // the given nodes, else the saved routing table, else the public routers (never for a loopback node)
-        io.megatorrent.dht.Bootstrap.join(node.dht(), config.bootstrap(), config.defaultRouters(), io.megatorrent.dht.Bootstrap.SYSTEM, Node.BOOTSTRAP_TIMEOUT);
+        node.bootstrap(config.bootstrap(), config.defaultRouters());
         node.startReannouncing(Node.REANNOUNCE_INTERVAL);
         for (Follow f : follows.values()) requestSync(f, f.sub.pending()); // a download cut short resumes from its own item
         loops.add(Thread.ofVirtual().name("daemon-tick").start(this::tickLoop));
@@ -350,14 +360,15 @@ public final class Daemon implements AutoCloseable {
         return view(f).put("alreadyFollowed", false).build();
     }
 
-    /** Joins the DHT through the nodes a URI names too (direct mode: names are resolved here). */
+    /** Joins the DHT through the nodes a URI names too (direct mode only: names are resolved here; a safe mode ignores them). */
     private void bootstrapFrom(ChannelUri uri) throws InterruptedException {
+        if (!node.hasUdpSocket()) return;
         List<InetSocketAddress> nodes = new ArrayList<>();
         for (ChannelUri.Bootstrap b : uri.bootstrap()) {
             InetSocketAddress a = new InetSocketAddress(b.host(), b.port());
             if (!a.isUnresolved()) nodes.add(a);
         }
-        if (!nodes.isEmpty()) node.dht().bootstrap(nodes, Node.BOOTSTRAP_TIMEOUT);
+        node.bootstrap(nodes);
     }
 
     /** One subscription, or NOT_FOUND. */
@@ -458,22 +469,20 @@ public final class Daemon implements AutoCloseable {
     // ------------------------------------------------------------------ status, blobs, gc
 
     public JsonObject status() {
-        DhtNode dht = node.dht();
         BlobDownloader d = node.downloader();
         BlobServer srv = node.server();
         JsonObject.Builder byPeer = JsonObject.builder();
         for (Map.Entry<InetSocketAddress, Long> e : d.blobsByPeer().entrySet()) byPeer.put(e.getKey().toString(), e.getValue());
-        return JsonObject.builder()
-                .put("id", dht.id().toString())
-                .put("mode", "direct")
-                .put("udpSocketOpen", true)
-                .put("dhtPort", dht.localAddress().getPort())
+        JsonObject.Builder status = JsonObject.builder().put("id", node.dhtId().toString());
+        modeFields(status);
+        return status
+                .put("dhtPort", node.hasUdpSocket() ? node.udpAddress().getPort() : 0)
                 .put("listenPort", node.listenAddress().getPort())
                 .put("staticKey", Hex.encode(node.staticPublicKey()))
                 .put("dataDir", dir.toString())
                 .put("gateway", config.gateway())
                 .put("dhtPolling", config.pollInterval() != null)
-                .put("dhtNodes", dht.routingTableSize())
+                .put("dhtNodes", node.dhtNodes())
                 .put("peers", srv.openConnections() + d.openConnections())
                 .put("inboundConnections", srv.openConnections())
                 .put("outboundConnections", d.openConnections())
@@ -498,6 +507,27 @@ public final class Daemon implements AutoCloseable {
                 .put("reannounceRounds", node.reannounceRounds.get())
                 .put("uptimeSeconds", (System.currentTimeMillis() - startedAt) / 1000)
                 .build();
+    }
+
+    /**
+     * The mode fields of status: mode, the proxy or router in use, bridges, the onion or I2P
+     * address, and whether a UDP socket is open (the process's own accounting, not the mode's claim).
+     */
+    private void modeFields(JsonObject.Builder b) {
+        b.put("mode", node.mode().label()).put("udpSocketOpen", DhtNode.openUdpSockets() > 0);
+        switch (node.mode()) {
+            case NetworkMode.Direct x -> { }
+            case NetworkMode.Socks5 x -> b.put("proxy", x.proxy().getAddress().getHostAddress() + ":" + x.proxy().getPort());
+            case NetworkMode.I2p x -> b.put("samBridge", x.sam().getAddress().getHostAddress() + ":" + x.sam().getPort());
+        }
+        if (!node.mode().bridges().isEmpty()) {
+            List<JsonValue> bridges = new ArrayList<>();
+            for (io.megatorrent.transport.PeerTarget t : node.mode().bridges()) bridges.add(new JsonValue.JsonString(t.toString()));
+            b.put("bridges", new JsonArray(bridges));
+        }
+        if (node.bridgePort() != null) b.put("bridgePort", node.bridgePort());
+        if (node.i2pAddress() != null) b.put("i2p", node.i2pAddress());
+        if (node.onionAddress() != null) b.put("onion", node.onionAddress() + ":" + Node.ONION_PORT);
     }
 
     /** Channels this node publishes, with their sequence and URI (the read key left out). */
@@ -642,7 +672,8 @@ public final class Daemon implements AutoCloseable {
                     hint = f.hint;
                     f.hint = null;
                 }
-                try {
+                // behind a proxy each channel's connections are its own (isolation group = channel, PROTOCOL_FINAL.md 5.5)
+                try (BlobDownloader.Isolation channel = node.downloader().isolation(f.sub.keyHex())) {
                     sync(f, hint);
                     f.error = null;
                     f.retryDelayNanos = FIRST_RETRY.toNanos();
@@ -1001,7 +1032,8 @@ public final class Daemon implements AutoCloseable {
     }
 
     private static Message.PeerEntry entry(InetSocketAddress a) {
-        return new Message.PeerEntry(new PeerAddress(a.getAddress().getHostAddress(), a.getPort()), null);
+        // .onion/.i2p holders are kept unresolved: they travel as names (kind 3)
+        return new Message.PeerEntry(new PeerAddress(a.isUnresolved() ? a.getHostString() : a.getAddress().getHostAddress(), a.getPort()), null);
     }
 
     /** Gateway: checks a peer's signed item and stores it in the DHT (PROTOCOL_FINAL.md 4.5). */
@@ -1088,18 +1120,34 @@ public final class Daemon implements AutoCloseable {
                     }
                 }
                 case Message.Announce a -> {
+                    InetSocketAddress hidden = hiddenSelves.get(from);
+                    if (hidden != null) {
+                        // a holder reachable only as .onion/.i2p: its own entry named it (4.5.1)
+                        for (byte[] id : a.blobIds()) peerBook.add(id, hidden);
+                        return;
+                    }
                     Integer port = inboundListenPorts.get(from);
                     InetSocketAddress remote = from.remoteAddress();
                     if (port == null || port == 0 || remote == null) return;
                     InetSocketAddress holder = new InetSocketAddress(remote.getAddress(), port);
                     for (byte[] id : a.blobIds()) peerBook.add(id, holder);
                 }
+                case Message.Peers p when p.peers().size() == 1 -> {
+                    // the sender's own entry: a .onion or .i2p address with its static key; a false claim costs a failed dial (4.5.1)
+                    Message.PeerEntry e = p.peers().get(0);
+                    boolean hiddenName = e.address().isOnion() ? e.address().port() != 0 : e.address().isI2p();
+                    if (!hiddenName || e.staticKey() == null) return;
+                    if (from.isOpen()) hiddenSelves.put(from, InetSocketAddress.createUnresolved(e.address().host(), e.address().port()));
+                }
                 default -> {
-                    // unsolicited MSG_PEERS carry no target: nothing to file them under
+                    // other unsolicited MSG_PEERS carry no target: nothing to file them under
                 }
             }
         }
     }
+
+    /** The .onion/.i2p address each inbound connection's peer named as its own (4.5.1); closed connections dropped by the tick loop. */
+    private final ConcurrentHashMap<Connection, InetSocketAddress> hiddenSelves = new ConcurrentHashMap<>();
 
     /** What our own connections tell us. */
     private final class Gossip implements BlobFetcher.Gossip {
@@ -1151,6 +1199,7 @@ public final class Daemon implements AutoCloseable {
                         LOG.log(Level.WARNING, "cannot save the holders of " + f.sub.keyHex() + ": " + e.getMessage());
                     }
                 }
+                hiddenSelves.keySet().removeIf(c -> !c.isOpen());
             }
         } catch (InterruptedException e) {
             // closing

@@ -164,7 +164,7 @@ public final class LocalDemo {
         ChannelIdentity identity = ChannelIdentity.generate(options.privateChannel(), new SecureRandom());
         Publisher publisher = new Publisher(publisherNode, identity);
         String uri = (options.privateChannel() ? identity.privateUri() : identity.uri()).format();
-        step("publisher", "node up: DHT " + hostPort(publisherNode.dht().localAddress()) + ", blob server " + hostPort(publisherNode.listenAddress())
+        step("publisher", "node up: DHT " + hostPort(publisherNode.udpAddress()) + ", blob server " + hostPort(publisherNode.listenAddress())
                 + " (Noise static key " + Hex.encode(publisherNode.staticPublicKey()).substring(0, 16) + "...)", t);
         out.println("             channel " + (options.privateChannel() ? "(private) " : "") + uri);
 
@@ -204,7 +204,7 @@ public final class LocalDemo {
             Node node = startNode(dir.resolve("subscriber-" + s), addresses);
             Subscriber subscriber = new Subscriber(node);
             ChannelUri channel = ChannelUri.parse(uri);
-            step(who, "node up: DHT " + hostPort(node.dht().localAddress()) + ", blob server " + hostPort(node.listenAddress()) + "; given only the URI", t);
+            step(who, "node up: DHT " + hostPort(node.udpAddress()) + ", blob server " + hostPort(node.listenAddress()) + "; given only the URI", t);
 
             t = System.nanoTime();
             SignedPointer item = subscriber.pointer(channel);

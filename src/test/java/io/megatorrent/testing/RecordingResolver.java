@@ -15,6 +15,11 @@ import java.util.stream.Stream;
  */
 public final class RecordingResolver implements InetAddressResolver {
     private static final List<String> LOOKUPS = new CopyOnWriteArrayList<>();
+    /**
+     * A child JVM started by a test with {@code -D}{@value #LOG_PROPERTY}{@code =FILE} appends every
+     * lookup to FILE as it happens (one line each), so the test can read what a node process looked up.
+     */
+    public static final String LOG_PROPERTY = "megatorrent.test.lookupLog";
     private static volatile boolean installed;
     private final InetAddressResolver builtin;
 
@@ -41,9 +46,23 @@ public final class RecordingResolver implements InetAddressResolver {
         LOOKUPS.clear();
     }
 
+    private static void record(String what) {
+        LOOKUPS.add(what);
+        String log = System.getProperty(LOG_PROPERTY);
+        if (log == null) return;
+        synchronized (LOOKUPS) {
+            try {
+                java.nio.file.Files.writeString(java.nio.file.Path.of(log), what + "\n", java.nio.charset.StandardCharsets.UTF_8,
+                        java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException("cannot record a lookup in " + log, e);
+            }
+        }
+    }
+
     @Override
     public Stream<InetAddress> lookupByName(String host, LookupPolicy lookupPolicy) throws UnknownHostException {
-        LOOKUPS.add(host);
+        record(host);
         return builtin.lookupByName(host, lookupPolicy);
     }
 
@@ -51,7 +70,7 @@ public final class RecordingResolver implements InetAddressResolver {
     public String lookupByAddress(byte[] addr) throws UnknownHostException {
         StringBuilder sb = new StringBuilder("reverse:");
         for (byte b : addr) sb.append(String.format("%02x", b));
-        LOOKUPS.add(sb.toString());
+        record(sb.toString());
         return builtin.lookupByAddress(addr);
     }
 }

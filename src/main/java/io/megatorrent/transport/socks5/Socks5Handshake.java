@@ -28,9 +28,14 @@ final class Socks5Handshake {
 
     private Socks5Handshake() {}
 
-    /** VER NMETHODS METHODS: exactly one method, so a proxy cannot skip the isolation credentials. */
+    /**
+     * VER NMETHODS METHODS. With credentials both username/password (first, preferred) and no
+     * authentication are offered: Tor picks username/password and isolates streams by them, and
+     * a proxy without users (microsocks, dante with {@code socksmethod: none}) picks "none" and
+     * still works. The credentials are only an isolation key, never a secret worth insisting on.
+     */
     static byte[] greeting(boolean withCredentials) {
-        return new byte[] {VERSION, 1, (byte) (withCredentials ? METHOD_USERNAME_PASSWORD : METHOD_NO_AUTH)};
+        return withCredentials ? new byte[] {VERSION, 2, METHOD_USERNAME_PASSWORD, METHOD_NO_AUTH} : new byte[] {VERSION, 1, METHOD_NO_AUTH};
     }
 
     /** RFC 1929: VER=1 ULEN UNAME PLEN PASSWD. */
@@ -141,16 +146,16 @@ final class Socks5Handshake {
             throw Socks5Exception.protocol(String.format("method selection has version 0x%02x, expected 0x05", choice[0] & 0xff));
         }
         int method = choice[1] & 0xff;
-        int offered = credentials != null ? METHOD_USERNAME_PASSWORD : METHOD_NO_AUTH;
         if (method == METHOD_NONE_ACCEPTABLE) {
             throw new Socks5Exception("SOCKS5 proxy accepts none of our authentication methods (we offered "
                     + (credentials != null ? "username/password" : "no authentication")
                     + (credentials != null ? ")" : "; does it need a username and password?)"), -1, -1);
         }
-        if (method != offered) {
+        boolean offered = method == METHOD_NO_AUTH || (credentials != null && method == METHOD_USERNAME_PASSWORD);
+        if (!offered) {
             throw Socks5Exception.protocol(String.format("proxy chose method 0x%02x, which we did not offer", method));
         }
-        if (credentials != null) {
+        if (method == METHOD_USERNAME_PASSWORD) {
             io.write(authRequest(credentials));
             byte[] status = io.readExactly(2, "the username/password status");
             if ((status[0] & 0xff) != AUTH_VERSION) {

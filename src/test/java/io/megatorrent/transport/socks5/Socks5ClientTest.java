@@ -67,7 +67,7 @@ class Socks5ClientTest {
         // not a strict dotted quad: a name for the proxy, never parsed as an address here
         assertEquals(Socks5Handshake.ATYP_DOMAINNAME, Socks5Handshake.connectRequest("010.0.0.1", 1)[3]);
         assertEquals(Socks5Handshake.ATYP_DOMAINNAME, Socks5Handshake.connectRequest("1.2.3", 1)[3]);
-        assertEquals("050102", Hex.encode(Socks5Handshake.greeting(true)));
+        assertEquals("05020200", Hex.encode(Socks5Handshake.greeting(true)));
         assertEquals("050100", Hex.encode(Socks5Handshake.greeting(false)));
         assertEquals("0101750170", Hex.encode(Socks5Handshake.authRequest(new Socks5Credentials("u", "p"))));
     }
@@ -127,14 +127,27 @@ class Socks5ClientTest {
     }
 
     @Test
-    void credentialsAreOfferedAloneAndSentExactly() throws Exception {
+    void aProxyWithoutUsersMayPickNoAuthenticationOverOurCredentials() throws Exception {
+        reset();
+        server.methodReply = new byte[] {5, 0};
+        PeerAddress peer = new PeerAddress("abcdefghijklmnop.onion", 80);
+        try (SocketChannel ch = Socks5Dialer.isolatingPerPeer(server.address()).connect(peer, TIMEOUT)) {
+            assertEchoes(ch, "y");
+        }
+        RecordingSocks5Server.Exchange x = server.exchanges.take();
+        assertEquals("05020200", Hex.encode(x.greeting()), "both methods offered, username/password first");
+        assertNull(x.auth(), "no credentials sent when the proxy chose no authentication");
+    }
+
+    @Test
+    void credentialsAreOfferedFirstAndSentExactly() throws Exception {
         reset();
         PeerAddress peer = new PeerAddress("abcdefghijklmnop.onion", 80);
         try (SocketChannel ch = Socks5Dialer.isolatingPerPeer(server.address()).connect(peer, TIMEOUT)) {
             assertEchoes(ch, "x");
         }
         RecordingSocks5Server.Exchange x = server.exchanges.take();
-        assertEquals("050102", Hex.encode(x.greeting()));
+        assertEquals("05020200", Hex.encode(x.greeting()));
         assertArrayEquals(Socks5Handshake.authRequest(Socks5Credentials.isolating(peer)), x.auth());
     }
 

@@ -192,7 +192,8 @@ public final class Node implements AutoCloseable {
 
     /** Opens the store, loads or makes the static key, starts the DHT node and the listener, and bootstraps. */
     public static Node start(Config config) throws IOException, InterruptedException {
-        return start(config, LedgerMode.PERSISTENT);
+        // a long-lived ledger key would link a safe-mode node's transfers over time (PROTOCOL_FINAL.md 8.8)
+        return start(config, config.mode() instanceof NetworkMode.Direct ? LedgerMode.PERSISTENT : LedgerMode.OFF);
     }
 
     public static Node start(Config config, LedgerMode ledgerMode) throws IOException, InterruptedException {

@@ -124,6 +124,7 @@ final class NodeUnderAttack implements AutoCloseable {
         Connection c = Connection.initiate(ch, bridgeKey, X25519.generate(), new Connection.Timeouts(timeout, timeout), "node from " + from);
         Message hello = c.receive();
         if (!(hello instanceof Message.Hello)) throw new IOException("expected MSG_HELLO, got " + hello);
+        c.send(new Message.Hello(Message.PROTOCOL_VERSION, 0, java.util.List.of())); // MSG_HELLO first (4.5)
         return c;
     }
 
@@ -150,6 +151,7 @@ final class NodeUnderAttack implements AutoCloseable {
         try (Connection c = Connection.connect(new TcpDialer(), bridgeTarget(), X25519.generate(), timeouts)) {
             Message hello = c.receive();
             if (!(hello instanceof Message.Hello)) throw new IOException("expected MSG_HELLO, got " + hello);
+            c.send(new Message.Hello(Message.PROTOCOL_VERSION, 0, java.util.List.of())); // MSG_HELLO first (4.5)
             c.send(new Message.DhtQuery(1, null, DhtBridge.encodeQuery(new byte[] {7}, new KrpcMessage.Ping(NodeId.random()))));
             return c.receive();
         }

@@ -118,6 +118,7 @@ class ProxiedClientsAttackTest {
     private static Connection connect(Socks5Dialer dialer, PeerTarget target) throws Exception {
         Connection c = Connection.connect(dialer, target, X25519.generate(), new Connection.Timeouts(T, T));
         assertInstanceOf(Message.Hello.class, c.receive());
+        c.send(new Message.Hello(Message.PROTOCOL_VERSION, 0, List.of())); // MSG_HELLO first (4.5)
         return c;
     }
 

@@ -96,6 +96,7 @@ class ReflectionAndForwardingAttackTest {
     @Test
     void theBridgeForwardsOnlyWithinItsScopeAndSpendsFewPutSlotsPerClient(@TempDir Path dir) throws Exception {
         try (NodeUnderAttack node = NodeUnderAttack.start(dir, "256m", List.of());
+                DhtNode neighbour = DhtNode.start(DhtNode.Config.of(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0)));
                 Connection c = node.clientFrom(InetAddress.getLoopbackAddress(), T)) {
             int id = 1;
             for (String bad : List.of("100.64.0.1", "0.1.2.3", "240.0.0.1", "255.255.255.255", "10.0.0.1", "192.168.1.1", "0.0.0.0")) {
@@ -103,8 +104,9 @@ class ReflectionAndForwardingAttackTest {
                 Message.Error e = assertInstanceOf(Message.Error.class, m, bad);
                 assertEquals(Message.Error.REFUSED, e.code(), bad + ": " + e.text());
             }
-            // the node itself is on loopback: forwarding within that scope works
-            InetSocketAddress own = new InetSocketAddress(InetAddress.getLoopbackAddress(), node.udpPort);
+            // the node itself is on loopback: forwarding within that scope works (to another node: its
+            // own DHT node a client asks with node_kind 0, and forwarding to it is refused)
+            InetSocketAddress own = neighbour.localAddress();
             assertInstanceOf(Message.DhtResponse.class, forward(c, id++, own, new KrpcMessage.Ping(NodeId.random())));
             // puts forwarded for one connection: a few distinct items, then refused before anything is sent
             for (int i = 0; i < DhtBridge.MAX_FORWARDED_PUT_TARGETS; i++) {

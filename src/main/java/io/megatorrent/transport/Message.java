@@ -87,6 +87,25 @@ public sealed interface Message {
         }
     }
 
+    /** The bounds of a signed BEP 44 item, the body MSG_PUBLISH and MSG_POINTER share. */
+    private static void checkItem(byte[] publicKey, long seq, byte[] salt, byte[] signature, byte[] value) {
+        requireLength(publicKey, KEY_LENGTH, KEY_LENGTH, "public key");
+        if (seq < 0) throw new IllegalArgumentException("sequence must be 0..2^63-1");
+        requireLength(salt, 0, MAX_SALT_LENGTH, "salt");
+        requireLength(signature, SIGNATURE_LENGTH, SIGNATURE_LENGTH, "signature");
+        requireLength(value, 1, MAX_VALUE_LENGTH, "value");
+        if (!isBencode(value)) throw new IllegalArgumentException("value must be one canonical bencoded value");
+    }
+
+    private static void putItem(ByteBuffer b, byte[] publicKey, long seq, byte[] salt, byte[] signature, byte[] value) {
+        b.put(publicKey).putLong(seq).put((byte) salt.length).put(salt).put(signature);
+        b.putShort((short) value.length).put(value);
+    }
+
+    private static int itemLength(byte[] salt, byte[] value) {
+        return KEY_LENGTH + 8 + 1 + salt.length + SIGNATURE_LENGTH + 2 + value.length;
+    }
+
     /** A channel's latest sequence number this node knows, gossiped in MSG_HELLO. */
     record ChannelSeq(byte[] publicKey, long seq) {
         public ChannelSeq {
@@ -191,12 +210,11 @@ public sealed interface Message {
     record Publish(int requestId, byte[] publicKey, long seq, byte[] salt, byte[] signature, byte[] value) implements Message {
         public Publish {
             requireNonZeroId(requestId, "MSG_PUBLISH");
-            publicKey = requireLength(publicKey, KEY_LENGTH, KEY_LENGTH, "public key");
-            if (seq < 0) throw new IllegalArgumentException("sequence must be 0..2^63-1");
-            salt = requireLength(salt, 0, MAX_SALT_LENGTH, "salt");
-            signature = requireLength(signature, SIGNATURE_LENGTH, SIGNATURE_LENGTH, "signature");
-            value = requireLength(value, 1, MAX_VALUE_LENGTH, "value");
-            if (!isBencode(value)) throw new IllegalArgumentException("value must be one canonical bencoded value");
+            checkItem(publicKey, seq, salt, signature, value);
+            publicKey = publicKey.clone();
+            salt = salt.clone();
+            signature = signature.clone();
+            value = value.clone();
         }
 
         @Override
@@ -240,12 +258,11 @@ public sealed interface Message {
     record Pointer(int requestId, byte[] publicKey, long seq, byte[] salt, byte[] signature, byte[] value) implements Message {
         public Pointer {
             requireNonZeroId(requestId, "MSG_POINTER");
-            publicKey = requireLength(publicKey, KEY_LENGTH, KEY_LENGTH, "public key");
-            if (seq < 0) throw new IllegalArgumentException("sequence must be 0..2^63-1");
-            salt = requireLength(salt, 0, MAX_SALT_LENGTH, "salt");
-            signature = requireLength(signature, SIGNATURE_LENGTH, SIGNATURE_LENGTH, "signature");
-            value = requireLength(value, 1, MAX_VALUE_LENGTH, "value");
-            if (!isBencode(value)) throw new IllegalArgumentException("value must be one canonical bencoded value");
+            checkItem(publicKey, seq, salt, signature, value);
+            publicKey = publicKey.clone();
+            salt = salt.clone();
+            signature = signature.clone();
+            value = value.clone();
         }
 
         @Override
@@ -453,10 +470,7 @@ public sealed interface Message {
                 b.putShort((short) p.peers().size());
                 for (PeerEntry e : p.peers()) putPeer(b, e);
             }
-            case Publish p -> {
-                b.put(p.publicKey).putLong(p.seq()).put((byte) p.salt.length).put(p.salt).put(p.signature);
-                b.putShort((short) p.value.length).put(p.value);
-            }
+            case Publish p -> putItem(b, p.publicKey, p.seq(), p.salt, p.signature, p.value);
             case Announce a -> {
                 b.putShort((short) a.blobIds.size());
                 for (byte[] id : a.blobIds) b.put(id);
@@ -473,10 +487,7 @@ public sealed interface Message {
             }
             case DhtResponse r -> b.put(r.krpc);
             case GetPointer g -> b.put(g.channelKey);
-            case Pointer p -> {
-                b.put(p.publicKey).putLong(p.seq()).put((byte) p.salt.length).put(p.salt).put(p.signature);
-                b.putShort((short) p.value.length).put(p.value);
-            }
+            case Pointer p -> putItem(b, p.publicKey, p.seq(), p.salt, p.signature, p.value);
             case LedgerPropose p -> b.put(p.block);
             case LedgerAgree a -> b.put(a.block);
             case LedgerGetChain g -> b.put(g.publicKey).putLong(g.fromSeq()).putShort((short) g.maxCount());
@@ -503,13 +514,13 @@ public sealed interface Message {
             case Data d -> d.blob().length;
             case FindPeers f -> ID_LENGTH;
             case Peers p -> 2 + p.peers().stream().mapToInt(Message::peerLength).sum();
-            case Publish p -> KEY_LENGTH + 8 + 1 + p.salt.length + SIGNATURE_LENGTH + 2 + p.value.length;
+            case Publish p -> itemLength(p.salt, p.value);
             case Announce a -> 2 + a.blobIds.size() * ID_LENGTH;
             case Ok o -> 0;
             case DhtQuery q -> 1 + (q.node() == null ? 0 : q.node().getAddress().getAddress().length + 2) + q.krpc.length;
             case DhtResponse r -> r.krpc.length;
             case GetPointer g -> KEY_LENGTH;
-            case Pointer p -> KEY_LENGTH + 8 + 1 + p.salt.length + SIGNATURE_LENGTH + 2 + p.value.length;
+            case Pointer p -> itemLength(p.salt, p.value);
             case LedgerPropose p -> LEDGER_BLOCK_LENGTH;
             case LedgerAgree a -> LEDGER_BLOCK_LENGTH;
             case LedgerGetChain g -> KEY_LENGTH + 8 + 2;

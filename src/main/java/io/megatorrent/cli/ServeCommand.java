@@ -88,11 +88,9 @@ final class ServeCommand extends OptionCommand {
             daemon.close();
             throw new IOException("cannot open the local API on " + rpcBind.getHostAddress() + ":" + rpcPort + ": " + e.getMessage(), e);
         }
-        CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             api.close();
             daemon.close();
-            stopped.countDown();
         }, "megatorrent-shutdown"));
         daemon.start();
         io.megatorrent.node.Node node = daemon.node();

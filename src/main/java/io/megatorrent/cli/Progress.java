@@ -30,11 +30,11 @@ final class Progress {
         }
     }
 
-    /** Shows where a job stands: {@code step} names the phase; bytes, rate and peers describe it. */
+    /** Shows where a job stands: {@code step} names the phase; bytes, rate and peers (none when negative) describe it. */
     void show(String step, long done, long total, long rate, long peers) {
         if (terminal) {
             String eta = rate > 0 && total > done ? " ETA " + (total - done) / rate + " s" : "";
-            String line = String.format(Locale.ROOT, "\r%-18s %s / %s  %s/s  %d peers%s", step, size(done), size(total), size(rate), peers, eta);
+            String line = String.format(Locale.ROOT, "\r%-18s %s / %s  %s/s%s%s", step, size(done), size(total), size(rate), peers < 0 ? "" : "  " + peers + " peers", eta);
             err.print(line + "\u001b[K");
             err.flush();
             drawn = true;

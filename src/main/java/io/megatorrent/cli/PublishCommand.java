@@ -65,7 +65,8 @@ final class PublishCommand extends OptionCommand {
             JsonObject.Builder params = JsonObject.builder().put("path", input.toString());
             if (key != null) params.put("keyFile", key.toString());
             try {
-                JsonValue result = api.call("publish", params.build());
+                JsonValue result = withProgress(() -> api.call("publish", params.build()), () -> (JsonObject) api.call("status", JsonObject.builder().build()),
+                        input, progress);
                 out.println(Json.write(result));
                 return ExitCodes.OK;
             } catch (ApiClient.CallException e) {
@@ -78,7 +79,8 @@ final class PublishCommand extends OptionCommand {
         try (ForegroundNode node = ForegroundNode.start(config, err)) {
             JsonObject result;
             try {
-                result = node.daemon().publish(input, key, gateway);
+                PeerTarget via = gateway;
+                result = withProgress(() -> node.daemon().publish(input, key, via), () -> node.daemon().status(), input, progress);
             } catch (ApiException e) {
                 err.println("megatorrent publish: " + e.getMessage());
                 return ForegroundNode.exitCode(e.code());
@@ -89,5 +91,64 @@ final class PublishCommand extends OptionCommand {
             node.awaitSignal();
         }
         return ExitCodes.OK;
+    }
+
+    /** A job that may take a while: a publish, through the API or in this process. */
+    interface Job<T> {
+        T run() throws Exception;
+    }
+
+    /** Where the node reports publishes in progress (status, "publishing"). */
+    interface StatusSource {
+        JsonObject status() throws Exception;
+    }
+
+    /**
+     * Runs {@code job} on a virtual thread and, while it runs, draws its progress from the node's
+     * status (the entry of "publishing" for {@code input}) every 250 ms: the ingest's bytes, then
+     * the step (DHT put, announce). A status that cannot be read only costs the progress line.
+     */
+    static <T> T withProgress(Job<T> job, StatusSource status, Path input, Progress progress) throws Exception {
+        java.util.concurrent.FutureTask<T> task = new java.util.concurrent.FutureTask<>(job::run);
+        Thread.ofVirtual().name("publish").start(task);
+        long lastBytes = 0;
+        long lastAt = System.nanoTime();
+        long rate = 0;
+        while (true) {
+            try {
+                T result = task.get(250, java.util.concurrent.TimeUnit.MILLISECONDS);
+                progress.end();
+                return result;
+            } catch (java.util.concurrent.TimeoutException waiting) {
+                String step = null;
+                long done = 0;
+                long total = 0;
+                try {
+                    if (status.status().get("publishing").orElse(null) instanceof JsonValue.JsonArray jobs) {
+                        for (JsonValue j : jobs.items()) {
+                            if (j instanceof JsonObject o && input.toAbsolutePath().normalize().toString().equals(o.string("path"))) {
+                                step = o.string("step");
+                                done = o.integer("bytesIngested");
+                                total = o.integer("bytes");
+                            }
+                        }
+                    }
+                } catch (Exception unreadable) {
+                    continue;
+                }
+                if (step == null) continue;
+                long now = System.nanoTime();
+                if (now - lastAt >= 1_000_000_000L) {
+                    rate = (done - lastBytes) * 1_000_000_000L / (now - lastAt);
+                    lastBytes = done;
+                    lastAt = now;
+                }
+                progress.show(step, done, total, rate, -1);
+            } catch (java.util.concurrent.ExecutionException e) {
+                progress.end();
+                if (e.getCause() instanceof Exception cause) throw cause;
+                throw e;
+            }
+        }
     }
 }

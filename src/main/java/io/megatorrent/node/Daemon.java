@@ -128,6 +128,8 @@ public final class Daemon implements AutoCloseable {
     private final ConcurrentHashMap<Connection, Integer> inboundListenPorts = new ConcurrentHashMap<>();
     private final ExecutorService tasks = Executors.newVirtualThreadPerTaskExecutor();
     private final Object publishLock = new Object();
+    /** Publishes asked for and not finished yet, for the progress `status` reports (one runs at a time, the others wait). */
+    private final Map<Path, PublishJob> publishing = new java.util.concurrent.ConcurrentHashMap<>();
     private final SecureRandom random = new SecureRandom();
     private final long startedAt = System.currentTimeMillis();
     private volatile boolean closed;
@@ -226,10 +228,54 @@ public final class Daemon implements AutoCloseable {
         Path source = path.toAbsolutePath().normalize();
         if (!Files.exists(source, LinkOption.NOFOLLOW_LINKS)) throw new ApiException(ApiException.INVALID_PARAMS, "no such file or folder: " + source);
         Path kf = keyFile != null ? keyFile.toAbsolutePath() : dir.resolve(ChannelIdentity.DEFAULT_FILE_NAME);
+        PublishJob job = new PublishJob(source, sizeOf(source));
+        if (publishing.putIfAbsent(source, job) != null) throw new ApiException(ApiException.INVALID_PARAMS, source + " is being published already");
+        try {
+            return publish(source, kf, keyFile == null, gateway, job);
+        } finally {
+            publishing.remove(source, job);
+        }
+    }
+
+    /** Where one publish stands: its step and the bytes ingested so far, for progress lines. */
+    private static final class PublishJob {
+        final Path source;
+        final long bytes;
+        final AtomicLong ingested = new AtomicLong();
+        volatile String step = "waiting for another publish";
+
+        PublishJob(Path source, long bytes) {
+            this.source = source;
+            this.bytes = bytes;
+        }
+
+        JsonObject toJson() {
+            return JsonObject.builder().put("path", source.toString()).put("step", step).put("bytes", bytes).put("bytesIngested", ingested.get()).build();
+        }
+    }
+
+    /** The bytes of the regular files at or under {@code source}, for the progress total; 0 when it cannot be read. */
+    private static long sizeOf(Path source) {
+        try (Stream<Path> walk = Files.walk(source)) {
+            return walk.limit(MAX_FILES_PER_PUBLISH + 1L).filter(f -> Files.isRegularFile(f, LinkOption.NOFOLLOW_LINKS)).mapToLong(f -> {
+                try {
+                    return Files.size(f);
+                } catch (IOException e) {
+                    return 0;
+                }
+            }).sum();
+        } catch (IOException | java.io.UncheckedIOException e) {
+            return 0;
+        }
+    }
+
+    private JsonObject publish(Path source, Path kf, boolean defaultKey, io.megatorrent.transport.PeerTarget gateway, PublishJob job)
+            throws ApiException, InterruptedException {
         synchronized (publishLock) {
+            job.step = "ingesting";
             try {
                 boolean created = false;
-                if (keyFile == null && !Files.exists(kf)) {
+                if (defaultKey && !Files.exists(kf)) {
                     ChannelIdentity.generate(false, random).save(kf, false);
                     created = true;
                 }
@@ -245,11 +291,12 @@ public final class Daemon implements AutoCloseable {
                 if (previous != null) collections.addAll(ownCollections(previous, identity));
                 Publisher publisher = new Publisher(node, identity);
                 String name = source.getFileName().toString();
-                ManifestCollection added = new ManifestCollection(name, ingest(publisher, source));
+                ManifestCollection added = new ManifestCollection(name, ingest(publisher, source, job.ingested::addAndGet));
                 collections.removeIf(c -> c.name().equals(name));
                 collections.add(added);
                 long seq = nextSeq(identity.publicKey(), previous);
                 Publisher.Published published;
+                job.step = gateway == null ? "storing the pointer in the DHT" : "handing the pointer to the gateway";
                 if (gateway == null) {
                     published = publisher.publish(collections, seq);
                 } else {
@@ -267,6 +314,7 @@ public final class Daemon implements AutoCloseable {
                     published = new Publisher.Published(prepared, 1);
                 }
                 List<String> blobs = Publisher.blobsOf(published.publication(), collections);
+                job.step = "announcing " + blobs.size() + " blobs";
                 Node.AnnounceResult announced = node.announce(blobs);
                 state.put(new DaemonState.Publication(identity.publicKey(), kf, seq, published.item()));
                 node.channelSeqs().accept(identity.publicKey(), seq);
@@ -301,9 +349,9 @@ public final class Daemon implements AutoCloseable {
     }
 
     /** The items of a file (one, named after it) or a folder (every regular file below it, by relative path, sorted). */
-    private static List<FileEntry> ingest(Publisher publisher, Path source) throws IOException, InterruptedException, ApiException {
+    private static List<FileEntry> ingest(Publisher publisher, Path source, java.util.function.LongConsumer progress) throws IOException, InterruptedException, ApiException {
         if (Files.isRegularFile(source, LinkOption.NOFOLLOW_LINKS)) {
-            return List.of(publisher.ingest(source, source.getFileName().toString()));
+            return List.of(publisher.ingest(source, source.getFileName().toString(), progress));
         }
         if (!Files.isDirectory(source, LinkOption.NOFOLLOW_LINKS)) throw new ApiException(ApiException.INVALID_PARAMS, source + " is neither a file nor a folder");
         List<Path> files;
@@ -315,7 +363,7 @@ public final class Daemon implements AutoCloseable {
         List<FileEntry> entries = new ArrayList<>();
         for (Path f : files) {
             String name = source.relativize(f).toString().replace(java.io.File.separatorChar, ItemName.SEPARATOR);
-            entries.add(publisher.ingest(f, name));
+            entries.add(publisher.ingest(f, name, progress));
         }
         return entries;
     }
@@ -506,7 +554,14 @@ public final class Daemon implements AutoCloseable {
                 .put("pointerReputs", pointerReputs.get())
                 .put("reannounceRounds", node.reannounceRounds.get())
                 .put("uptimeSeconds", (System.currentTimeMillis() - startedAt) / 1000)
+                .put("publishing", publishingJson())
                 .build();
+    }
+
+    private JsonArray publishingJson() {
+        List<JsonValue> jobs = new ArrayList<>();
+        for (PublishJob job : publishing.values()) jobs.add(job.toJson());
+        return new JsonArray(jobs);
     }
 
     /**

@@ -37,7 +37,12 @@ public final class Publisher {
 
     /** Ingests one file into the node's store under the manifest item name {@code name}; its blobs become servable. */
     public FileEntry ingest(Path file, String name) throws IOException, InterruptedException {
-        FileEntry entry = Ingest.file(file, name, node.blobs().store(), n -> {});
+        return ingest(file, name, n -> {});
+    }
+
+    /** As {@link #ingest(Path, String)}; {@code progress} receives the byte counts ingested (from several threads). */
+    public FileEntry ingest(Path file, String name, java.util.function.LongConsumer progress) throws IOException, InterruptedException {
+        FileEntry entry = Ingest.file(file, name, node.blobs().store(), progress);
         node.blobs().indexAll(entry.blobIds());
         return entry;
     }

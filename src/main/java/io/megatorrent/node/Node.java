@@ -215,7 +215,8 @@ public final class Node implements AutoCloseable {
             boolean direct = config.mode() instanceof NetworkMode.Direct;
             switch (config.mode()) {
                 case NetworkMode.Direct d -> {
-                    udp = DhtNode.start(DhtNode.Config.of(config.dhtBind()).withStateDir(dir.resolve("dht")));
+                    udp = inUse("the DHT's UDP port", config.dhtBind(), "--dht-port",
+                            () -> DhtNode.start(DhtNode.Config.of(config.dhtBind()).withStateDir(dir.resolve("dht"))));
                     opened.closeables.add(udp);
                     dialer = new TcpDialer();
                     // every node is a DHT bridge for peers without UDP (PROTOCOL_FINAL.md 7); its streams are plain TCP
@@ -239,7 +240,8 @@ public final class Node implements AutoCloseable {
             }
             BlobServer server = new BlobServer(blobs, () -> port[0], bridge);
             if (ledger != null) server.useLedger(ledger, UploadScheduler.byLedger(UPLOAD_SLOTS, ledger));
-            Listener listener = Listener.open(config.listenBind(), key, Connection.Timeouts.DEFAULT, server);
+            Listener listener = inUse("the Noise listener's TCP port", config.listenBind(), "--listen-port",
+                    () -> Listener.open(config.listenBind(), key, Connection.Timeouts.DEFAULT, server));
             opened.closeables.add(listener);
             if (direct) port[0] = listener.localAddress().getPort();
             if (opened.samSession != null) opened.samSession.startAccepting((channel, peer) -> listener.accept(channel));
@@ -262,13 +264,30 @@ public final class Node implements AutoCloseable {
         }
     }
 
+    interface Opening<T> {
+        T open() throws IOException;
+    }
+
+    /** Opens a socket; a port in use is reported with the address and the option that chooses another (a second node on one machine). */
+    private static <T> T inUse(String what, InetSocketAddress at, String option, Opening<T> opening) throws IOException {
+        try {
+            return opening.open();
+        } catch (java.net.BindException e) {
+            java.net.BindException named = new java.net.BindException(what + " " + at.getAddress().getHostAddress() + ":" + at.getPort()
+                    + " cannot be opened (" + e.getMessage() + "): another program, or another node, has it; choose another with " + option
+                    + " P, or " + option + " 0 for any free port");
+            named.initCause(e);
+            throw named;
+        }
+    }
+
     /** A hybrid node's extra bridge listeners: DHT queries only on TCP, DHT queries and peer exchange over I2P. */
     private static void offerBridges(Config config, Path dir, X25519.KeyPair key, DhtNode udp, LocalBlobs blobs, Opened opened) throws IOException {
         BridgeOffer offer = config.offer();
         if (offer.tcpPort() != null) {
             BlobServer dhtOnly = new BlobServer(id -> null, () -> 0, new BridgeService(udp, true));
-            opened.bridgeListener = Listener.open(new InetSocketAddress(config.listenBind().getAddress(), offer.tcpPort()), key,
-                    Connection.Timeouts.DEFAULT, dhtOnly);
+            InetSocketAddress at = new InetSocketAddress(config.listenBind().getAddress(), offer.tcpPort());
+            opened.bridgeListener = inUse("the bridge's TCP port", at, "--bridge-port", () -> Listener.open(at, key, Connection.Timeouts.DEFAULT, dhtOnly));
             opened.closeables.add(opened.bridgeListener);
             opened.bridgeServers.add(dhtOnly);
         }

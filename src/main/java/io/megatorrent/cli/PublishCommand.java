@@ -104,13 +104,14 @@ final class PublishCommand extends OptionCommand {
     }
 
     /**
-     * Runs {@code job} on a virtual thread and, while it runs, draws its progress from the node's
+     * Runs {@code job} on a thread of its own and, while it runs, draws its progress from the node's
      * status (the entry of "publishing" for {@code input}) every 250 ms: the ingest's bytes, then
      * the step (DHT put, announce). A status that cannot be read only costs the progress line.
      */
     static <T> T withProgress(Job<T> job, StatusSource status, Path input, Progress progress) throws Exception {
         java.util.concurrent.FutureTask<T> task = new java.util.concurrent.FutureTask<>(job::run);
-        Thread.ofVirtual().name("publish").start(task);
+        // a platform thread: the caller may run many virtual threads of its own (an in-process test's pipe readers pin carriers)
+        Thread.ofPlatform().daemon().name("publish").start(task);
         long lastBytes = 0;
         long lastAt = System.nanoTime();
         long rate = 0;

@@ -242,6 +242,7 @@ public final class Daemon implements AutoCloseable {
         final Path source;
         final long bytes;
         final AtomicLong ingested = new AtomicLong();
+        final java.util.concurrent.atomic.AtomicInteger filesKept = new java.util.concurrent.atomic.AtomicInteger();
         volatile String step = "waiting for another publish";
 
         PublishJob(Path source, long bytes) {
@@ -291,7 +292,11 @@ public final class Daemon implements AutoCloseable {
                 if (previous != null) collections.addAll(ownCollections(previous, identity));
                 Publisher publisher = new Publisher(node, identity);
                 String name = source.getFileName().toString();
-                ManifestCollection added = new ManifestCollection(name, ingest(publisher, source, job.ingested::addAndGet));
+                Map<String, FileEntry> before = new java.util.HashMap<>();
+                for (ManifestCollection c : collections) {
+                    if (c.name().equals(name)) for (FileEntry e : c.items()) before.put(e.name(), e);
+                }
+                ManifestCollection added = new ManifestCollection(name, ingest(publisher, source, before, job));
                 collections.removeIf(c -> c.name().equals(name));
                 collections.add(added);
                 long seq = nextSeq(identity.publicKey(), previous);
@@ -322,7 +327,7 @@ public final class Daemon implements AutoCloseable {
                 long bytes = added.items().stream().mapToLong(FileEntry::size).sum();
                 ChannelUri uri = identity.isPrivate() ? identity.privateUri() : identity.uri();
                 return JsonObject.builder().put("uri", uri.format()).put("publicKey", hex).put("seq", seq).put("collection", name)
-                        .put("files", added.items().size()).put("bytes", bytes).put("blobs", blobs.size())
+                        .put("files", added.items().size()).put("filesUnchanged", job.filesKept.get()).put("bytes", bytes).put("blobs", blobs.size())
                         .put("blobsAnnounced", announced.announced()).put("pointerStoredAt", published.storedAt())
                         .put("identityCreated", created).put("keyFile", kf.toString())
                         .put("via", gateway == null ? "dht" : "gateway " + gateway).build();
@@ -349,9 +354,10 @@ public final class Daemon implements AutoCloseable {
     }
 
     /** The items of a file (one, named after it) or a folder (every regular file below it, by relative path, sorted). */
-    private static List<FileEntry> ingest(Publisher publisher, Path source, java.util.function.LongConsumer progress) throws IOException, InterruptedException, ApiException {
+    private static List<FileEntry> ingest(Publisher publisher, Path source, Map<String, FileEntry> before, PublishJob progress)
+            throws IOException, InterruptedException, ApiException {
         if (Files.isRegularFile(source, LinkOption.NOFOLLOW_LINKS)) {
-            return List.of(publisher.ingest(source, source.getFileName().toString(), progress));
+            return List.of(ingestOrKeep(publisher, source, source.getFileName().toString(), before, progress));
         }
         if (!Files.isDirectory(source, LinkOption.NOFOLLOW_LINKS)) throw new ApiException(ApiException.INVALID_PARAMS, source + " is neither a file nor a folder");
         List<Path> files;
@@ -363,9 +369,21 @@ public final class Daemon implements AutoCloseable {
         List<FileEntry> entries = new ArrayList<>();
         for (Path f : files) {
             String name = source.relativize(f).toString().replace(java.io.File.separatorChar, ItemName.SEPARATOR);
-            entries.add(publisher.ingest(f, name, progress));
+            entries.add(ingestOrKeep(publisher, f, name, before, progress));
         }
         return entries;
+    }
+
+    /** The collection's previous entry for {@code name} when the file still holds those bytes, else a fresh ingest. */
+    private static FileEntry ingestOrKeep(Publisher publisher, Path file, String name, Map<String, FileEntry> before, PublishJob progress)
+            throws IOException, InterruptedException {
+        FileEntry old = before.get(name);
+        if (old != null && publisher.sameContent(file, old)) {
+            progress.ingested.addAndGet(old.size());
+            progress.filesKept.incrementAndGet();
+            return old;
+        }
+        return publisher.ingest(file, name, progress.ingested::addAndGet);
     }
 
     // ------------------------------------------------------------------ subscriptions
@@ -790,6 +808,7 @@ public final class Daemon implements AutoCloseable {
                 throw new ManifestException("size", "sequence " + item.seq() + " lists " + total + " bytes, over this subscription's budget of "
                         + sub.maxSize() + " bytes (raise it with --max-size)");
             }
+            keepUnchanged(sub, plan);
             f.files.clear();
             f.files.addAll(plan);
             f.status = "downloading";
@@ -822,6 +841,36 @@ public final class Daemon implements AutoCloseable {
         }
     }
 
+    /**
+     * Marks complete the files of {@code plan} that the last completed sequence wrote at the same
+     * path with the same content (size and blob ids) and that are still there at that size: an
+     * update that adds one file to a large channel writes that file, not the channel again.
+     */
+    private void keepUnchanged(DaemonState.Subscription sub, List<FileProgress> plan) {
+        if (sub.item() == null) return;
+        Map<Path, FileEntry> before = new java.util.HashMap<>();
+        try {
+            ManifestResolver.Resolved r = ManifestResolver.resolve(sub.uri(), sub.item(), -1, BlobManifestStore.local(node.blobs()));
+            if (!r.readable()) return;
+            for (ManifestCollection c : r.collections()) {
+                for (FileEntry e : c.items()) before.put(ItemName.resolveUnder(sub.outDir(), c.name(), e.name()), e);
+            }
+        } catch (IOException | ManifestException e) {
+            return; // the old manifest is not held: every file is checked by downloading as before
+        }
+        for (FileProgress p : plan) {
+            FileEntry old = before.get(p.path);
+            if (old == null || old.size() != p.entry.size() || !old.blobIds().equals(p.entry.blobIds())) continue;
+            try {
+                if (!Files.isRegularFile(p.path, LinkOption.NOFOLLOW_LINKS) || Files.size(p.path) != p.entry.size()) continue;
+            } catch (IOException e) {
+                continue;
+            }
+            p.present.set(p.entry.blobIds().size());
+            p.state = "complete";
+        }
+    }
+
     private boolean filesPresent(Follow f) {
         for (FileProgress p : f.files) {
             if (!Files.isRegularFile(p.path)) return false;
@@ -848,6 +897,7 @@ public final class Daemon implements AutoCloseable {
                 running.add(pool.submit(() -> {
                     for (int i = next.getAndIncrement(); i < plan.size(); i = next.getAndIncrement()) {
                         if (f.removed || closed) throw new InterruptedException();
+                        if ("complete".equals(plan.get(i).state)) continue; // unchanged since the last sequence
                         downloadFile(f, plan.get(i));
                     }
                     return null;

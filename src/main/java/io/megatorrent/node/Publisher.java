@@ -47,6 +47,41 @@ public final class Publisher {
         return entry;
     }
 
+    /**
+     * Whether {@code file} holds exactly the bytes {@code entry} was made from, read back from the
+     * store (each blob verified and opened with the entry's key) and compared chunk by chunk; false
+     * at the first difference or at a blob the store lacks. A republished folder keeps the entries
+     * of its unchanged files, so subscribers fetch and write only what changed (a fresh ingest
+     * would draw a new file key, PROTOCOL_FINAL.md 6.1, and make every blob new).
+     */
+    public boolean sameContent(Path file, FileEntry entry) throws IOException {
+        if (java.nio.file.Files.size(file) != entry.size()) return false;
+        io.megatorrent.content.Blob.Sealer sealer = new io.megatorrent.content.Blob.Sealer(entry.fileKey());
+        byte[] blob = new byte[io.megatorrent.content.Blob.BLOB_SIZE];
+        java.nio.ByteBuffer chunk = java.nio.ByteBuffer.allocate(FileEntry.CHUNK_SIZE);
+        java.security.MessageDigest sha = io.megatorrent.crypto.Hashes.sha256();
+        try (java.nio.channels.FileChannel in = java.nio.channels.FileChannel.open(file, java.nio.file.StandardOpenOption.READ)) {
+            List<String> ids = entry.blobIds();
+            for (int i = 0; i < ids.size(); i++) {
+                long offset = (long) i * FileEntry.CHUNK_SIZE;
+                int length = (int) Math.min(FileEntry.CHUNK_SIZE, entry.size() - offset);
+                if (!node.blobs().store().has(ids.get(i))) return false;
+                try {
+                    node.blobs().store().read(ids.get(i), blob, sha);
+                    sealer.open(i, blob);
+                } catch (io.megatorrent.content.MissingBlobException | io.megatorrent.content.CorruptBlobException | io.megatorrent.crypto.CryptoException e) {
+                    return false;
+                }
+                chunk.clear().limit(length);
+                while (chunk.hasRemaining()) {
+                    if (in.read(chunk, offset + chunk.position()) < 0) return false; // shrank while we read
+                }
+                if (!java.util.Arrays.equals(chunk.array(), 0, length, blob, 0, length)) return false;
+            }
+        }
+        return true;
+    }
+
     /** What {@link #publish} made: the publication, and how many DHT nodes stored the pointer. */
     public record Published(ManifestPublisher.Publication publication, int storedAt) {
         public SignedPointer item() {

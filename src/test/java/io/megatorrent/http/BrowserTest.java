@@ -137,7 +137,7 @@ class BrowserTest {
                     "--user-data-dir=" + profile, "about:blank")).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
             CompletableFuture<URI> ws = new CompletableFuture<>();
             StringBuilder log = new StringBuilder();
-            Thread.ofVirtual().start(() -> {
+            Thread.ofPlatform().daemon().start(() -> { // a pipe read pins a virtual thread's carrier
                 try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getErrorStream(), StandardCharsets.UTF_8))) {
                     String line;
                     while ((line = r.readLine()) != null) {

@@ -119,9 +119,13 @@ class DaemonProcessTest {
             assertTrue(byPeer.has("/127.0.0.1:" + b.listenPort()), "C got no blob from B: " + Json.write(byPeer));
 
             // sequence 1: B polls no DHT, so the update can only come by gossip
+            Path oneAtB = ((JsonArray) atB.require("paths")).items().stream().map(v -> Path.of(((JsonString) v).value()))
+                    .filter(q -> q.endsWith(Path.of("album", "one.bin"))).findFirst().orElseThrow();
+            Object inodeBefore = Files.getAttribute(oneAtB, "unix:ino");
             randomFile(folder.resolve("four.bin"), 3L << 20, 4);
             JsonObject second = ok(Cli.run("publish", "-d", tmp.resolve("A").toString(), "-i", folder.toString()));
             assertEquals(1, second.integer("seq"));
+            assertEquals(3, second.integer("filesUnchanged"), "the three files of sequence 0 keep their blobs: " + Json.write(second));
             long start = System.nanoTime();
             JsonObject s = waitFor(b, key, 1);
             double seconds = (System.nanoTime() - start) / 1e9;
@@ -131,6 +135,8 @@ class DaemonProcessTest {
             System.out.printf("sequence 1 complete at B %.1f s after the publish returned (pointer by gossip, DHT polling off)%n", seconds);
             assertTrue(Files.isRegularFile(Path.of(s.string("outDir")).resolve("album/four.bin")));
             assertArrayEquals(Files.readAllBytes(folder.resolve("four.bin")), Files.readAllBytes(Path.of(s.string("outDir")).resolve("album/four.bin")));
+            // the update wrote the new file only: the files sequence 0 wrote are the same files, not rewritten copies
+            assertEquals(inodeBefore, Files.getAttribute(oneAtB, "unix:ino"), "B wrote one.bin again for an update that did not change it");
         }
     }
 

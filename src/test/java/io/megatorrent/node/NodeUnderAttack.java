@@ -84,7 +84,7 @@ final class NodeUnderAttack implements AutoCloseable {
         Path log = dir.resolve("node.log");
         Process p = new ProcessBuilder(command).directory(dir.toFile()).redirectError(log.toFile()).start();
         CompletableFuture<String> first = new CompletableFuture<>();
-        Thread.ofVirtual().start(() -> {
+        Thread.ofPlatform().daemon().start(() -> { // a pipe read pins a virtual thread's carrier
             try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
                 String line;
                 while ((line = r.readLine()) != null) if (line.startsWith("{")) first.complete(line);

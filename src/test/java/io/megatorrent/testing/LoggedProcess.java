@@ -32,7 +32,7 @@ public final class LoggedProcess implements AutoCloseable {
         this.process = process;
         this.log = log;
         this.lookupLog = lookupLog;
-        Thread.ofVirtual().start(this::pump);
+        Thread.ofPlatform().daemon().start(this::pump);
     }
 
     /** Starts {@code megatorrent ARGS}; logs go to {@code logDir/name.log} and {@code logDir/name.lookups}. */

@@ -47,8 +47,8 @@ public final class NodeProcess implements AutoCloseable {
         this.name = name;
         this.process = process;
         this.dataDir = dataDir;
-        Thread.ofVirtual().start(() -> pump(process.getInputStream(), true));
-        Thread.ofVirtual().start(() -> pump(process.getErrorStream(), false));
+        Thread.ofPlatform().daemon().start(() -> pump(process.getInputStream(), true));
+        Thread.ofPlatform().daemon().start(() -> pump(process.getErrorStream(), false));
     }
 
     /** {@code megatorrent serve -d DIR} on loopback with ports chosen by the system, plus {@code extra}. */

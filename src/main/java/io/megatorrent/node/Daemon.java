@@ -1301,7 +1301,9 @@ public final class Daemon implements AutoCloseable {
                     try {
                         update(f, s -> s.withHolders(List.copyOf(f.holders)));
                     } catch (IOException e) {
-                        LOG.log(Level.WARNING, "cannot save the holders of " + f.sub.keyHex() + ": " + e.getMessage());
+                        if (closed || Thread.currentThread().isInterrupted()) return; // stopping: interrupted in the middle of the (atomic) write
+                        f.holdersChanged = true;
+                        LOG.log(Level.WARNING, "cannot save the holders of " + f.sub.keyHex() + ": " + (e.getMessage() != null ? e.getMessage() : e));
                     }
                 }
                 hiddenSelves.keySet().removeIf(c -> !c.isOpen());

@@ -154,7 +154,8 @@ final class DhtCommand implements Command {
                     Args.Option.value("bridge-port", "P", "also serve DHT-over-TCP bridge clients on this TCP port (0: ephemeral)"),
                     Args.Option.value("bridge-sam", "IP:PORT", "also serve bridge clients over I2P through this SAM v3.1 bridge (destination kept in DIR/" + I2P_KEY_FILE + ")"),
                     SAM_OPTION,
-                    Args.Option.flag("no-default-bootstrap", "without --bootstrap and a saved routing table, stay alone instead of joining through the public routers")))), out, err);
+                    Args.Option.flag("no-default-bootstrap", "without --bootstrap and a saved routing table, stay alone instead of joining through the public routers"),
+                    Args.Option.flag("no-warm-up", "skip the warm-up before the port is printed (the receive path run on a throwaway node over loopback, so that the JIT has compiled it before the first query)")))), out, err);
             case "put-mutable" -> putMutable(oneShot(rest, List.of(req("seed", "HEX", "Ed25519 seed, 64 hex digits"),
                     req("value", "STRING", "the value"), Args.Option.value("salt", "STRING", "salt"),
                     Args.Option.value("seq", "N", "sequence number"))), out);
@@ -199,6 +200,7 @@ final class DhtCommand implements Command {
         Map<String, String> samOptions = samOptions(args);
         if (bridgeSam == null && !samOptions.isEmpty()) throw new UsageException("--sam-option needs --bridge-sam");
         List<Closeable> closing = new ArrayList<>(); // closed in reverse order by the hook
+        if (!args.has("no-warm-up")) DhtNode.warmUp(DhtNode.WARM_UP_QUERIES, Duration.ofSeconds(3));
         try (DhtNode node = DhtNode.start(config); Listener bridge = bridgePort == null ? null : bridgeListener(node, args, bridgePort);
                 Listener samListener = bridgeSam == null ? null : samBridgeListener(node, args);
                 SamSession samSession = bridgeSam == null ? null : samBridgeSession(bridgeSam, samOptions, args)) {

@@ -193,6 +193,88 @@ public final class DhtNode implements KrpcTransport, DhtOperations, AutoCloseabl
         return node;
     }
 
+    /** Queries {@link #warmUp} sends by default: enough for the JIT's last tier to compile the receive path. */
+    public static final int WARM_UP_QUERIES = 40_000;
+
+    /**
+     * Runs the receive path (receive, decode, routing table, answer, send) of a throwaway node
+     * over loopback for up to {@code queries} ping, find_node and get_peers queries or until
+     * {@code limit}, whichever comes first, so that the JIT compiles it before this process's
+     * real nodes answer their first query: a cold JVM answers its first few thousand queries
+     * interpreted and then spends as much CPU compiling the path as answering, while the
+     * network waits (README, {@code bench dht --cold}). The same methods run as for real
+     * traffic, so their profiles hold. Nothing of the throwaway node is kept. Returns the
+     * queries answered.
+     */
+    public static long warmUp(int queries, Duration limit) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + limit.toNanos();
+        InetAddress loopback = InetAddress.getLoopbackAddress();
+        List<DatagramChannel> clients = new ArrayList<>();
+        try (DhtNode scratch = start(Config.of(new InetSocketAddress(loopback, 0)))) {
+            InetSocketAddress to = scratch.localAddress();
+            // queries of the three kinds the network sends most, under a few sender ids
+            Random random = new Random(1);
+            byte[][] templates = new byte[12][];
+            for (int i = 0; i < templates.length; i++) {
+                byte[] target = new byte[NodeId.LENGTH];
+                random.nextBytes(target);
+                NodeId from = NodeId.random();
+                Query q = switch (i % 3) {
+                    case 0 -> new Ping(from);
+                    case 1 -> new FindNode(from, new NodeId(target));
+                    default -> new GetPeers(from, new NodeId(target));
+                };
+                templates[i] = Krpc.encode(new Krpc.Packet(new byte[] {0, 0}, q));
+            }
+            // several sources, as on the network: the node's address handling sees them change
+            int sources = 4, window = 2;
+            AtomicLong sent = new AtomicLong();
+            List<Thread> threads = new ArrayList<>();
+            for (int c = 0; c < sources; c++) {
+                DatagramChannel client = DatagramChannel.open(loopback instanceof java.net.Inet6Address
+                        ? java.net.StandardProtocolFamily.INET6 : java.net.StandardProtocolFamily.INET);
+                clients.add(client);
+                client.bind(new InetSocketAddress(loopback, 0));
+                for (int i = 0; i < window; i++) warmUpSend(client, to, templates, sent.getAndIncrement());
+                // a client sends and receives with the same channel methods as the node; closing it ends its receive
+                threads.add(Thread.ofPlatform().daemon().name("dht-warm-up").start(() -> {
+                    ByteBuffer in = ByteBuffer.allocate(Krpc.MAX_DATAGRAM_LENGTH);
+                    try {
+                        while (true) {
+                            in.clear();
+                            client.receive(in);
+                            warmUpSend(client, to, templates, sent.getAndIncrement());
+                        }
+                    } catch (IOException e) {
+                        // closed: the warm-up is over
+                    }
+                }));
+            }
+            long seen = -1;
+            while (System.nanoTime() < deadline && scratch.queriesAnswered() < queries) {
+                long answered = scratch.queriesAnswered();
+                if (answered == seen) // datagrams lost: refill every window
+                    for (DatagramChannel client : clients) for (int i = 0; i < window; i++) warmUpSend(client, to, templates, sent.getAndIncrement());
+                seen = answered;
+                Thread.sleep(20);
+            }
+            for (DatagramChannel client : clients) client.close();
+            for (Thread t : threads) t.join();
+            return scratch.queriesAnswered();
+        } finally {
+            for (DatagramChannel client : clients) client.close();
+        }
+    }
+
+    private static void warmUpSend(DatagramChannel client, InetSocketAddress to, byte[][] templates, long n) throws IOException {
+        byte[] q = templates[(int) (n % templates.length)].clone();
+        // the transaction id's two bytes, in the canonical encoding's "...1:t2:XX1:y1:qe"
+        int tid = q.length - "XX1:y1:qe".length();
+        q[tid] = (byte) (n >> 8);
+        q[tid + 1] = (byte) n;
+        client.send(ByteBuffer.wrap(q), to);
+    }
+
     public NodeId id() {
         return id;
     }

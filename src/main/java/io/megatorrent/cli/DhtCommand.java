@@ -200,7 +200,7 @@ final class DhtCommand implements Command {
         Map<String, String> samOptions = samOptions(args);
         if (bridgeSam == null && !samOptions.isEmpty()) throw new UsageException("--sam-option needs --bridge-sam");
         List<Closeable> closing = new ArrayList<>(); // closed in reverse order by the hook
-        if (!args.has("no-warm-up")) DhtNode.warmUp(DhtNode.WARM_UP_QUERIES, Duration.ofSeconds(3));
+        if (!args.has("no-warm-up")) DhtNode.warmUp(DhtNode.WARM_UP_QUERIES, Duration.ofSeconds(2));
         try (DhtNode node = DhtNode.start(config); Listener bridge = bridgePort == null ? null : bridgeListener(node, args, bridgePort);
                 Listener samListener = bridgeSam == null ? null : samBridgeListener(node, args);
                 SamSession samSession = bridgeSam == null ? null : samBridgeSession(bridgeSam, samOptions, args)) {

@@ -23,6 +23,9 @@ import java.util.stream.Stream;
  * print its port, and loads it from its first query on with the outside load generator. CPU
  * per answered query comes from /proc/PID/stat (user + system time of the whole process,
  * every thread, JIT compilation included) between the first query and the end of the round.
+ * The node runs with its warm-up (the default) and with {@code --no-warm-up}: the warm-up moves
+ * JIT compilation before the port line, so each contender's time from its start to its port
+ * line, and the CPU it used until the first query, are printed beside its rates.
  */
 final class ColdDhtBench {
     private static final Pattern PORT = Pattern.compile("\"port\":\\s*(\\d+)");

@@ -100,7 +100,12 @@ final class DhtCommand implements Command {
                 Subcommands (each prints one JSON object on stdout; logs go to stderr):
                   node --port P [-d DIR] [--seconds S] [--rate-limit N] [--bridge-port P]
                        [--bridge-sam IP:PORT [--sam-option KEY=VALUE]...] [--no-default-bootstrap]
-                                                         run a full node; prints {"id","port"} once listening;
+                       [--no-warm-up]
+                                                         run a full node; prints {"id","port"} once listening,
+                                                         after a warm-up of up to 2 s (its receive path run
+                                                         on a throwaway loopback node, so that the JIT has
+                                                         compiled it before the first query; --no-warm-up
+                                                         skips it);
                                                          id and routing table persist in DIR/dht; it joins
                                                          through --bootstrap, else its saved table, else
                                                          the public routers (router.bittorrent.com:6881,

@@ -205,7 +205,6 @@ final class DhtCommand implements Command {
         Map<String, String> samOptions = samOptions(args);
         if (bridgeSam == null && !samOptions.isEmpty()) throw new UsageException("--sam-option needs --bridge-sam");
         List<Closeable> closing = new ArrayList<>(); // closed in reverse order by the hook
-        if (!args.has("no-warm-up")) DhtNode.warmUp(DhtNode.WARM_UP_QUERIES, Duration.ofSeconds(2));
         try (DhtNode node = DhtNode.start(config); Listener bridge = bridgePort == null ? null : bridgeListener(node, args, bridgePort);
                 Listener samListener = bridgeSam == null ? null : samBridgeListener(node, args);
                 SamSession samSession = bridgeSam == null ? null : samBridgeSession(bridgeSam, samOptions, args)) {
@@ -227,6 +226,8 @@ final class DhtCommand implements Command {
                 if (bridge != null) line.put("bridgePort", bridge.localAddress().getPort());
                 if (bridge != null || samSession != null) line.put("bridgeKey", Hex.encode(bridgeKey(args).publicKey()));
                 if (samSession != null) line.put("bridgeI2p", samSession.b32Address());
+                // after the line is made (its first JSON number initialises BigDecimal, whose compilation then ends during the warm-up)
+                if (!args.has("no-warm-up")) DhtNode.warmUp(DhtNode.WARM_UP_QUERIES, Duration.ofSeconds(2));
                 out.println(Json.write(line.build()));
                 out.flush();
                 Bootstrap.join(node, bootstrap(args), !args.has("no-default-bootstrap"), Bootstrap.SYSTEM, timeout(args));

@@ -235,7 +235,9 @@ public final class DhtNode implements KrpcTransport, DhtOperations, AutoCloseabl
                 int tid = q.length - "XX1:y1:qe".length();
                 query.clear();
                 query.put(q).put(tid, (byte) (n >> 8)).put(tid + 1, (byte) n).flip();
-                sources.get(n % sources.size()).send(query, to);
+                // each id comes from every source in turn: the table meets an id at a second
+                // address and an address under a second id, as on the network
+                sources.get((n / templates.length) % sources.size()).send(query, to);
                 scratch.receiveOne(buf);
             }
             return scratch.queriesAnswered();

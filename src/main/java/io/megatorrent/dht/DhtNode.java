@@ -227,18 +227,33 @@ public final class DhtNode implements KrpcTransport, DhtOperations, AutoCloseabl
                 source.setOption(StandardSocketOptions.SO_RCVBUF, 4096);
                 source.bind(new InetSocketAddress(loopback, 0));
             }
+            // the receive blocks: should a datagram of ours ever be lost, closing the socket at the limit ends it
+            Thread limiter = Thread.ofVirtual().name("dht-warm-up-limit").start(() -> {
+                try {
+                    Thread.sleep(limit);
+                    scratch.channel.close();
+                } catch (InterruptedException | IOException e) {
+                    // the warm-up ended first
+                }
+            });
             ByteBuffer buf = ByteBuffer.allocate(Krpc.MAX_DATAGRAM_LENGTH + 1);
             ByteBuffer query = ByteBuffer.allocate(Krpc.MAX_DATAGRAM_LENGTH);
-            for (int n = 0; n < queries && (n % 1024 != 0 || System.nanoTime() < deadline); n++) {
-                byte[] q = templates[n % templates.length];
-                // the transaction id's two bytes, in the canonical encoding's "...1:t2:XX1:y1:qe"
-                int tid = q.length - "XX1:y1:qe".length();
-                query.clear();
-                query.put(q).put(tid, (byte) (n >> 8)).put(tid + 1, (byte) n).flip();
-                // each id comes from every source in turn: the table meets an id at a second
-                // address and an address under a second id, as on the network
-                sources.get((n / templates.length) % sources.size()).send(query, to);
-                scratch.receiveOne(buf);
+            try {
+                for (int n = 0; n < queries && (n % 1024 != 0 || System.nanoTime() < deadline); n++) {
+                    byte[] q = templates[n % templates.length];
+                    // the transaction id's two bytes, in the canonical encoding's "...1:t2:XX1:y1:qe"
+                    int tid = q.length - "XX1:y1:qe".length();
+                    query.clear();
+                    query.put(q).put(tid, (byte) (n >> 8)).put(tid + 1, (byte) n).flip();
+                    // each id comes from every source in turn: the table meets an id at a second
+                    // address and an address under a second id, as on the network
+                    sources.get((n / templates.length) % sources.size()).send(query, to);
+                    scratch.receiveOne(buf);
+                }
+            } catch (ClosedChannelException e) {
+                // the limit
+            } finally {
+                limiter.interrupt();
             }
             return scratch.queriesAnswered();
         } finally {

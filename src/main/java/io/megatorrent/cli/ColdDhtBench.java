@@ -23,14 +23,20 @@ import java.util.stream.Stream;
  * print its port, and loads it from its first query on with the outside load generator. CPU
  * per answered query comes from /proc/PID/stat (user + system time of the whole process,
  * every thread, JIT compilation included) between the first query and the end of the round.
+ * The node runs with its warm-up (the default) and with {@code --no-warm-up}: the warm-up moves
+ * JIT compilation before the port line, so each contender's time from its start to its port
+ * line, and the CPU it used until the first query, are printed beside its rates.
  */
 final class ColdDhtBench {
     private static final Pattern PORT = Pattern.compile("\"port\":\\s*(\\d+)");
 
     private ColdDhtBench() {}
 
-    /** One measured round of one node. */
-    private record Round(DhtLoad.Result load, double cpuSeconds) {
+    /**
+     * One measured round of one node: readySeconds from the process's start to its port line,
+     * startCpuSeconds its CPU time until the first query, cpuSeconds from there to the end.
+     */
+    private record Round(DhtLoad.Result load, double cpuSeconds, double readySeconds, double startCpuSeconds) {
         double microsPerQuery() {
             return load.answered() == 0 ? Double.NaN : cpuSeconds * 1e6 / load.answered();
         }
@@ -51,20 +57,24 @@ final class ColdDhtBench {
         for (String method : methods) {
             boolean getPeers = method.equals("get_peers");
             List<Round> mine = new ArrayList<>();
+            List<Round> mineCold = new ArrayList<>();
             List<Round> mineWithoutCache = new ArrayList<>();
             List<Round> theirs = new ArrayList<>();
             // interleaved: the machine is shared, so all see the same noise
             for (int r = 0; r < rounds; r++) {
-                mine.add(ourRound(ours, null, getPeers, seconds, window, sockets, tick, err));
-                if (aotCache) mineWithoutCache.add(ourRound(ours, "-XX:AOTMode=off", getPeers, seconds, window, sockets, tick, err));
+                mine.add(ourRound(ours, null, List.of(), getPeers, seconds, window, sockets, tick, err));
+                mineCold.add(ourRound(ours, null, List.of("--no-warm-up"), getPeers, seconds, window, sockets, tick, err));
+                if (aotCache) mineWithoutCache.add(ourRound(ours, "-XX:AOTMode=off", List.of(), getPeers, seconds, window, sockets, tick, err));
                 if (libtorrent) theirs.add(libtorrentRound(getPeers, seconds, window, sockets, tick, err));
             }
             report(out, figures, "megatorrent node", "megatorrent", method, mine, aotCache ? " (with the image's AOT cache)" : "");
+            report(out, figures, "  no warm-up     ", "megatorrent_no_warm_up", method, mineCold, " (dht node --no-warm-up)");
             if (aotCache) report(out, figures, "  no AOT cache  ", "megatorrent_no_aot", method, mineWithoutCache, " (the same image, -XX:AOTMode=off)");
             if (libtorrent) report(out, figures, "libtorrent node ", "libtorrent", method, theirs, " (baseline, libtorrent " + DhtBench.libtorrentVersion() + ")");
         }
         if (!libtorrent) out.println("libtorrent node    baseline missing: python3-libtorrent is not installed (apt-get install python3-libtorrent)");
-        out.println("(first s: answers/s during the first second after the first query; all: over the whole round; CPU: process user+system time per answered query)");
+        out.println("(first s: answers/s during the first second after the first query; all: over the whole round; CPU: process user+system time per answered query;"
+                + " ready: from the process's start to its port line, and the CPU it used until the first query)");
         return ExitCodes.OK;
     }
 
@@ -72,27 +82,34 @@ final class ColdDhtBench {
         double[] first = rounds.stream().mapToDouble(r -> r.load().firstSecond()).toArray();
         double[] all = rounds.stream().mapToDouble(r -> r.load().rate()).toArray();
         double[] cpu = rounds.stream().mapToDouble(Round::microsPerQuery).toArray();
-        out.printf("%s  %-9s  first s %8.0f/s   all %8.0f/s   CPU %5.1f µs/query   (medians of %d rounds; all: %s)%s%n",
-                label, method, DhtBench.median(first), DhtBench.median(all), DhtBench.median(cpu), rounds.size(), DhtBench.rounds(all), note);
+        double[] ready = rounds.stream().mapToDouble(r -> r.readySeconds() * 1e3).toArray();
+        double[] startCpu = rounds.stream().mapToDouble(r -> r.startCpuSeconds() * 1e3).toArray();
+        out.printf("%s  %-9s  first s %8.0f/s   all %8.0f/s   CPU %5.1f µs/query   ready %5.0f ms (CPU %5.0f ms)   (medians of %d rounds; all: %s)%s%n",
+                label, method, DhtBench.median(first), DhtBench.median(all), DhtBench.median(cpu), DhtBench.median(ready), DhtBench.median(startCpu),
+                rounds.size(), DhtBench.rounds(all), note);
         figures.put("dht.cold." + method + "." + key + ".first_second", DhtBench.median(first), "queries/s");
         figures.put("dht.cold." + method + "." + key + ".rate", DhtBench.median(all), "queries/s");
         figures.put("dht.cold." + method + "." + key + ".cpu_per_query", DhtBench.median(cpu), "µs");
+        figures.put("dht.cold." + method + "." + key + ".ready", DhtBench.median(ready), "ms");
+        figures.put("dht.cold." + method + "." + key + ".start_cpu", DhtBench.median(startCpu), "ms");
     }
 
-    private static Round ourRound(List<String> command, String javaOptions, boolean getPeers, long seconds, int window, int sockets, long tick, PrintStream err)
-            throws IOException, InterruptedException {
+    private static Round ourRound(List<String> command, String javaOptions, List<String> nodeOptions, boolean getPeers, long seconds, int window, int sockets,
+            long tick, PrintStream err) throws IOException, InterruptedException {
         Path dir = Files.createTempDirectory("megatorrent-bench-dht-");
         List<String> cmd = new ArrayList<>(command);
         cmd.addAll(List.of("dht", "node", "--bind", "127.0.0.1", "--port", "0", "-d", dir.toString()));
+        cmd.addAll(nodeOptions);
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT);
         if (javaOptions != null) pb.environment().merge("MEGATORRENT_JAVA_OPTS", javaOptions, (a, b) -> a + " " + b);
+        long started = System.nanoTime();
         Process p = pb.start();
         try {
             BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
             String line = r.readLine();
             Matcher m = line == null ? null : PORT.matcher(line);
             if (m == null || !m.find()) throw new IOException("dht node did not start: " + line);
-            return measure(p, Integer.parseInt(m.group(1)), getPeers, seconds, window, sockets, tick);
+            return measure(p, started, Integer.parseInt(m.group(1)), getPeers, seconds, window, sockets, tick);
         } finally {
             p.destroy(); // SIGTERM: the node saves its state and exits
             if (!p.waitFor(5, java.util.concurrent.TimeUnit.SECONDS)) p.destroyForcibly().waitFor();
@@ -102,21 +119,23 @@ final class ColdDhtBench {
 
     private static Round libtorrentRound(boolean getPeers, long seconds, int window, int sockets, long tick, PrintStream err)
             throws IOException, InterruptedException {
+        long started = System.nanoTime();
         Process p = DhtBench.launchLibtorrent();
         try {
-            return measure(p, DhtBench.libtorrentPort(p), getPeers, seconds, window, sockets, tick);
+            return measure(p, started, DhtBench.libtorrentPort(p), getPeers, seconds, window, sockets, tick);
         } finally {
             DhtBench.stop(p);
         }
     }
 
-    private static Round measure(Process p, int port, boolean getPeers, long seconds, int window, int sockets, long tick)
+    private static Round measure(Process p, long started, int port, boolean getPeers, long seconds, int window, int sockets, long tick)
             throws IOException, InterruptedException {
+        double ready = (System.nanoTime() - started) / 1e9;
         long[] before = new long[1];
         InetSocketAddress target = new InetSocketAddress(InetAddress.getLoopbackAddress(), port);
         DhtLoad.Result load = DhtLoad.run(target, getPeers, seconds, window, sockets, () -> before[0] = cpuTicks(p.pid()));
         long after = cpuTicks(p.pid());
-        return new Round(load, (after - before[0]) / (double) tick);
+        return new Round(load, (after - before[0]) / (double) tick, ready, before[0] / (double) tick);
     }
 
     /** The command that starts megatorrent afresh: the image's launcher if we run in one, else this JVM and class path. */

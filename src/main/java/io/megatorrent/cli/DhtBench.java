@@ -43,7 +43,7 @@ final class DhtBench {
 
     static int run(String[] argv, PrintStream out, PrintStream err, BenchFigures figuresOut) throws Exception {
         Args args = Args.parse(argv, List.of(
-                Args.Option.flag("cold", "a fresh node process per round, measured from its first query, beside a fresh libtorrent"),
+                Args.Option.flag("cold", "a fresh node process per round (with and without its warm-up), measured from its first query, with its time to ready, beside a fresh libtorrent"),
                 Args.Option.value("seconds", "S", "time per rate measurement round (default 2; 3 with --cold)"),
                 Args.Option.value("rounds", "N", "alternating rounds per figure (default 3; 2 with --cold)"),
                 Args.Option.value("window", "N", "queries in flight (default 64)"),

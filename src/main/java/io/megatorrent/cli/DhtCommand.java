@@ -100,7 +100,12 @@ final class DhtCommand implements Command {
                 Subcommands (each prints one JSON object on stdout; logs go to stderr):
                   node --port P [-d DIR] [--seconds S] [--rate-limit N] [--bridge-port P]
                        [--bridge-sam IP:PORT [--sam-option KEY=VALUE]...] [--no-default-bootstrap]
-                                                         run a full node; prints {"id","port"} once listening;
+                       [--no-warm-up]
+                                                         run a full node; prints {"id","port"} once listening,
+                                                         after a warm-up (its receive path run 40,000 times
+                                                         on a throwaway loopback node, at most 10 s, so that
+                                                         the JIT has compiled it before the first query;
+                                                         --no-warm-up skips it);
                                                          id and routing table persist in DIR/dht; it joins
                                                          through --bootstrap, else its saved table, else
                                                          the public routers (router.bittorrent.com:6881,
@@ -154,7 +159,8 @@ final class DhtCommand implements Command {
                     Args.Option.value("bridge-port", "P", "also serve DHT-over-TCP bridge clients on this TCP port (0: ephemeral)"),
                     Args.Option.value("bridge-sam", "IP:PORT", "also serve bridge clients over I2P through this SAM v3.1 bridge (destination kept in DIR/" + I2P_KEY_FILE + ")"),
                     SAM_OPTION,
-                    Args.Option.flag("no-default-bootstrap", "without --bootstrap and a saved routing table, stay alone instead of joining through the public routers")))), out, err);
+                    Args.Option.flag("no-default-bootstrap", "without --bootstrap and a saved routing table, stay alone instead of joining through the public routers"),
+                    Args.Option.flag("no-warm-up", "skip the warm-up before the port is printed (the receive path run 40,000 times on a throwaway node over loopback, at most 10 s, so that the JIT has compiled it before the first query)")))), out, err);
             case "put-mutable" -> putMutable(oneShot(rest, List.of(req("seed", "HEX", "Ed25519 seed, 64 hex digits"),
                     req("value", "STRING", "the value"), Args.Option.value("salt", "STRING", "salt"),
                     Args.Option.value("seq", "N", "sequence number"))), out);
@@ -220,6 +226,8 @@ final class DhtCommand implements Command {
                 if (bridge != null) line.put("bridgePort", bridge.localAddress().getPort());
                 if (bridge != null || samSession != null) line.put("bridgeKey", Hex.encode(bridgeKey(args).publicKey()));
                 if (samSession != null) line.put("bridgeI2p", samSession.b32Address());
+                // after the line is made (its first JSON number initialises BigDecimal, whose compilation then ends during the warm-up)
+                if (!args.has("no-warm-up")) DhtNode.warmUp(DhtNode.WARM_UP_QUERIES, Duration.ofSeconds(10));
                 out.println(Json.write(line.build()));
                 out.flush();
                 Bootstrap.join(node, bootstrap(args), !args.has("no-default-bootstrap"), Bootstrap.SYSTEM, timeout(args));

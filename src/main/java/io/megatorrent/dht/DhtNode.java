@@ -175,22 +175,105 @@ public final class DhtNode implements KrpcTransport, DhtOperations, AutoCloseabl
             }
         }
         if (id == null) id = NodeId.random();
-        // one node per address family (BEP 32): an IPv6 bind address makes an IPv6 node
-        boolean ipv6 = config.bind().getAddress() instanceof java.net.Inet6Address;
-        DatagramChannel ch = DatagramChannel.open(ipv6 ? java.net.StandardProtocolFamily.INET6 : java.net.StandardProtocolFamily.INET);
-        try {
-            ch.setOption(StandardSocketOptions.SO_RCVBUF, 1 << 21);
-            ch.setOption(StandardSocketOptions.SO_SNDBUF, 1 << 21);
-            ch.bind(config.bind());
-        } catch (IOException e) {
-            ch.close();
-            throw e;
-        }
-        DhtNode node = new DhtNode(config, ch, id, saved);
+        DhtNode node = new DhtNode(config, openChannel(config.bind()), id, saved);
         OPEN_UDP_SOCKETS.incrementAndGet();
         node.receiver.start();
         if (!config.readOnly()) node.maintenance.start();
         return node;
+    }
+
+    /** Queries {@link #warmUp} sends by default: enough for the JIT's last tier to compile the receive path. */
+    public static final int WARM_UP_QUERIES = 40_000;
+
+    /**
+     * Runs the receive path (receive, decode, routing table, answer, send) of a throwaway node
+     * over loopback for {@code queries} ping, find_node and get_peers queries, or until
+     * {@code limit}, so that the JIT compiles it before this process's real nodes answer their
+     * first query: a cold JVM answers its first thousands of queries interpreted and then
+     * spends about as much CPU compiling the path as answering, while the network waits
+     * (README, {@code bench dht --cold}). The calling thread drives the same method the
+     * receive thread runs, one datagram at a time, so the profiles the JIT compiles from are
+     * those of real traffic. Nothing of the throwaway node is kept. Returns the queries answered.
+     */
+    public static long warmUp(int queries, Duration limit) throws IOException {
+        long deadline = System.nanoTime() + limit.toNanos();
+        InetAddress loopback = InetAddress.getLoopbackAddress();
+        Config config = Config.of(new InetSocketAddress(loopback, 0));
+        List<DatagramChannel> sources = new ArrayList<>();
+        // no receive thread of its own: this thread receives for it
+        try (DhtNode scratch = new DhtNode(config, openChannel(config.bind()), NodeId.random(), List.of())) {
+            OPEN_UDP_SOCKETS.incrementAndGet(); // close() counts it down
+            InetSocketAddress to = scratch.localAddress();
+            // queries of the three kinds the network sends most, under a few sender ids, from a
+            // few addresses (the node's address handling sees them change); the answers are
+            // never read: a source's full socket buffer drops them
+            Random random = new Random(1);
+            byte[][] templates = new byte[12][];
+            for (int i = 0; i < templates.length; i++) {
+                byte[] target = new byte[NodeId.LENGTH];
+                random.nextBytes(target);
+                NodeId from = NodeId.random();
+                Query q = switch (i % 3) {
+                    case 0 -> new Ping(from);
+                    case 1 -> new FindNode(from, new NodeId(target));
+                    default -> new GetPeers(from, new NodeId(target));
+                };
+                templates[i] = Krpc.encode(new Krpc.Packet(new byte[] {0, 0}, q));
+            }
+            for (int c = 0; c < 4; c++) {
+                DatagramChannel source = DatagramChannel.open(loopback instanceof java.net.Inet6Address
+                        ? java.net.StandardProtocolFamily.INET6 : java.net.StandardProtocolFamily.INET);
+                sources.add(source);
+                source.setOption(StandardSocketOptions.SO_RCVBUF, 4096);
+                source.bind(new InetSocketAddress(loopback, 0));
+            }
+            // the receive blocks: should a datagram of ours ever be lost, closing the socket at the limit ends it
+            Thread limiter = Thread.ofVirtual().name("dht-warm-up-limit").start(() -> {
+                try {
+                    Thread.sleep(limit);
+                    scratch.channel.close();
+                } catch (InterruptedException | IOException e) {
+                    // the warm-up ended first
+                }
+            });
+            ByteBuffer buf = ByteBuffer.allocate(Krpc.MAX_DATAGRAM_LENGTH + 1);
+            ByteBuffer query = ByteBuffer.allocate(Krpc.MAX_DATAGRAM_LENGTH);
+            try {
+                for (int n = 0; n < queries && (n % 1024 != 0 || System.nanoTime() < deadline); n++) {
+                    byte[] q = templates[n % templates.length];
+                    // the transaction id's two bytes, in the canonical encoding's "...1:t2:XX1:y1:qe"
+                    int tid = q.length - "XX1:y1:qe".length();
+                    query.clear();
+                    query.put(q).put(tid, (byte) (n >> 8)).put(tid + 1, (byte) n).flip();
+                    // each id comes from every source in turn: the table meets an id at a second
+                    // address and an address under a second id, as on the network
+                    sources.get((n / templates.length) % sources.size()).send(query, to);
+                    scratch.receiveOne(buf);
+                }
+            } catch (ClosedChannelException e) {
+                // the limit
+            } finally {
+                limiter.interrupt();
+            }
+            return scratch.queriesAnswered();
+        } finally {
+            for (DatagramChannel source : sources) source.close();
+        }
+    }
+
+    /** The node's socket: one per address family (BEP 32), an IPv6 bind address makes an IPv6 node. */
+    private static DatagramChannel openChannel(InetSocketAddress bind) throws IOException {
+        boolean ipv6 = bind.getAddress() instanceof java.net.Inet6Address;
+        DatagramChannel ch = DatagramChannel.open(ipv6 ? java.net.StandardProtocolFamily.INET6 : java.net.StandardProtocolFamily.INET);
+        try {
+            ch.setOption(StandardSocketOptions.SO_RCVBUF, 1 << 21);
+            ch.setOption(StandardSocketOptions.SO_SNDBUF, 1 << 21);
+            ch.bind(bind);
+        } catch (IOException e) {
+            ch.close();
+            throw e;
+        }
+        return ch;
     }
 
     public NodeId id() {
@@ -342,32 +425,35 @@ public final class DhtNode implements KrpcTransport, DhtOperations, AutoCloseabl
     private void receiveLoop() {
         ByteBuffer buf = ByteBuffer.allocate(Krpc.MAX_DATAGRAM_LENGTH + 1);
         while (!closed) {
-            InetSocketAddress from;
             try {
-                buf.clear();
-                from = (InetSocketAddress) channel.receive(buf);
+                receiveOne(buf);
             } catch (ClosedChannelException e) {
                 return;
             } catch (IOException e) {
                 if (closed) return;
                 LOG.log(System.Logger.Level.DEBUG, "receive failed: " + e);
-                continue;
             }
-            if (from == null) continue;
-            buf.flip();
-            // an IPv6 socket also receives IPv4 datagrams (dual stack): this node is one family's (BEP 32)
-            if (buf.remaining() > Krpc.MAX_DATAGRAM_LENGTH || buf.remaining() == 0 || from.getPort() == 0
-                    || !ofOwnFamily(from)) {
-                packetsDropped.incrementAndGet();
-                continue;
-            }
-            try {
-                handle(buf.array(), buf.remaining(), from);
-            } catch (RuntimeException | java.lang.Error e) {
-                // a bug, or an OutOfMemoryError caused elsewhere, must not stop the node silently: log, drop the packet, go on
-                packetsDropped.incrementAndGet();
-                LOG.log(System.Logger.Level.WARNING, "packet from " + from + " caused " + e, e);
-            }
+        }
+    }
+
+    /** Receives one datagram into buf (cleared first) and handles it: the receive thread's step, and the warm-up's. */
+    private void receiveOne(ByteBuffer buf) throws IOException {
+        buf.clear();
+        InetSocketAddress from = (InetSocketAddress) channel.receive(buf);
+        if (from == null) return;
+        buf.flip();
+        // an IPv6 socket also receives IPv4 datagrams (dual stack): this node is one family's (BEP 32)
+        if (buf.remaining() > Krpc.MAX_DATAGRAM_LENGTH || buf.remaining() == 0 || from.getPort() == 0
+                || !ofOwnFamily(from)) {
+            packetsDropped.incrementAndGet();
+            return;
+        }
+        try {
+            handle(buf.array(), buf.remaining(), from);
+        } catch (RuntimeException | java.lang.Error e) {
+            // a bug, or an OutOfMemoryError caused elsewhere, must not stop the node silently: log, drop the packet, go on
+            packetsDropped.incrementAndGet();
+            LOG.log(System.Logger.Level.WARNING, "packet from " + from + " caused " + e, e);
         }
     }
 

@@ -36,6 +36,22 @@ class DhtNodeTest {
         }
     }
 
+    /** The warm-up answers through the real receive step of a node of its own and leaves nothing open behind it. */
+    @Test
+    void warmUpAnswersItsQueriesAndClosesItsNode() throws Exception {
+        int open = DhtNode.openUdpSockets();
+        assertEquals(3_000, DhtNode.warmUp(3_000, Duration.ofSeconds(30)));
+        assertEquals(open, DhtNode.openUdpSockets());
+        assertEquals(0, DhtNode.warmUp(0, Duration.ofSeconds(30)));
+        long cut = DhtNode.warmUp(Integer.MAX_VALUE, Duration.ofMillis(300)); // ends at its limit
+        assertTrue(cut > 0, "answered " + cut);
+        assertEquals(open, DhtNode.openUdpSockets());
+        try (DhtNode node = DhtNode.start(DhtNode.Config.of(LOOPBACK));
+             DhtNode other = DhtNode.start(DhtNode.Config.of(LOOPBACK))) {
+            assertEquals(node.id(), other.ping(node.localAddress()).id());
+        }
+    }
+
     @Test
     void readOnlyQueriersStayOutOfTheTableAndReadOnlyNodesAnswerNothing() throws Exception {
         try (DhtNode full = DhtNode.start(DhtNode.Config.of(LOOPBACK));

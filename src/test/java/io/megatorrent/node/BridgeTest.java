@@ -421,7 +421,7 @@ class BridgeTest {
 
         // a bridge started from the CLI: `dht node --bridge-port 0` prints its port and key
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        Thread node = Thread.ofVirtual().start(() -> Main.run(new String[] {"dht", "node", "--port", "0", "--bind", "127.0.0.1", "-d",
+        Thread node = Thread.ofVirtual().start(() -> Main.run(new String[] {"dht", "node", "--no-warm-up", "--port", "0", "--bind", "127.0.0.1", "-d",
                 dir.toString(), "--seconds", "30", "--bridge-port", "0", "--bootstrap", udpNodes.get(0).localAddress().getAddress().getHostAddress()
                 + ":" + udpNodes.get(0).localAddress().getPort()}, new PrintStream(out, true, StandardCharsets.UTF_8), System.err));
         try {

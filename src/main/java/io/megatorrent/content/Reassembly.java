@@ -136,6 +136,7 @@ public final class Reassembly {
         var ids = entry.blobIds();
         int count = ids.size();
         if (count == 0) return;
+        if (count >= Blob.WARM_UP_FROM_BLOBS) Blob.warmUpJit();
         int workers = ParallelChunks.workers(count, WORKERS);
         // every worker one buffer in hand and one waiting for the writer: memory stays bounded
         int depth = Math.min(count, 2 * workers);

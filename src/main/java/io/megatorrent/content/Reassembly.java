@@ -125,8 +125,8 @@ public final class Reassembly {
     }
 
     /**
-     * Verifies, opens and writes every chunk at its offset in {@code out}, as a pipeline: the
-     * workers read, verify and decrypt ahead into a bounded ring of blob buffers while the
+     * Opens (verifying what fails to open) and writes every chunk at its offset in {@code out}, as a pipeline: the
+     * workers read and open ahead into a bounded ring of blob buffers while the
      * calling thread writes them in order, so the disk sees one sequential writer that never
      * waits for the CPU work and the CPU work never waits for a write.
      */

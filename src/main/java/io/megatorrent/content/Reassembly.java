@@ -125,9 +125,9 @@ public final class Reassembly {
     }
 
     /**
-     * Opens (verifying what fails to open) and writes every chunk at its offset in {@code out}, as a pipeline: the
-     * workers read and open ahead into a bounded ring of blob buffers while the
-     * calling thread writes them in order, so the disk sees one sequential writer that never
+     * Opens (hashing only what fails to open) and writes every chunk at its offset in
+     * {@code out}, as a pipeline: the workers read and open ahead into a bounded ring of blob
+     * buffers while the calling thread writes them in order, so the disk sees one sequential writer that never
      * waits for the CPU work and the CPU work never waits for a write.
      */
     static void write(FileEntry entry, BlobStore store, FileChannel out, LongConsumer progress) throws IOException, InterruptedException {

@@ -267,6 +267,27 @@ public final class BlobStore {
     }
 
     /**
+     * Reads blob {@code id} into {@code into[0, BLOB_SIZE)} without hashing it, for a reader that
+     * authenticates the bytes itself (reassembly: the tag under the entry's key at the blob's
+     * index, which no corruption passes) and, when that fails, calls {@link #read(String, byte[],
+     * MessageDigest)}, which tells a corrupt copy (quarantined) from a good one. The put that
+     * named the file hashed it; this returns false when the file is not a blob's length.
+     */
+    boolean readUnhashed(String id, byte[] into) throws IOException {
+        if (into.length < Blob.BLOB_SIZE) throw new IllegalArgumentException("buffer smaller than a blob");
+        try (FileChannel ch = FileChannel.open(path(id), StandardOpenOption.READ)) {
+            if (ch.size() != Blob.BLOB_SIZE) return false;
+            ByteBuffer b = ByteBuffer.wrap(into, 0, Blob.BLOB_SIZE);
+            while (b.hasRemaining()) {
+                if (ch.read(b) < 0) return false;
+            }
+            return true;
+        } catch (NoSuchFileException e) {
+            throw new MissingBlobException(id, "blob " + id + " is not in the store (" + root + ")");
+        }
+    }
+
+    /**
      * Moves the copy of {@code id} that was read (file key {@code readKey}) to quarantine. A put
      * may have renamed a good copy to the same path since the read; quarantine must not move that
      * one away: returns null, leaving (or putting back) the copy at the path, when the file there

@@ -93,6 +93,7 @@ public final class Ingest {
         byte[] paddingSeed = BlobPadding.randomSeed(RANDOM);
         long chunks = FileEntry.chunkCount(size);
         String[] ids = new String[(int) chunks];
+        if (chunks >= Blob.WARM_UP_FROM_BLOBS) Blob.warmUpJit();
         ParallelChunks.run(chunks, () -> {
             byte[] buf = new byte[Blob.BLOB_SIZE];
             Blob.Sealer sealer = new Blob.Sealer(fileKey);

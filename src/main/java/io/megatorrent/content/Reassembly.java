@@ -31,8 +31,9 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Rebuilds a file from its entry and the blob store: every blob read verified (hash), opened
- * (tag) and truncated to the entry's size, written at its offset into a temporary file in
+ * Rebuilds a file from its entry and the blob store: every blob read, opened (the tag, and the
+ * hash when the tag fails: PROTOCOL_FINAL.md 6.2) and truncated to the entry's size, written at
+ * its offset into a temporary file in
  * {@link #TEMP_FOLDER} beside the output, which is fsynced and only then given the output's
  * name. The output path is used as given; the entry's name (untrusted) never chooses where
  * anything is written.
@@ -124,9 +125,9 @@ public final class Reassembly {
     }
 
     /**
-     * Verifies, opens and writes every chunk at its offset in {@code out}, as a pipeline: the
-     * workers read, verify and decrypt ahead into a bounded ring of blob buffers while the
-     * calling thread writes them in order, so the disk sees one sequential writer that never
+     * Opens (hashing only what fails to open) and writes every chunk at its offset in
+     * {@code out}, as a pipeline: the workers read and open ahead into a bounded ring of blob
+     * buffers while the calling thread writes them in order, so the disk sees one sequential writer that never
      * waits for the CPU work and the CPU work never waits for a write.
      */
     static void write(FileEntry entry, BlobStore store, FileChannel out, LongConsumer progress) throws IOException, InterruptedException {
@@ -135,6 +136,7 @@ public final class Reassembly {
         var ids = entry.blobIds();
         int count = ids.size();
         if (count == 0) return;
+        if (count >= Blob.WARM_UP_FROM_BLOBS) Blob.warmUpJit();
         int workers = ParallelChunks.workers(count, WORKERS);
         // every worker one buffer in hand and one waiting for the writer: memory stays bounded
         int depth = Math.min(count, 2 * workers);
@@ -158,11 +160,14 @@ public final class Reassembly {
                         long i = next.getAndIncrement();
                         if (i >= count) return;
                         String id = ids.get((int) i);
-                        store.read(id, buf, sha);
-                        try {
-                            sealer.open(i, buf);
-                        } catch (CryptoException e) {
-                            throw new CorruptBlobException(id, null, "blob " + id + " (chunk " + i + ") does not open with the entry's key at that position");
+                        // The tag authenticates every byte under the entry's key and this index, so
+                        // the store's hash (checked by the put that named the file) is only needed to
+                        // tell why a blob failed: a corrupt copy (quarantined) or a wrong key or index.
+                        if (!store.readUnhashed(id, buf) || !opens(sealer, i, buf)) {
+                            store.read(id, buf, sha);
+                            if (!opens(sealer, i, buf)) {
+                                throw new CorruptBlobException(id, null, "blob " + id + " (chunk " + i + ") does not open with the entry's key at that position");
+                            }
                         }
                         lock.lock();
                         try {
@@ -248,6 +253,15 @@ public final class Reassembly {
         if (t instanceof RuntimeException e) throw e;
         if (t instanceof Error e) throw e;
         throw new IOException(t.getMessage(), t);
+    }
+
+    private static boolean opens(Blob.Sealer sealer, long index, byte[] buf) {
+        try {
+            sealer.open(index, buf);
+            return true;
+        } catch (CryptoException e) {
+            return false;
+        }
     }
 
     /**

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -228,6 +229,48 @@ class BlobStoreTest {
         assertFalse(Files.exists(out));
         try (var files = Files.list(tmp)) {
             assertEquals(List.of("data", "entry.json", "wrong.json"), files.map(p -> p.getFileName().toString()).sorted().toList());
+        }
+    }
+
+    /**
+     * Reassembly opens a blob before hashing it (6.2): whatever fails the tag is then hashed, so
+     * a damaged copy is still quarantined and named corrupt, whether the damage keeps the length
+     * (a flipped byte in the tag) or not (a truncated file), while a good blob that merely does
+     * not open at that index is left in the store.
+     */
+    @Test
+    void reassemblyHashesWhatFailsTheTagAndQuarantinesOnlyDamagedCopies() throws Exception {
+        BlobStore store = BlobStore.open(tmp.resolve("data"));
+        byte[] content = new byte[3 * BlobTestFiles.MIB];
+        new Random(11).nextBytes(content);
+        FileEntry entry = Ingest.bytes(content, "f", store);
+        Path out = tmp.resolve("out");
+
+        FileEntry swapped = new FileEntry("f", entry.size(), List.of(entry.blobIds().get(1), entry.blobIds().get(0), entry.blobIds().get(2)), entry.fileKey());
+        CorruptBlobException misplaced = assertThrows(CorruptBlobException.class, () -> Reassembly.toFile(swapped, store, out, false, n -> {}));
+        assertTrue(misplaced.getMessage().contains("does not open"), misplaced.getMessage());
+        assertNull(misplaced.quarantinedTo());
+        assertTrue(store.has(entry.blobIds().get(0)) && store.has(entry.blobIds().get(1)), "good blobs stay in the store");
+
+        String tagFlipped = entry.blobIds().get(2);
+        flipByte(store.path(tagFlipped), Blob.BLOB_SIZE - 1);
+        CorruptBlobException e = assertThrows(CorruptBlobException.class, () -> Reassembly.toFile(entry, store, out, false, n -> {}));
+        assertEquals(tagFlipped, e.blobId());
+        assertNotNull(e.quarantinedTo());
+        assertFalse(store.has(tagFlipped));
+
+        String truncated = entry.blobIds().get(0);
+        try (RandomAccessFile f = new RandomAccessFile(store.path(truncated).toFile(), "rw")) {
+            f.setLength(Blob.BLOB_SIZE - 1);
+        }
+        FileEntry firstTwo = new FileEntry("f", 2L * BlobTestFiles.MIB, entry.blobIds().subList(0, 2), entry.fileKey());
+        e = assertThrows(CorruptBlobException.class, () -> Reassembly.toFile(firstTwo, store, out, false, n -> {}));
+        assertEquals(truncated, e.blobId());
+        assertNotNull(e.quarantinedTo());
+        assertFalse(store.has(truncated));
+        assertFalse(Files.exists(out));
+        try (var q = Files.list(store.quarantineFolder())) {
+            assertEquals(2, q.count());
         }
     }
 

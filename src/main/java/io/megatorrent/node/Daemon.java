@@ -680,9 +680,12 @@ public final class Daemon implements AutoCloseable {
                     f.retryAtNanos = 0;
                 } catch (InterruptedException e) {
                     return;
-                } catch (IOException | ManifestException | RuntimeException e) {
+                } catch (IOException | ManifestException | RuntimeException | OutOfMemoryError e) {
+                    // an OutOfMemoryError here is this channel's allocation (a manifest's bytes):
+                    // reported and retried like any failure, instead of ending the worker with
+                    // the subscription left "fetching" and nothing said
                     if (closed || f.removed) return;
-                    f.error = e.getMessage();
+                    f.error = e instanceof OutOfMemoryError ? "out of memory while syncing this channel: " + e.getMessage() : e.getMessage();
                     f.status = f.complete ? "complete (update failed, will retry)" : "failed, will retry";
                     f.retryAtNanos = System.nanoTime() + f.retryDelayNanos;
                     f.retryDelayNanos = Math.min(f.retryDelayNanos * 2, MAX_RETRY.toNanos());

@@ -149,6 +149,38 @@ class ManifestAttackTest {
         assertUp(v);
     }
 
+    @Test
+    void publishingAFileNamedWithInvisibleFormatCharactersIsRefusedWithAClearErrorAndExitCode() throws Exception {
+        for (String name : List.of("invoice\u202Efdp.exe", "read\u200Bme.txt")) {
+            Path folder = tmp.resolve("disguised-" + name.length() + "-" + (int) name.charAt(name.length() - 5));
+            Files.createDirectories(folder);
+            Files.writeString(folder.resolve("plain.txt"), "plain");
+            try {
+                Files.writeString(folder.resolve(name), "disguised");
+            } catch (java.nio.file.InvalidPathException e) {
+                org.junit.jupiter.api.Assumptions.abort("this JVM cannot name files in Unicode (sun.jnu.encoding is not UTF-8; run with LANG=C.UTF-8)");
+            }
+            String cp = String.format("U+%04X", (int) name.codePoints().filter(io.megatorrent.content.ItemName::isInvisibleFormat).findFirst().orElseThrow());
+            // in the foreground, as its own process: no node serves P
+            Path p = tmp.resolve("P" + cp);
+            try (NodeProcess publish = NodeProcess.start("publish", p, List.of("publish", "-d", p.toString(), "-i", folder.toString(),
+                    "--bind", "127.0.0.1", "--dht-port", "0"))) {
+                int code = publish.exitCode(60);
+                assertEquals(2, code, "exit code of a refused publish; stderr:\n" + publish.stderr());
+                assertTrue(publish.stderr().contains("megatorrent publish: cannot publish") && publish.stderr().contains("invisible format character " + cp),
+                        publish.stderr());
+            }
+            // handed to the serving node V
+            long before = v.call("status").integer("published");
+            Cli.Result r = Cli.run("publish", "-d", tmp.resolve("V").toString(), "-i", folder.toString());
+            System.out.println("finding 11 (publish): exit " + r.code() + ": " + r.err().strip());
+            assertEquals(2, r.code(), r.err());
+            assertTrue(r.err().contains("invisible format character " + cp), r.err());
+            assertEquals(before, v.call("status").integer("published"), "nothing published");
+        }
+        assertUp(v);
+    }
+
     /** V's subscription to {@code hex} once {@code reported} holds (at most {@link #WAIT}). */
     private JsonObject reported(String hex, Predicate<JsonObject> reported) throws Exception {
         long deadline = System.nanoTime() + WAIT.toNanos();

@@ -180,6 +180,8 @@ public final class Daemon implements AutoCloseable {
         node.server().setServices(services);
         for (BlobServer b : node.bridgeServers()) b.setServices(services);
         node.downloader().setGossip(new Gossip());
+        // the links keepAliveLoop holds to a holder of each followed channel carry its gossip: never closed as idle
+        node.downloader().keepLinksTo(peer -> follows.values().stream().anyMatch(f -> !f.removed && f.holders.contains(peer)));
         node.downloader().setRateLimit(config.downloadRate());
         node.setMorePeers(this::knownHolders);
     }
@@ -495,6 +497,10 @@ public final class Daemon implements AutoCloseable {
                 .put("blobsFetchedTwice", node.blobs().verifiedBlobsReceivedAgain.get())
                 .put("corruptBlobsReceived", d.corruptBlobs.get())
                 .put("peersBanned", d.peersBanned.get())
+                .put("peersOutOfScope", node.peersOutOfScope.get())
+                .put("dialsAttempted", d.dialsAttempted())
+                .put("outboundConnectionsEvicted", d.connectionsEvicted())
+                .put("mostOutboundConnections", d.mostConnectionsKept())
                 .put("blobsByPeer", byPeer.build())
                 .put("subscriptions", follows.size())
                 .put("published", state.published().size())
@@ -1193,6 +1199,7 @@ public final class Daemon implements AutoCloseable {
                     }
                 }
                 inboundListenPorts.keySet().removeIf(c -> !c.isOpen());
+                node.downloader().closeIdle();
                 for (Follow f : follows.values()) {
                     if (!f.holdersChanged || f.removed) continue;
                     f.holdersChanged = false;

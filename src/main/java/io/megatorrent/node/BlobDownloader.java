@@ -397,9 +397,16 @@ public final class BlobDownloader implements Closeable {
     /**
      * Before dialing {@code dialing} (already in {@link #fetchers}): closes the idlest kept
      * connections until the pool is within its cap. Handshakes in progress are not closed; they
-     * are fewer than the cap (bounded by the fetches running at once).
+     * are fewer than the cap (bounded by the fetches running at once). One dialer at a time, so
+     * that two making room at once do not both count the same free place.
      */
     private void makeRoom(Route dialing) {
+        synchronized (pool) {
+            makeRoomLocked(dialing);
+        }
+    }
+
+    private void makeRoomLocked(Route dialing) {
         while (fetchers.size() > pool.cap()) {
             List<Route> open = new ArrayList<>();
             for (Map.Entry<Route, CompletableFuture<BlobFetcher>> e : fetchers.entrySet()) {

@@ -59,7 +59,10 @@ class PeerFloodAttackTest {
             for (int i = 0; i < FAKES; i++) {
                 BlobServer s = new BlobServer(shortId -> null, () -> 0);
                 fakeServers.add(s);
-                fakes.add(Listener.open(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), X25519.generate(), Connection.Timeouts.DEFAULT, s));
+                // on 127.0.0.1-4: the downloader tries a lookup's holders in address order from a
+                // rotating start, and S on 127.0.0.9 sorts after every fake, so each lookup costs dials
+                fakes.add(Listener.open(new InetSocketAddress(InetAddress.getByName("127.0.0." + (1 + i % 4)), 0), X25519.generate(),
+                        Connection.Timeouts.DEFAULT, s));
             }
             List<InetSocketAddress> fakeAddresses = new ArrayList<>();
             for (Listener l : fakes) fakeAddresses.add(l.localAddress());
@@ -83,9 +86,11 @@ class PeerFloodAttackTest {
             byte[] content = new byte[(16 << 20) + 999];
             new Random(7).nextBytes(content);
             Files.write(folder.resolve("film.bin"), content);
-            try (NodeProcess s = NodeProcess.serve("S", tmp.resolve("S"), "--bootstrap", "127.0.0.1:" + hostilePort);
-                    NodeProcess v = NodeProcess.start("V", tmp.resolve("V"), List.of("serve", "-d", tmp.resolve("V").toString(), "--bind", "127.0.0.5",
-                            "--dht-port", "0", "--bootstrap", "127.0.0.1:" + s.dhtPort(), "--bootstrap", "127.0.0.1:" + hostilePort))) {
+            try (NodeProcess s = NodeProcess.start("S", tmp.resolve("S"), List.of("serve", "-d", tmp.resolve("S").toString(), "--bind", "127.0.0.9",
+                    "--dht-port", "0", "--bootstrap", "127.0.0.1:" + hostilePort))) {
+                JsonObject sReady = s.nextLine(NodeProcess.READY_TIMEOUT);
+                try (NodeProcess v = NodeProcess.start("V", tmp.resolve("V"), List.of("serve", "-d", tmp.resolve("V").toString(), "--bind", "127.0.0.5",
+                        "--dht-port", "0", "--bootstrap", "127.0.0.9:" + sReady.integer("dhtPort"), "--bootstrap", "127.0.0.1:" + hostilePort))) {
                 v.nextLine(NodeProcess.READY_TIMEOUT);
                 JsonObject published = ok(Cli.run("publish", "-d", tmp.resolve("S").toString(), "-i", folder.toString()));
                 JsonObject atV = ok(Cli.run("subscribe", "-d", tmp.resolve("V").toString(), "--wait", published.string("uri")));
@@ -106,9 +111,10 @@ class PeerFloodAttackTest {
                 assertTrue(status.integer("dialsAttempted") > cap, "the fakes made V dial past its cap: " + Json.write(status));
                 assertTrue(status.integer("outboundConnectionsEvicted") >= 1, "V evicted idle fakes to dial on: " + Json.write(status));
                 JsonObject byPeer = status.object("blobsByPeer");
-                assertEquals(List.of("/127.0.0.1:" + s.listenPort()), List.copyOf(byPeer.members().keySet()), "every blob came from S: " + Json.write(byPeer));
+                assertEquals(List.of("/127.0.0.9:" + sReady.integer("listenPort")), List.copyOf(byPeer.members().keySet()), "every blob came from S: " + Json.write(byPeer));
                 assertEquals(-1, v.exitCode(0), "V stays up:\n" + v.stderr());
                 assertFalse(v.stderr().contains("OutOfMemoryError"), v.stderr());
+                }
             }
         } finally {
             running.set(false);
@@ -118,7 +124,7 @@ class PeerFloodAttackTest {
 
     /**
      * The hostile DHT node: answers pings, find_node (no nodes), announces and puts (accepted and
-     * forgotten), gets (nothing), and get_peers with every out-of-scope address and 60 fakes
+     * forgotten), gets (nothing), and get_peers with every out-of-scope address and 40 fakes
      * starting at a place that moves with each answer.
      */
     private static void respond(DatagramChannel ch, List<InetSocketAddress> fakes, AtomicBoolean running, AtomicLong getPeersAnswered) {
@@ -150,7 +156,8 @@ class PeerFloodAttackTest {
                     case KrpcMessage.Get x -> new KrpcMessage.GetResponse(me, token, List.of(), null, null, null, null);
                     case KrpcMessage.GetPeers x -> {
                         List<InetSocketAddress> peers = new ArrayList<>(outOfScope);
-                        for (int i = 0; i < 60; i++) peers.add(fakes.get((rotation + i) % fakes.size()));
+                        // 40 and S are within the 50 holders a lookup keeps, so S is always among them
+                        for (int i = 0; i < 40; i++) peers.add(fakes.get((rotation + i) % fakes.size()));
                         rotation += 37;
                         getPeersAnswered.incrementAndGet();
                         yield new KrpcMessage.GetPeersResponse(me, token, peers, List.of());

@@ -69,6 +69,9 @@ public final class BlobDownloader implements Closeable {
     private final java.util.function.Supplier<X25519.KeyPair> dialKeys;
     private final int ourListenPort;
     private final ConcurrentHashMap<Route, CompletableFuture<BlobFetcher>> fetchers = new ConcurrentHashMap<>();
+    /** The cap on {@link #fetchers} and their idle eviction (issue 11, finding 7). */
+    final OutgoingConnections<Route> pool = new OutgoingConnections<>(OutgoingConnections.DEFAULT_CAP, OutgoingConnections.DEFAULT_IDLE,
+            System::nanoTime, Route::peer);
     /**
      * The isolation group of the work on this thread (and the threads it starts): a channel,
      * behind a proxy. Set by {@link #isolation}; null outside any group.
@@ -352,6 +355,7 @@ public final class BlobDownloader implements Closeable {
             CompletableFuture<BlobFetcher> existing = fetchers.putIfAbsent(route, mine);
             if (existing == null) {
                 try {
+                    makeRoom(route);
                     BlobFetcher f = BlobFetcher.connect(dialerFor(route), new PeerTarget(null, peerAddress(peer)), dialKeys.get(), ourListenPort, gossip, ledger);
                     connectionsOpened.incrementAndGet();
                     if (java.util.Arrays.equals(f.remoteStatic(), localStatic.publicKey())) {
@@ -359,7 +363,10 @@ public final class BlobDownloader implements Closeable {
                         // an address of this node (the DHT names it as a holder): never dial it again
                         throw new SelfException("peer " + peer + " is this node (it has our static key)");
                     }
-                    f.whenEnded(() -> fetchers.remove(route, mine));
+                    pool.used(route);
+                    f.whenEnded(() -> {
+                        if (fetchers.remove(route, mine)) pool.forget(route);
+                    });
                     mine.complete(f);
                     if (closed) f.close();
                     return f;
@@ -379,9 +386,73 @@ public final class BlobDownloader implements Closeable {
             } catch (ExecutionException e) {
                 throw new IOException("connecting to " + peer + " failed: " + e.getCause().getMessage(), e.getCause());
             }
-            if (f.isOpen()) return f;
+            if (f.isOpen()) {
+                pool.used(route);
+                return f;
+            }
             fetchers.remove(route, existing); // the connection died: the next caller dials again
         }
+    }
+
+    /**
+     * Before dialing {@code dialing} (already in {@link #fetchers}): closes the idlest kept
+     * connections until the pool is within its cap. Handshakes in progress are not closed; they
+     * are fewer than the cap (bounded by the fetches running at once). One dialer at a time, so
+     * that two making room at once do not both count the same free place.
+     */
+    private void makeRoom(Route dialing) {
+        synchronized (pool) {
+            makeRoomLocked(dialing);
+        }
+    }
+
+    private void makeRoomLocked(Route dialing) {
+        while (fetchers.size() > pool.cap()) {
+            List<Route> open = new ArrayList<>();
+            for (Map.Entry<Route, CompletableFuture<BlobFetcher>> e : fetchers.entrySet()) {
+                CompletableFuture<BlobFetcher> f = e.getValue();
+                if (!e.getKey().equals(dialing) && f.isDone() && !f.isCompletedExceptionally()) open.add(e.getKey());
+            }
+            Route victim = pool.evictionVictim(open);
+            if (victim == null) return;
+            CompletableFuture<BlobFetcher> f = fetchers.remove(victim);
+            pool.forget(victim);
+            if (f != null && f.isDone() && !f.isCompletedExceptionally()) f.join().close();
+        }
+        pool.dialing(fetchers.size());
+    }
+
+    /** Closes the kept connections idle for longer than the pool allows that carry no gossip link; returns how many. */
+    public int closeIdle() {
+        int n = 0;
+        for (Map.Entry<Route, CompletableFuture<BlobFetcher>> e : fetchers.entrySet()) {
+            CompletableFuture<BlobFetcher> f = e.getValue();
+            if (!f.isDone() || f.isCompletedExceptionally() || !pool.idle(e.getKey())) continue;
+            if (fetchers.remove(e.getKey(), f)) {
+                pool.forget(e.getKey());
+                f.join().close();
+                n++;
+            }
+        }
+        return n;
+    }
+
+    /** Peers whose connection carries a followed channel's gossip link: kept however idle (see {@link OutgoingConnections}). */
+    public void keepLinksTo(java.util.function.Predicate<InetSocketAddress> peers) {
+        pool.keepLinksTo(peers);
+    }
+
+    /** Dials started, connections closed to make room and for idleness, and the most kept at once: for status. */
+    public long dialsAttempted() {
+        return pool.dialsAttempted.get();
+    }
+
+    public long connectionsEvicted() {
+        return pool.evictedForRoom.get() + pool.closedIdle.get();
+    }
+
+    public int mostConnectionsKept() {
+        return pool.mostKept.get();
     }
 
     /** A dial reached this node itself. */

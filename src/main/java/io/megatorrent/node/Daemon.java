@@ -182,6 +182,8 @@ public final class Daemon implements AutoCloseable {
         node.server().setServices(services);
         for (BlobServer b : node.bridgeServers()) b.setServices(services);
         node.downloader().setGossip(new Gossip());
+        // the links keepAliveLoop holds to a holder of each followed channel carry its gossip: never closed as idle
+        node.downloader().keepLinksTo(peer -> follows.values().stream().anyMatch(f -> !f.removed && f.holders.contains(peer)));
         node.downloader().setRateLimit(config.downloadRate());
         node.setMorePeers(this::knownHolders);
     }
@@ -561,6 +563,10 @@ public final class Daemon implements AutoCloseable {
                 .put("blobsFetchedTwice", node.blobs().verifiedBlobsReceivedAgain.get())
                 .put("corruptBlobsReceived", d.corruptBlobs.get())
                 .put("peersBanned", d.peersBanned.get())
+                .put("peersOutOfScope", node.peersOutOfScope.get())
+                .put("dialsAttempted", d.dialsAttempted())
+                .put("outboundConnectionsEvicted", d.connectionsEvicted())
+                .put("mostOutboundConnections", d.mostConnectionsKept())
                 .put("blobsByPeer", byPeer.build())
                 .put("subscriptions", follows.size())
                 .put("published", state.published().size())
@@ -753,9 +759,12 @@ public final class Daemon implements AutoCloseable {
                     f.retryAtNanos = 0;
                 } catch (InterruptedException e) {
                     return;
-                } catch (IOException | ManifestException | RuntimeException e) {
+                } catch (IOException | ManifestException | RuntimeException | OutOfMemoryError e) {
+                    // an OutOfMemoryError here is this channel's allocation (a manifest's bytes):
+                    // reported and retried like any failure, instead of ending the worker with
+                    // the subscription left "fetching" and nothing said
                     if (closed || f.removed) return;
-                    f.error = e.getMessage();
+                    f.error = e instanceof OutOfMemoryError ? "out of memory while syncing this channel: " + e.getMessage() : e.getMessage();
                     f.status = f.complete ? "complete (update failed, will retry)" : "failed, will retry";
                     f.retryAtNanos = System.nanoTime() + f.retryDelayNanos;
                     f.retryDelayNanos = Math.min(f.retryDelayNanos * 2, MAX_RETRY.toNanos());
@@ -1295,6 +1304,7 @@ public final class Daemon implements AutoCloseable {
                     }
                 }
                 inboundListenPorts.keySet().removeIf(c -> !c.isOpen());
+                node.downloader().closeIdle();
                 for (Follow f : follows.values()) {
                     if (!f.holdersChanged || f.removed) continue;
                     f.holdersChanged = false;

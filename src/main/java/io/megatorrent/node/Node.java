@@ -427,6 +427,8 @@ public final class Node implements AutoCloseable {
     public static final int MAX_PEERS_PER_LOOKUP = 50;
 
     private volatile BlobDownloader.PeerFinder morePeers;
+    /** Holders named to us (DHT, peer exchange) that were left out for their address scope: for status. */
+    public final java.util.concurrent.atomic.AtomicLong peersOutOfScope = new java.util.concurrent.atomic.AtomicLong();
 
     /** Adds a second source of holders beside the DHT (peer exchange, peers met in MSG_HELLO). */
     public void setMorePeers(BlobDownloader.PeerFinder finder) {
@@ -457,7 +459,11 @@ public final class Node implements AutoCloseable {
         List<InetSocketAddress> peers = new ArrayList<>();
         for (InetSocketAddress p : found) {
             if (peers.size() == MAX_PEERS_PER_LOOKUP) break;
-            if (p.isUnresolved() ? reachableHidden(p) : mode.reachesIp() && !isSelf(p) && PeerScope.dialable(p, listenAddress.getAddress())) peers.add(p);
+            if (!p.isUnresolved() && !PeerScope.dialable(p, listenAddress.getAddress())) {
+                peersOutOfScope.incrementAndGet();
+                continue;
+            }
+            if (p.isUnresolved() ? reachableHidden(p) : mode.reachesIp() && !isSelf(p)) peers.add(p);
         }
         return peers;
     }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.megatorrent.codec.JsonValue.JsonObject;
+import io.megatorrent.codec.JsonValue.JsonString;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 
@@ -52,6 +53,18 @@ class JsonTest {
             assertThrows(CodecException.class, () -> Json.parse(bad), bad);
         }
         assertThrows(CodecException.class, () -> Json.parse(new byte[] {'"', (byte) 0xC3, '"'}));
+        // UTF-8 is checked through a small buffer (no decoded copy of the whole text): overlong,
+        // an encoded surrogate, and a sequence cut by the end of the input are all refused
+        assertThrows(CodecException.class, () -> Json.parse(new byte[] {'"', (byte) 0xC0, (byte) 0xAF, '"'}));
+        assertThrows(CodecException.class, () -> Json.parse(new byte[] {'"', (byte) 0xED, (byte) 0xA0, (byte) 0x80, '"'}));
+        assertThrows(CodecException.class, () -> Json.parse(new byte[] {'"', 'a', '"', ' ', (byte) 0xE2, (byte) 0x82}));
+    }
+
+    @Test
+    void textLongerThanTheCheckingBufferKeepsItsCharacters() throws CodecException {
+        String text = "\u00e9\u20ac\ud83d\ude00".repeat(5000); // 20,000 chars, across many 8 KiB chunks of the check
+        JsonValue v = Json.parse(("\"" + text + "\"").getBytes(StandardCharsets.UTF_8));
+        assertEquals(new JsonString(text), v);
     }
 
     @Test

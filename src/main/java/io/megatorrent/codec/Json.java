@@ -43,14 +43,13 @@ public final class Json {
      */
     public static JsonValue parse(byte[] utf8, long maxValues, long maxContainers) throws CodecException {
         requireUtf8(utf8);
-        // Checked above, so nothing is replaced; ASCII text becomes a compact string of its own
-        // length, where decoding to a CharBuffer first held twice that (a 64 MiB manifest: 256 MiB at once).
-        String text = new String(utf8, StandardCharsets.UTF_8);
-        Parser p = new Parser(text, maxValues, maxContainers);
+        // The parser reads the checked bytes themselves: no decoded copy of the whole text, and a
+        // string becomes one String made from its bytes (a 64 MiB manifest of one string: 64 MiB more, not 3-4 times its size).
+        Parser p = new Parser(utf8, maxValues, maxContainers);
         p.skipWhitespace();
         JsonValue v = p.value(0);
         p.skipWhitespace();
-        if (p.pos != text.length()) throw new CodecException("trailing content after JSON value", p.pos);
+        if (p.pos != utf8.length) throw new CodecException("trailing content after JSON value", p.pos);
         return v;
     }
 
@@ -71,13 +70,20 @@ public final class Json {
         if (d.flush(out).isError()) throw new CodecException("invalid UTF-8", 0);
     }
 
+    /** Parses {@code text}; offsets in errors count its UTF-8 bytes. A lone surrogate in it is an error, as in a string escape. */
     public static JsonValue parse(String text) throws CodecException {
-        Parser p = new Parser(text, Long.MAX_VALUE, Long.MAX_VALUE);
-        p.skipWhitespace();
-        JsonValue v = p.value(0);
-        p.skipWhitespace();
-        if (p.pos != text.length()) throw new CodecException("trailing content after JSON value", p.pos);
-        return v;
+        java.nio.charset.CharsetEncoder e = StandardCharsets.UTF_8.newEncoder()
+                .onMalformedInput(CodingErrorAction.REPORT)
+                .onUnmappableCharacter(CodingErrorAction.REPORT);
+        ByteBuffer bytes;
+        try {
+            bytes = e.encode(CharBuffer.wrap(text));
+        } catch (java.nio.charset.CharacterCodingException x) {
+            throw new CodecException("lone surrogate in string", 0);
+        }
+        byte[] utf8 = new byte[bytes.remaining()];
+        bytes.get(utf8);
+        return parse(utf8, Long.MAX_VALUE, Long.MAX_VALUE);
     }
 
     public static JsonObject parseObject(byte[] utf8) throws CodecException {
@@ -180,29 +186,34 @@ public final class Json {
         sb.append('"');
     }
 
+    /**
+     * Over UTF-8 already checked by {@link #requireUtf8}: structure is ASCII, so it is read byte
+     * by byte; a string without escapes becomes a String straight from its bytes. Valid UTF-8
+     * encodes no surrogate, so only escapes can spell one, and those are checked.
+     */
     private static final class Parser {
-        private final String s;
+        private final byte[] s;
         private int pos;
         private long valuesLeft;
         private long containersLeft;
 
-        Parser(String s, long maxValues, long maxContainers) {
+        Parser(byte[] s, long maxValues, long maxContainers) {
             this.s = s;
             this.valuesLeft = maxValues;
             this.containersLeft = maxContainers;
         }
 
         void skipWhitespace() {
-            while (pos < s.length()) {
-                char c = s.charAt(pos);
+            while (pos < s.length) {
+                byte c = s[pos];
                 if (c != ' ' && c != '\t' && c != '\n' && c != '\r') return;
                 pos++;
             }
         }
 
         JsonValue value(int depth) throws CodecException {
-            if (pos >= s.length()) throw new CodecException("unexpected end of JSON", pos);
-            char c = s.charAt(pos);
+            if (pos >= s.length) throw new CodecException("unexpected end of JSON", pos);
+            char c = (char) (s[pos] & 0xff);
             if (--valuesLeft < 0) throw new CodecException("more values than this document may hold", pos);
             if ((c == '{' || c == '[') && --containersLeft < 0) throw new CodecException("more objects and arrays than this document may hold", pos);
             return switch (c) {
@@ -219,8 +230,16 @@ public final class Json {
             };
         }
 
+        private boolean startsWith(String ascii, int at) {
+            if (at + ascii.length() > s.length) return false;
+            for (int i = 0; i < ascii.length(); i++) {
+                if (s[at + i] != ascii.charAt(i)) return false;
+            }
+            return true;
+        }
+
         private JsonValue literal(String word, JsonValue v) throws CodecException {
-            if (!s.startsWith(word, pos)) throw new CodecException("invalid literal", pos);
+            if (!startsWith(word, pos)) throw new CodecException("invalid literal", pos);
             pos += word.length();
             return v;
         }
@@ -274,23 +293,39 @@ public final class Json {
         }
 
         private char peek() throws CodecException {
-            if (pos >= s.length()) throw new CodecException("unexpected end of JSON", pos);
-            return s.charAt(pos);
+            if (pos >= s.length) throw new CodecException("unexpected end of JSON", pos);
+            return (char) (s[pos] & 0xff);
         }
 
         private String string() throws CodecException {
             int start = pos;
             pos++;
-            StringBuilder sb = new StringBuilder();
+            // the common case: no escape before the closing quote, one String from the bytes
+            int i = pos;
+            while (i < s.length) {
+                byte b = s[i];
+                if (b == '"') {
+                    String plain = text(pos, i - pos);
+                    pos = i + 1;
+                    return plain;
+                }
+                if (b == '\\') break;
+                if (b >= 0 && b < 0x20) throw new CodecException("unescaped control character in string", i);
+                i++;
+            }
+            if (i >= s.length) throw new CodecException("unterminated string", start);
+            // escapes: the plain bytes so far, then byte runs and escapes in turn
+            StringBuilder sb = new StringBuilder().append(text(pos, i - pos));
+            pos = i;
             while (true) {
-                if (pos >= s.length()) throw new CodecException("unterminated string", start);
-                char c = s.charAt(pos);
-                if (c == '"') {
+                if (pos >= s.length) throw new CodecException("unterminated string", start);
+                byte b = s[pos];
+                if (b == '"') {
                     pos++;
                     return sb.toString();
                 }
-                if (c < 0x20) throw new CodecException("unescaped control character in string", pos);
-                if (c == '\\') {
+                if (b >= 0 && b < 0x20) throw new CodecException("unescaped control character in string", pos);
+                if (b == '\\') {
                     pos++;
                     char e = peek();
                     pos++;
@@ -308,18 +343,30 @@ public final class Json {
                     }
                     continue;
                 }
-                if (Character.isHighSurrogate(c)) {
-                    if (pos + 1 >= s.length() || !Character.isLowSurrogate(s.charAt(pos + 1))) {
-                        throw new CodecException("lone surrogate in string", pos);
-                    }
-                    sb.append(c).append(s.charAt(pos + 1));
-                    pos += 2;
-                    continue;
-                }
-                if (Character.isLowSurrogate(c)) throw new CodecException("lone surrogate in string", pos);
-                sb.append(c);
-                pos++;
+                int run = pos;
+                while (run < s.length && s[run] != '"' && s[run] != '\\' && !(s[run] >= 0 && s[run] < 0x20)) run++;
+                sb.append(text(pos, run - pos));
+                pos = run;
             }
+        }
+
+        /**
+         * The checked UTF-8 bytes {@code s[from, from + length)} as a String. A long run with
+         * non-ASCII text is decoded into a char array of its exact length: the JDK's decoder sizes
+         * its buffer for the worst case (two bytes a byte), which for a 64 MiB string of 3-byte
+         * characters held 128 MiB at once beside the input.
+         */
+        private String text(int from, int length) {
+            if (length < 1 << 16) return new String(s, from, length, StandardCharsets.UTF_8);
+            int chars = 0;
+            for (int i = from, end = from + length; i < end; i++) {
+                int b = s[i] & 0xff;
+                if ((b & 0xc0) != 0x80) chars += b >= 0xf0 ? 2 : 1; // a lead byte; four bytes make a surrogate pair
+            }
+            if (chars == length) return new String(s, from, length, StandardCharsets.ISO_8859_1); // all ASCII
+            char[] out = new char[chars];
+            StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(s, from, length), CharBuffer.wrap(out), true);
+            return new String(out);
         }
 
         /** After "\\u": one BMP char, or a surrogate pair spelled as two escapes. */
@@ -328,7 +375,7 @@ public final class Json {
             char c = hex4();
             if (Character.isLowSurrogate(c)) throw new CodecException("lone surrogate escape", at);
             if (!Character.isHighSurrogate(c)) return String.valueOf(c);
-            if (!s.startsWith("\\u", pos)) throw new CodecException("lone surrogate escape", at);
+            if (!startsWith("\\u", pos)) throw new CodecException("lone surrogate escape", at);
             pos += 2;
             char low = hex4();
             if (!Character.isLowSurrogate(low)) throw new CodecException("lone surrogate escape", at);
@@ -336,11 +383,12 @@ public final class Json {
         }
 
         private char hex4() throws CodecException {
-            if (pos + 4 > s.length()) throw new CodecException("truncated \\u escape", pos);
+            if (pos + 4 > s.length) throw new CodecException("truncated \\u escape", pos);
             int v = 0;
             for (int i = 0; i < 4; i++) {
-                int d = Character.digit(s.charAt(pos + i), 16);
-                if (d < 0 || s.charAt(pos + i) > 'f') throw new CodecException("invalid hex digit in \\u escape", pos + i);
+                char h = (char) (s[pos + i] & 0xff);
+                int d = Character.digit(h, 16);
+                if (d < 0 || h > 'f') throw new CodecException("invalid hex digit in \\u escape", pos + i);
                 v = v << 4 | d;
             }
             pos += 4;
@@ -374,7 +422,7 @@ public final class Json {
             if (pos - start > MAX_NUMBER_LENGTH) throw new CodecException("number literal too long", start);
             BigDecimal d;
             try {
-                d = new BigDecimal(s.substring(start, pos));
+                d = new BigDecimal(new String(s, start, pos - start, StandardCharsets.US_ASCII));
             } catch (NumberFormatException | ArithmeticException ex) {
                 throw new CodecException("number out of range", start);
             }
@@ -386,7 +434,7 @@ public final class Json {
         }
 
         private char peekOr(char fallback) {
-            return pos < s.length() ? s.charAt(pos) : fallback;
+            return pos < s.length ? (char) (s[pos] & 0xff) : fallback;
         }
 
         private static boolean isDigit(char c) {

@@ -87,4 +87,18 @@ class JsonTest {
     void depthIsBounded() {
         assertThrows(CodecException.class, () -> Json.parse("[".repeat(100_000)));
     }
+
+    @Test
+    void longStringsOfEveryUtf8WidthAndEscapesReadBackExactly() throws CodecException {
+        for (String unit : new String[] {"a", "\u00e9", "\u20ac", "\ud83d\ude00", "a\u00e9\u20ac\ud83d\ude00"}) {
+            String text = unit.repeat((200_000 / unit.length()) + 1);
+            byte[] json = ("[\"" + text + "\",\"" + text + "\\n\\u00e9\\ud83d\\ude00" + text + "\"]").getBytes(StandardCharsets.UTF_8);
+            JsonValue.JsonArray a = (JsonValue.JsonArray) Json.parse(json);
+            assertEquals(text, ((JsonString) a.items().get(0)).value(), "plain, unit " + unit);
+            assertEquals(text + "\n\u00e9\ud83d\ude00" + text, ((JsonString) a.items().get(1)).value(), "with escapes, unit " + unit);
+        }
+        // a control byte deep in a long run is still refused, at its byte offset
+        byte[] bad = ("\"" + "x".repeat(100_000) + "\u0001\"").getBytes(StandardCharsets.UTF_8);
+        assertEquals(100_001, assertThrows(CodecException.class, () -> Json.parse(bad)).offset());
+    }
 }

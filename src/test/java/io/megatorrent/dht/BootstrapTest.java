@@ -94,9 +94,9 @@ class BootstrapTest {
         InetAddress.getAllByName("localhost"); // loads the JVM's resolver if nothing has yet
         assertTrue(RecordingResolver.installed(), "recording resolver is not installed (META-INF/services missing?)");
         RecordingResolver.clear();
-        Cli.Result node = Cli.run("dht", "node", "--port", "0", "--bind", "127.0.0.1", "-d", dir.resolve("n").toString(), "--seconds", "1");
+        Cli.Result node = Cli.run("dht", "node", "--no-warm-up", "--port", "0", "--bind", "127.0.0.1", "-d", dir.resolve("n").toString(), "--seconds", "1");
         assertEquals(0, node.code(), node.out() + node.err());
-        Cli.Result alone = Cli.run("dht", "node", "--port", "0", "--bind", "127.0.0.1", "--no-default-bootstrap", "-d", dir.resolve("m").toString(), "--seconds", "1");
+        Cli.Result alone = Cli.run("dht", "node", "--no-warm-up", "--port", "0", "--bind", "127.0.0.1", "--no-default-bootstrap", "-d", dir.resolve("m").toString(), "--seconds", "1");
         assertEquals(0, alone.code(), alone.out() + alone.err());
         Cli.Result demo = Cli.run("demo", "--size", "1K", "--nodes", "2");
         assertEquals(0, demo.code(), demo.out() + demo.err());

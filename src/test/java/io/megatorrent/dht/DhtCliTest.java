@@ -48,7 +48,7 @@ class DhtCliTest {
     static void startNodes() throws Exception {
         for (int i = 0; i < 3; i++) {
             ByteArrayOutputStream out = new ByteArrayOutputStream();
-            List<String> argv = new ArrayList<>(List.of("dht", "node", "--port", "0", "--bind", "127.0.0.1", "-d", dir.resolve("n" + i).toString(), "--seconds", "100"));
+            List<String> argv = new ArrayList<>(List.of("dht", "node", "--no-warm-up", "--port", "0", "--bind", "127.0.0.1", "-d", dir.resolve("n" + i).toString(), "--seconds", "100"));
             if (i > 0) argv.addAll(List.of("--bootstrap", "127.0.0.1:" + ports.get(0)));
             nodes.add(Thread.ofVirtual().start(() -> Main.run(argv.toArray(String[]::new), new PrintStream(out, true, StandardCharsets.UTF_8), System.err)));
             long deadline = System.nanoTime() + 10_000_000_000L;

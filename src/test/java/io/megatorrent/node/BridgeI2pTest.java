@@ -79,7 +79,7 @@ class BridgeI2pTest {
         SecretFile.write(bridgeDir.resolve("i2p-destination.key"), (dest.privateBase64() + "\n").getBytes(StandardCharsets.US_ASCII), false);
         bridgeB32 = I2pDestination.b32Of(dest.publicBase64());
 
-        List<String> argv = new ArrayList<>(List.of("dht", "node", "--bind", "127.0.0.1", "--port", "0", "-d", bridgeDir.toString(),
+        List<String> argv = new ArrayList<>(List.of("dht", "node", "--no-warm-up", "--bind", "127.0.0.1", "--port", "0", "-d", bridgeDir.toString(),
                 "--bootstrap", "127.0.0.1:" + first.getPort(), "--bridge-sam", i2pd.samAddress(), "--seconds", "300"));
         argv.addAll(SAM_OPTIONS);
         PrintStream out = new PrintStream(bridgeOut, true, StandardCharsets.UTF_8);

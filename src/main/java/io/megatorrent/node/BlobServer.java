@@ -283,6 +283,7 @@ public final class BlobServer implements Listener.Handler {
                 ahead = null;
                 try {
                     byte[] blob = mine != null ? mine.take() : read(r);
+                    if (mine != null && blob != null) blobsReadAhead.incrementAndGet();
                     // the next request's blob is read and verified while this one is encrypted and sent
                     Message.Request following = requests.peek();
                     if (following != null && following != END && blob != null) ahead = readAhead(following);
@@ -305,6 +306,13 @@ public final class BlobServer implements Listener.Handler {
      */
     static final int MAX_READS_AHEAD = 16;
     private final Semaphore readsAhead = new Semaphore(MAX_READS_AHEAD);
+    /** Answers whose blob was read ahead (for tests and reports). */
+    final AtomicLong blobsReadAhead = new AtomicLong();
+
+    /** Read-ahead permits not held now: all of them once no connection is being answered (tests). */
+    int readsAheadFree() {
+        return readsAhead.availablePermits();
+    }
 
     /** A blob being read before its request's turn, holding one of {@link #MAX_READS_AHEAD} until taken or discarded. */
     private final class ReadAhead {

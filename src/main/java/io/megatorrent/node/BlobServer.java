@@ -47,7 +47,26 @@ public final class BlobServer implements Listener.Handler {
     public interface Source {
         /** The blob, or null when it is not held. */
         byte[] read(byte[] shortId) throws IOException;
+
+        /**
+         * The blob in {@code into} (exactly {@link io.megatorrent.content.Blob#BLOB_SIZE} bytes),
+         * or false when it is not held ({@code into} is then not to be used). A store reads
+         * straight into it, so serving allocates no 1 MiB array per answer.
+         */
+        default boolean readInto(byte[] shortId, byte[] into) throws IOException {
+            byte[] blob = read(shortId);
+            if (blob == null || blob.length != into.length) return false;
+            System.arraycopy(blob, 0, into, 0, into.length);
+            return true;
+        }
     }
+
+    /**
+     * Blob buffers kept for the next answers once sent: reused instead of one 1 MiB array
+     * allocated (and collected) per answer, and never more than this many kept idle.
+     */
+    static final int SPARE_BUFFERS = 32;
+    private final java.util.concurrent.ArrayBlockingQueue<byte[]> spareBuffers = new java.util.concurrent.ArrayBlockingQueue<>(SPARE_BUFFERS);
 
     /**
      * What a node adds to plain blob serving: the channels its MSG_HELLO carries, answers to
@@ -288,6 +307,8 @@ public final class BlobServer implements Listener.Handler {
                     Message.Request following = requests.peek();
                     if (following != null && following != END && blob != null) ahead = readAhead(following);
                     failed = !send(connection, r, blob, link);
+                    // sent (sealed into frames) or failed: nothing refers to it now, the next answer may reuse it
+                    if (blob != null) spareBuffers.offer(blob);
                 } catch (InterruptedException e) {
                     return; // shutting down
                 } finally {
@@ -412,7 +433,11 @@ public final class BlobServer implements Listener.Handler {
     private byte[] read(Message.Request r) throws InterruptedException {
         reads.acquire();
         try {
-            return source.read(r.blobId());
+            byte[] buf = spareBuffers.poll();
+            if (buf == null) buf = new byte[io.megatorrent.content.Blob.BLOB_SIZE];
+            if (source.readInto(r.blobId(), buf)) return buf;
+            spareBuffers.offer(buf);
+            return null;
         } catch (IOException e) {
             LOG.log(Level.WARNING, "reading blob " + BlobKeys.shortHex(r.blobId()) + " failed: " + e.getMessage());
             return null;

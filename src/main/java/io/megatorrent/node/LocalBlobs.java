@@ -147,6 +147,24 @@ public final class LocalBlobs implements BlobServer.Source {
     }
 
     @Override
+    public boolean readInto(byte[] shortId, byte[] into) throws IOException {
+        String shortHex = BlobKeys.shortHex(shortId);
+        String id = fullIdByShort.get(shortHex);
+        if (id == null || into.length != io.megatorrent.content.Blob.BLOB_SIZE) return false;
+        try {
+            store.read(id, into);
+            return true;
+        } catch (MissingBlobException e) {
+            fullIdByShort.remove(shortHex, id);
+            return false;
+        } catch (CorruptBlobException e) {
+            fullIdByShort.remove(shortHex, id);
+            LOG.log(System.Logger.Level.WARNING, "not serving " + e.getMessage());
+            return false;
+        }
+    }
+
+    @Override
     public byte[] read(byte[] shortId) throws IOException {
         String shortHex = BlobKeys.shortHex(shortId);
         String id = fullIdByShort.get(shortHex);

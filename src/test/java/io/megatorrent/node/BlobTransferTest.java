@@ -161,6 +161,18 @@ class BlobTransferTest {
         assertTrue(into.has(known));
         assertEquals(1, s.server().requestsRefused.get());
         assertEquals(1, s.server().connectionsServed.get());
+
+        // the server reads into buffers it reuses: the store's copy, verified, or nothing
+        byte[] buf = new byte[Blob.BLOB_SIZE];
+        assertTrue(held.readInto(BlobKeys.shortId(known), buf));
+        assertArrayEquals(blobs.get(known), buf);
+        assertFalse(held.readInto(BlobKeys.shortId(unknown), buf));
+        Path file = held.store().path(known);
+        byte[] flipped = Files.readAllBytes(file);
+        flipped[7] ^= 1;
+        Files.write(file, flipped);
+        assertFalse(held.readInto(BlobKeys.shortId(known), buf), "a corrupt copy is not served");
+        assertNull(held.read(BlobKeys.shortId(known)), "and leaves the index");
     }
 
     @Test

@@ -59,15 +59,17 @@ final class TransferBench {
             nodes.add(c);
             JsonObject published = (JsonObject) a.api.call("publish", JsonObject.builder().put("path", file.getParent().toString()).build());
             String uri = published.string("uri");
-            double one = download(b, uri, size);
-            double two = download(c, uri, size);
+            Timed one = download(b, uri, size);
+            Timed two = download(c, uri, size);
             JsonObject byPeer = ((JsonObject) c.api.call("status", JsonObject.builder().build())).object("blobsByPeer");
 
-            figures.put("transfer.node_one_seeder", one, "MB/s");
-            figures.put("transfer.node_two_seeders", two, "MB/s");
+            figures.put("transfer.node_one_seeder", one.mbps(size), "MB/s");
+            figures.put("transfer.node_two_seeders", two.mbps(size), "MB/s");
             figures.put("transfer.raw_tcp", raw, "MB/s");
-            out.printf(Locale.ROOT, "node to node, one seeder    %8.0f MB/s   (two serve processes, Noise + ChaCha20-Poly1305, subscribe -> verified files on disk)%n", one);
-            out.printf(Locale.ROOT, "node from two seeders       %8.0f MB/s   (blobs per seeder: %s)%n", two, Json.write(byPeer));
+            out.printf(Locale.ROOT, "node to node, one seeder    %8.0f MB/s   (two serve processes, Noise + ChaCha20-Poly1305, subscribe -> verified files on disk)%n", one.mbps(size));
+            out.printf(Locale.ROOT, "                                          (%s)%n", one.phases(size));
+            out.printf(Locale.ROOT, "node from two seeders       %8.0f MB/s   (blobs per seeder: %s)%n", two.mbps(size), Json.write(byPeer));
+            out.printf(Locale.ROOT, "                                          (%s)%n", two.phases(size));
             out.printf(Locale.ROOT, "raw loopback TCP            %8.0f MB/s   (baseline: one stream, no crypto, no disk)%n", raw);
             if (!libtorrentInstalled()) {
                 out.println("libtorrent                  baseline missing: python3-libtorrent is not installed (apt-get install python3-libtorrent)");
@@ -92,15 +94,41 @@ final class TransferBench {
         return bytes / 1e6 / ((JsonValue.JsonNumber) seconds).asDouble();
     }
 
-    /** Subscribes {@code node} and waits until the channel is complete; MB/s from the call to the end. */
-    private static double download(NodeChild node, String uri, long size) throws Exception {
+    /**
+     * When a download passed its phases (nanoseconds from the subscribe call, as the polls saw
+     * them): the first blob present (lookups and manifest), every blob present (the fetch), done
+     * (the file written, verified and fsynced).
+     */
+    private record Timed(long firstBlob, long allBlobs, long done) {
+        double mbps(long size) {
+            return size / 1e6 / (done / 1e9);
+        }
+
+        String phases(long size) {
+            return String.format(Locale.ROOT, "first blob after %.2f s, blobs fetched at %.0f MB/s, file written in %.2f s",
+                    firstBlob / 1e9, size / 1e6 / ((allBlobs - firstBlob) / 1e9), (done - allBlobs) / 1e9);
+        }
+    }
+
+    /** Subscribes {@code node} and waits until the channel is complete, noting when each phase ended. */
+    private static Timed download(NodeChild node, String uri, long size) throws Exception {
         long start = System.nanoTime();
         JsonObject view = (JsonObject) node.api.call("subscribe", JsonObject.builder().put("uri", uri).build());
         String key = view.string("publicKey");
         long deadline = start + TimeUnit.MINUTES.toNanos(10);
+        long firstBlob = -1;
+        long allBlobs = -1;
         while (System.nanoTime() < deadline) {
             JsonObject s = (JsonObject) node.api.call("subscription", JsonObject.builder().put("publicKey", key).build());
-            if (s.bool("complete")) return size / 1e6 / ((System.nanoTime() - start) / 1e9);
+            long now = System.nanoTime() - start;
+            long done = s.integer("bytesDone");
+            if (firstBlob < 0 && done > 0) firstBlob = now;
+            if (allBlobs < 0 && done >= size) allBlobs = now;
+            if (s.bool("complete")) {
+                if (firstBlob < 0) firstBlob = now;
+                if (allBlobs < 0) allBlobs = now;
+                return new Timed(firstBlob, allBlobs, now);
+            }
             Thread.sleep(20);
         }
         throw new IOException("the download did not complete within 10 minutes");
@@ -211,10 +239,15 @@ final class TransferBench {
                 p.destroyForcibly();
                 throw new IOException("a serve process for " + dir + " exited before it was ready");
             }
-            JsonObject ready = Json.parseObject(line.getBytes(StandardCharsets.UTF_8));
-            ApiClient api = ApiClient.find(dir);
-            if (api == null) throw new IOException("no API for " + dir);
-            return new NodeChild(p, api, (int) ready.integer("dhtPort"));
+            try {
+                JsonObject ready = Json.parseObject(line.getBytes(StandardCharsets.UTF_8));
+                ApiClient api = ApiClient.find(dir);
+                if (api == null) throw new IOException("no API for " + dir);
+                return new NodeChild(p, api, (int) ready.integer("dhtPort"));
+            } catch (IOException | CodecException | RuntimeException e) {
+                p.destroyForcibly(); // not yet in the caller's list: nobody else stops it
+                throw e;
+            }
         }
 
         @Override

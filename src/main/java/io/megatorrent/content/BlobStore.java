@@ -30,7 +30,8 @@ import java.util.function.Consumer;
  * where the name is the blob's id (SHA-256, lowercase hex) and the shard its first two digits.
  *
  * <p>A blob becomes visible only complete and verified: it is written under a temporary name
- * in its shard folder, fsynced, renamed atomically to its id, and the folder fsynced. Reads
+ * in its shard folder, fsynced, renamed atomically to its id, and the folder fsynced (a
+ * download's blobs, {@link #putDeferred}, get both fsyncs in batches instead). Reads
  * check the length and the hash; a blob that fails is moved to {@code DIR/quarantine/} and
  * reported, never returned. Safe for concurrent use by threads and by processes.
  */
@@ -51,8 +52,12 @@ public final class BlobStore {
     private final Path quarantine;
     /** Shard folders known to exist with their entry in {@code blobs/} made durable. */
     private final Set<String> shardsMade = ConcurrentHashMap.newKeySet();
-    /** Sees every folder fsync (tests: which folders were made durable). */
+    /** Sees every fsync of a folder, and of a blob {@link #putDeferred} wrote (tests: what was made durable). */
     private final Consumer<Path> syncObserver;
+    /** Blobs written by {@link #putDeferred} and their shard folders, not fsynced yet. */
+    private final Set<Path> unsyncedFiles = ConcurrentHashMap.newKeySet();
+    private final Set<Path> unsyncedFolders = ConcurrentHashMap.newKeySet();
+    private final java.util.concurrent.locks.ReentrantLock syncing = new java.util.concurrent.locks.ReentrantLock();
     /** Test hook for the quarantine race: called with "check" and "move" just before each step. */
     volatile Consumer<String> quarantineHook = step -> {};
 
@@ -137,11 +142,85 @@ public final class BlobStore {
     }
 
     /**
+     * Stores a blob that must have id {@code expectedId}, as {@link #put(String, byte[])} does,
+     * but leaves the fsync of its file and folder to the next {@link #syncDeferred}. The blob is
+     * renamed to its id only after its hash matched, so a kill at any point never leaves a file
+     * under an id that does not hold that blob; only a power loss before the sync can lose (or,
+     * on some file systems, empty) it, and every read checks the length and hash, so such a blob
+     * is quarantined and fetched again, never used. A download stores hundreds of blobs a second:
+     * two fsyncs each made the disk's flush latency, not the network, set its pace.
+     */
+    public void putDeferred(String expectedId, byte[] blob) throws IOException {
+        requireId(expectedId);
+        requireLength(blob);
+        String actual = Blob.id(blob, Hashes.sha256());
+        if (!actual.equals(expectedId)) {
+            throw new CorruptBlobException(expectedId, null, "blob " + expectedId + " rejected: its bytes hash to " + actual);
+        }
+        write(expectedId, blob, unsyncedFolders, unsyncedFiles);
+    }
+
+    /** Blobs stored by {@link #putDeferred} whose fsync is still due. */
+    public int unsyncedCount() {
+        return unsyncedFiles.size();
+    }
+
+    /**
+     * Makes every blob stored by {@link #putDeferred} before this call durable: their files, then
+     * their shard folders (and {@code blobs/} for a shard made meanwhile), fsynced in parallel.
+     * A blob deleted or quarantined meanwhile is skipped. On failure what was not synced stays due.
+     */
+    public void syncDeferred() throws IOException {
+        // One sync at a time: a caller must not return while another's snapshot of its blobs is still being fsynced.
+        syncing.lock();
+        try {
+            syncDeferredLocked();
+        } finally {
+            syncing.unlock();
+        }
+    }
+
+    private void syncDeferredLocked() throws IOException {
+        List<Path> files = new ArrayList<>(unsyncedFiles);
+        List<Path> folders = new ArrayList<>(unsyncedFolders);
+        unsyncedFiles.removeAll(files);
+        unsyncedFolders.removeAll(folders);
+        try {
+            try {
+                ParallelChunks.run(files.size(), () -> i -> {
+                    Path file = files.get((int) i);
+                    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+                        syncObserver.accept(file);
+                        ch.force(true);
+                    } catch (NoSuchFileException gone) {
+                        // deleted (garbage collected) or quarantined since: nothing to keep
+                    }
+                });
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new java.io.InterruptedIOException("interrupted while syncing blobs");
+            }
+            List<Path> present = new ArrayList<>();
+            for (Path f : folders) if (Files.isDirectory(f, LinkOption.NOFOLLOW_LINKS)) present.add(f); // a folder removed since holds nothing to keep
+            syncFolders(present);
+        } catch (IOException | RuntimeException e) {
+            unsyncedFiles.addAll(files);
+            unsyncedFolders.addAll(folders);
+            throw e;
+        }
+    }
+
+    /**
      * Writes {@code blob[0, BLOB_SIZE)} as {@code id}, which the caller has just computed. With
      * {@code foldersToSync} null the shard folder is fsynced now; otherwise it is added to the set
      * for one {@link #syncFolders} at the end of a batch (ingest writes thousands of blobs).
      */
     void write(String id, byte[] blob, Set<Path> foldersToSync) throws IOException {
+        write(id, blob, foldersToSync, null);
+    }
+
+    /** As {@link #write(String, byte[], Set)}; with {@code filesToSync} not null the file's fsync is left to the caller too. */
+    private void write(String id, byte[] blob, Set<Path> foldersToSync, Set<Path> filesToSync) throws IOException {
         Path shard = root.resolve(id.substring(0, 2));
         Path target = shard.resolve(id);
         // Written even when the id is present: the rename replaces it atomically with bytes just
@@ -172,10 +251,11 @@ public final class BlobStore {
             try (FileChannel ch = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
                 ByteBuffer b = ByteBuffer.wrap(blob, 0, Blob.BLOB_SIZE);
                 while (b.hasRemaining()) ch.write(b);
-                ch.force(true);
+                if (filesToSync == null) ch.force(true);
             }
             Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
             moved = true;
+            if (filesToSync != null) filesToSync.add(target);
         } catch (FileSystemException e) {
             throw new IOException("cannot store blob " + id + " in " + shard + ": " + e.getClass().getSimpleName() + " " + e.getMessage(), e);
         } finally {

@@ -276,6 +276,7 @@ public final class BlobDownloader implements Closeable {
                 }
             }
         }
+        blobs.sync(); // the blobs were stored without an fsync each: durable before the download reports done
         Map<InetSocketAddress, Long> counts = new java.util.TreeMap<>(java.util.Comparator.comparing(InetSocketAddress::toString));
         byPeer.forEach((k, v) -> counts.put(k, v.get()));
         long fetched = counts.values().stream().mapToLong(Long::longValue).sum();

@@ -22,8 +22,9 @@ import java.util.function.IntSupplier;
  * Serves blobs to peers over authenticated connections: the {@link Listener.Handler} of a
  * node. It greets with MSG_HELLO, then answers each MSG_REQUEST with MSG_DATA or MSG_ERROR
  * (code 2 for a blob it does not hold). Each connection has one writer that takes its
- * requests in order and reads a blob only when it is about to send it, so a connection holds
- * at most one blob in memory, and a peer that stops reading stalls only its own connection
+ * requests in order and reads a blob only when it is about to send it, or while it sends the
+ * one before (within {@link #MAX_READS_AHEAD} over all connections), so a connection holds at
+ * most two blobs in memory, and a peer that stops reading stalls only its own connection
  * (until the idle watchdog closes it), never another peer's answers.
  */
 public final class BlobServer implements Listener.Handler {
@@ -46,7 +47,26 @@ public final class BlobServer implements Listener.Handler {
     public interface Source {
         /** The blob, or null when it is not held. */
         byte[] read(byte[] shortId) throws IOException;
+
+        /**
+         * The blob in {@code into} (exactly {@link io.megatorrent.content.Blob#BLOB_SIZE} bytes),
+         * or false when it is not held ({@code into} is then not to be used). A store reads
+         * straight into it, so serving allocates no 1 MiB array per answer.
+         */
+        default boolean readInto(byte[] shortId, byte[] into) throws IOException {
+            byte[] blob = read(shortId);
+            if (blob == null || blob.length != into.length) return false;
+            System.arraycopy(blob, 0, into, 0, into.length);
+            return true;
+        }
     }
+
+    /**
+     * Blob buffers kept for the next answers once sent: reused instead of one 1 MiB array
+     * allocated (and collected) per answer, and never more than this many kept idle.
+     */
+    static final int SPARE_BUFFERS = 32;
+    private final java.util.concurrent.ArrayBlockingQueue<byte[]> spareBuffers = new java.util.concurrent.ArrayBlockingQueue<>(SPARE_BUFFERS);
 
     /**
      * What a node adds to plain blob serving: the channels its MSG_HELLO carries, answers to
@@ -229,6 +249,7 @@ public final class BlobServer implements Listener.Handler {
         // An upload slot is kept from one request to the next while another is queued, and
         // handed back through the scheduler so this connection competes for it by rank.
         UploadScheduler.Slot slot = null;
+        ReadAhead ahead = null;
         try {
             while (true) {
                 Message.Request r;
@@ -254,6 +275,10 @@ public final class BlobServer implements Listener.Handler {
                     if (link != null && !failed && connection.isOpen()) propose(connection, link);
                     return;
                 }
+                if (failed || (link != null && link.peerIsFraud())) {
+                    if (ahead != null) ahead.discard(); // its request is refused or dropped: nothing to send
+                    ahead = null;
+                }
                 if (failed) { // drain the queue so the reader never waits on it; no slot for a dead connection
                     if (slot != null) slot.close();
                     slot = null;
@@ -272,11 +297,81 @@ public final class BlobServer implements Listener.Handler {
                         return; // shutting down
                     }
                 }
-                failed = !answerInSlot(connection, r, link);
+                ReadAhead mine = ahead != null && ahead.request() == r ? ahead : null;
+                if (ahead != null && mine == null) ahead.discard(); // read for another request (the queue keeps its order: not expected)
+                ahead = null;
+                try {
+                    byte[] blob = mine != null ? mine.take() : read(r);
+                    if (mine != null && blob != null) blobsReadAhead.incrementAndGet();
+                    // the next request's blob is read and verified while this one is encrypted and sent
+                    Message.Request following = requests.peek();
+                    if (following != null && following != END && blob != null) ahead = readAhead(following);
+                    failed = !send(connection, r, blob, link);
+                    // sent (sealed into frames) or failed: nothing refers to it now, the next answer may reuse it
+                    if (blob != null) spareBuffers.offer(blob);
+                } catch (InterruptedException e) {
+                    return; // shutting down
+                } finally {
+                    if (mine != null) mine.discard();
+                }
             }
         } finally {
+            if (ahead != null) ahead.discard();
             if (slot != null) slot.close();
         }
+    }
+
+    /**
+     * Blobs read ahead of their turn at once over all connections (each 1 MiB held until sent):
+     * past it a writer reads inline as before, so this bounds the memory read-ahead adds.
+     */
+    static final int MAX_READS_AHEAD = 16;
+    private final Semaphore readsAhead = new Semaphore(MAX_READS_AHEAD);
+    /** Answers whose blob was read ahead (for tests and reports). */
+    final AtomicLong blobsReadAhead = new AtomicLong();
+
+    /** Read-ahead permits not held now: all of them once no connection is being answered (tests). */
+    int readsAheadFree() {
+        return readsAhead.availablePermits();
+    }
+
+    /** A blob being read before its request's turn, holding one of {@link #MAX_READS_AHEAD} until taken or discarded. */
+    private final class ReadAhead {
+        private final Message.Request request;
+        private final java.util.concurrent.FutureTask<byte[]> blob;
+        private boolean released;
+
+        ReadAhead(Message.Request request) {
+            this.request = request;
+            this.blob = new java.util.concurrent.FutureTask<>(() -> read(request));
+            Thread.ofVirtual().name("blob-read-ahead").start(blob);
+        }
+
+        Message.Request request() {
+            return request;
+        }
+
+        byte[] take() throws InterruptedException {
+            try {
+                return blob.get();
+            } catch (java.util.concurrent.ExecutionException e) {
+                if (e.getCause() instanceof InterruptedException ie) throw ie;
+                LOG.log(Level.WARNING, "reading blob " + BlobKeys.shortHex(request.blobId()) + " failed", e.getCause());
+                return null;
+            }
+        }
+
+        void discard() {
+            if (released) return;
+            released = true;
+            blob.cancel(false); // a read under way finishes on its own; its bytes are dropped
+            readsAhead.release();
+        }
+    }
+
+    /** A read ahead for {@code r}, or null when {@link #MAX_READS_AHEAD} are held already (the writer then reads it in turn). */
+    private ReadAhead readAhead(Message.Request r) {
+        return readsAhead.tryAcquire() ? new ReadAhead(r) : null;
     }
 
     private static boolean propose(Connection connection, LedgerLink link) {
@@ -334,19 +429,26 @@ public final class BlobServer implements Listener.Handler {
         }
     }
 
-    /** Reads and sends one answer (the caller holds an upload slot, if slots are counted); false when the connection failed. */
-    private boolean answerInSlot(Connection connection, Message.Request r, LedgerLink link) {
+    /** The blob {@code r} asks for, read (and verified) within {@link #MAX_CONCURRENT_READS}; null when not held or unreadable. */
+    private byte[] read(Message.Request r) throws InterruptedException {
+        reads.acquire();
         try {
-            byte[] blob;
-            reads.acquire();
-            try {
-                blob = source.read(r.blobId());
-            } catch (IOException e) {
-                LOG.log(Level.WARNING, "reading blob " + BlobKeys.shortHex(r.blobId()) + " failed: " + e.getMessage());
-                blob = null;
-            } finally {
-                reads.release();
-            }
+            byte[] buf = spareBuffers.poll();
+            if (buf == null) buf = new byte[io.megatorrent.content.Blob.BLOB_SIZE];
+            if (source.readInto(r.blobId(), buf)) return buf;
+            spareBuffers.offer(buf);
+            return null;
+        } catch (IOException e) {
+            LOG.log(Level.WARNING, "reading blob " + BlobKeys.shortHex(r.blobId()) + " failed: " + e.getMessage());
+            return null;
+        } finally {
+            reads.release();
+        }
+    }
+
+    /** Sends the answer to {@code r}: {@code blob}, or MSG_ERROR when it is null (the caller holds an upload slot, if slots are counted); false when the connection failed. */
+    private boolean send(Connection connection, Message.Request r, byte[] blob, LedgerLink link) {
+        try {
             if (blob == null) {
                 requestsRefused.incrementAndGet();
                 connection.send(new Message.Error(r.requestId(), Message.Error.NOT_FOUND, "blob " + BlobKeys.shortHex(r.blobId()) + " is not held here"));
@@ -357,8 +459,6 @@ public final class BlobServer implements Listener.Handler {
             bytesServed.addAndGet(blob.length);
             if (link != null) link.served(blob.length);
             return true;
-        } catch (InterruptedException e) {
-            return false; // shutting down
         } catch (IOException e) {
             LOG.log(Level.DEBUG, "answer to {0} not sent: {1}", connection.peer(), e.getMessage());
             return false;

@@ -75,8 +75,93 @@ public final class LocalBlobs implements BlobServer.Source {
      */
     public void putVerified(String blobId, byte[] blob) throws IOException {
         if (store.has(blobId)) verifiedBlobsReceivedAgain.incrementAndGet();
-        store.put(blobId, blob);
+        store.putDeferred(blobId, blob);
         index(blobId);
+        syncSoon();
+    }
+
+    /**
+     * Makes every blob stored so far durable (fsynced with its folder). A download calls it once
+     * at its end; meanwhile a background sync runs per {@link #SYNC_BATCH} blobs, so the disk
+     * writes while the network transfers and the final sync has little left to do.
+     */
+    public void sync() throws IOException {
+        store.syncDeferred();
+    }
+
+    /** Blobs stored from peers that start a background sync: the disk writes them back in large batches, not one fsync per blob. */
+    static final int SYNC_BATCH = 64;
+    /** A blob stored from a peer waits at most this long for the background sync (a trickle never fills a batch). */
+    static final long SYNC_DELAY_MILLIS = 1000;
+    private final java.util.concurrent.locks.ReentrantLock syncLock = new java.util.concurrent.locks.ReentrantLock();
+    private final java.util.concurrent.locks.Condition batchFull = syncLock.newCondition();
+    private boolean syncerRunning;
+
+    /** Starts the background sync unless it runs; wakes it when a batch is full. */
+    private void syncSoon() {
+        syncLock.lock();
+        try {
+            if (syncerRunning) {
+                if (store.unsyncedCount() >= SYNC_BATCH) batchFull.signal();
+                return;
+            }
+            syncerRunning = true;
+        } finally {
+            syncLock.unlock();
+        }
+        Thread.ofVirtual().name("blob-sync").start(this::syncInBatches);
+    }
+
+    /** Syncs a batch when it is full or its first blob waited {@link #SYNC_DELAY_MILLIS}; ends when nothing is due. */
+    private void syncInBatches() {
+        while (true) {
+            syncLock.lock();
+            try {
+                long wait = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(SYNC_DELAY_MILLIS);
+                while (store.unsyncedCount() < SYNC_BATCH && wait > 0) wait = batchFull.awaitNanos(wait);
+                if (store.unsyncedCount() == 0) {
+                    syncerRunning = false;
+                    return;
+                }
+            } catch (InterruptedException e) {
+                syncerRunning = false; // the next blob stored starts another; sync() covers the rest
+                return;
+            } finally {
+                syncLock.unlock();
+            }
+            try {
+                store.syncDeferred();
+            } catch (IOException e) {
+                // The blobs stay due; this thread stops rather than retry a failing disk forever:
+                // the next blob stored starts another, and the download's own sync reports it.
+                LOG.log(System.Logger.Level.WARNING, "syncing downloaded blobs failed: " + e.getMessage());
+                syncLock.lock();
+                try {
+                    syncerRunning = false;
+                } finally {
+                    syncLock.unlock();
+                }
+                return;
+            }
+        }
+    }
+
+    @Override
+    public boolean readInto(byte[] shortId, byte[] into) throws IOException {
+        String shortHex = BlobKeys.shortHex(shortId);
+        String id = fullIdByShort.get(shortHex);
+        if (id == null || into.length != io.megatorrent.content.Blob.BLOB_SIZE) return false;
+        try {
+            store.read(id, into);
+            return true;
+        } catch (MissingBlobException e) {
+            fullIdByShort.remove(shortHex, id);
+            return false;
+        } catch (CorruptBlobException e) {
+            fullIdByShort.remove(shortHex, id);
+            LOG.log(System.Logger.Level.WARNING, "not serving " + e.getMessage());
+            return false;
+        }
     }
 
     @Override

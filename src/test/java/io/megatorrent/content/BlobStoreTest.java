@@ -108,6 +108,48 @@ class BlobStoreTest {
         assertEquals(List.of(store.path(entry.blobIds().get(0)).getParent()), synced, "the batch made those shards durable already");
     }
 
+    @Test
+    void deferredPutsAreVisibleAtOnceAndDurableAtTheSync() throws Exception {
+        List<Path> synced = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+        BlobStore store = BlobStore.open(tmp, synced::add);
+        synced.clear();
+        byte[] a = randomBlob(21);
+        byte[] b = randomBlob(22);
+        String idA = Blob.id(a, io.megatorrent.crypto.Hashes.sha256());
+        String idB = Blob.id(b, io.megatorrent.crypto.Hashes.sha256());
+        store.putDeferred(idA, a);
+        store.putDeferred(idB, b);
+        assertEquals(List.of(), synced, "no fsync per blob");
+        assertTrue(store.has(idA));
+        assertArrayEquals(b, store.read(idB));
+        assertEquals(2, store.unsyncedCount());
+
+        CorruptBlobException bad = assertThrows(CorruptBlobException.class, () -> store.putDeferred("ab".repeat(32), a));
+        assertTrue(bad.getMessage().contains("ab".repeat(32)));
+        assertFalse(store.has("ab".repeat(32)));
+        assertEquals(2, store.unsyncedCount(), "a rejected blob leaves nothing to sync");
+
+        store.syncDeferred();
+        assertEquals(0, store.unsyncedCount());
+        java.util.Set<Path> want = new java.util.HashSet<>(List.of(store.path(idA), store.path(idB), store.path(idA).getParent(),
+                store.path(idB).getParent(), store.root()));
+        assertEquals(want, new java.util.HashSet<>(synced), "each blob, its shard and blobs/ (new shards) fsynced once");
+        synced.clear();
+        store.syncDeferred();
+        assertEquals(List.of(), synced, "nothing left to sync");
+
+        // a blob removed before its sync (garbage collected) is skipped, not an error
+        byte[] c = randomBlob(23);
+        String idC = Blob.id(c, io.megatorrent.crypto.Hashes.sha256());
+        store.putDeferred(idC, c);
+        assertTrue(store.delete(idC));
+        store.syncDeferred();
+        assertEquals(0, store.unsyncedCount());
+        try (var files = Files.list(store.path(idC).getParent())) {
+            assertEquals(List.of(), files.filter(f -> BlobStore.isTemporary(f.getFileName().toString())).toList(), "no temporary left behind");
+        }
+    }
+
     /**
      * A reader that found a corrupt copy while a put renamed a healed copy into place must not
      * quarantine the healed copy: the put lands just before the path check, or between the check

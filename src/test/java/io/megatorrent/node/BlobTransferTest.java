@@ -124,8 +124,9 @@ class BlobTransferTest {
         }
         for (Future<?> t : tasks) t.get();
         assertEquals(n, f.maxInFlight.get());
-        // one writer per connection reads a blob only when it is about to send it
-        assertEquals(1, maxReading.get(), "the server holds one blob of a connection at a time");
+        // one writer per connection reads a blob when it is about to send it, or while it sends the one before
+        assertEquals(1, maxReading.get(), "the reads of one connection never overlap");
+        assertTrue(s.server().blobsReadAhead.get() > 0, "blobs queued behind another were read while that one was sent");
         assertEquals(1, s.server().connectionsServed.get(), "one connection for all requests");
         assertTrue(HandshakePolicy.KnownHybridPeers.PROCESS.contains(s.key().publicKey()), "the blob transfer ran over a hybrid session");
         assertEquals(n, s.server().blobsServed.get());
@@ -133,6 +134,10 @@ class BlobTransferTest {
             assertArrayEquals(e.getValue(), into.store().read(e.getKey()));
         }
         assertEquals(n, into.count());
+        f.close();
+        long deadline = System.nanoTime() + 20_000_000_000L;
+        while (s.server().readsAheadFree() < BlobServer.MAX_READS_AHEAD && System.nanoTime() < deadline) Thread.sleep(5);
+        assertEquals(BlobServer.MAX_READS_AHEAD, s.server().readsAheadFree(), "every read-ahead permit is back once the connection ended");
     }
 
     @Test
@@ -156,6 +161,18 @@ class BlobTransferTest {
         assertTrue(into.has(known));
         assertEquals(1, s.server().requestsRefused.get());
         assertEquals(1, s.server().connectionsServed.get());
+
+        // the server reads into buffers it reuses: the store's copy, verified, or nothing
+        byte[] buf = new byte[Blob.BLOB_SIZE];
+        assertTrue(held.readInto(BlobKeys.shortId(known), buf));
+        assertArrayEquals(blobs.get(known), buf);
+        assertFalse(held.readInto(BlobKeys.shortId(unknown), buf));
+        Path file = held.store().path(known);
+        byte[] flipped = Files.readAllBytes(file);
+        flipped[7] ^= 1;
+        Files.write(file, flipped);
+        assertFalse(held.readInto(BlobKeys.shortId(known), buf), "a corrupt copy is not served");
+        assertNull(held.read(BlobKeys.shortId(known)), "and leaves the index");
     }
 
     @Test

@@ -173,13 +173,24 @@ class PeerStoreFloodAttackTest {
         return d.dict("r").orElseThrow().requireBytes("token");
     }
 
-    /** One query and its answer (blocking, 10 s), as a bencoded dictionary. */
+    /**
+     * One query and its answer (blocking, 10 s), as a bencoded dictionary. The node may query the
+     * client meanwhile (a find_node to a contact it just heard from): anything but a message
+     * with our transaction id is skipped.
+     */
     private static BValue.BDict exchange(DatagramChannel ch, InetSocketAddress node, KrpcMessage.Query q) throws Exception {
-        ch.send(ByteBuffer.wrap(Krpc.encode(new Krpc.Packet(new byte[] {9, 9}, q))), node);
+        byte[] tid = {9, 9};
+        ch.send(ByteBuffer.wrap(Krpc.encode(new Krpc.Packet(tid, q))), node);
         ch.socket().setSoTimeout(10_000);
-        java.net.DatagramPacket p = new java.net.DatagramPacket(new byte[4096], 4096);
-        ch.socket().receive(p);
-        if (p.getLength() == 0) throw new IOException("empty answer");
-        return Bencode.decodeDict(java.util.Arrays.copyOf(p.getData(), p.getLength()));
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (true) {
+            java.net.DatagramPacket p = new java.net.DatagramPacket(new byte[4096], 4096);
+            ch.socket().receive(p);
+            if (p.getLength() == 0) throw new IOException("empty answer");
+            BValue.BDict d = Bencode.decodeDict(java.util.Arrays.copyOf(p.getData(), p.getLength()));
+            boolean ours = d.bytes("t").map(t -> java.util.Arrays.equals(t, tid)).orElse(false) && !d.has("q");
+            if (ours) return d;
+            if (System.nanoTime() > deadline) throw new IOException("no answer to our query within 10 s, last: " + d);
+        }
     }
 }

@@ -65,7 +65,11 @@ final class ParallelChunks {
             for (Thread t : threads) t.join();
             throw e;
         }
-        Throwable t = failure.get();
+        rethrow(failure.get());
+    }
+
+    /** The first failure of a worker, thrown as what it was (an unknown checked one as an IOException); nothing when null. */
+    static void rethrow(Throwable t) throws IOException, InterruptedException {
         if (t == null) return;
         if (t instanceof IOException e) throw e;
         if (t instanceof InterruptedException e) throw e;

@@ -246,13 +246,7 @@ public final class Reassembly {
             if (flusher != null) flusher.join();
             if (interrupted) Thread.currentThread().interrupt();
         }
-        Throwable t = failure.get();
-        if (t == null) return;
-        if (t instanceof IOException e) throw e;
-        if (t instanceof InterruptedException e) throw e;
-        if (t instanceof RuntimeException e) throw e;
-        if (t instanceof Error e) throw e;
-        throw new IOException(t.getMessage(), t);
+        ParallelChunks.rethrow(failure.get());
     }
 
     private static boolean opens(Blob.Sealer sealer, long index, byte[] buf) {

@@ -9,7 +9,6 @@ import io.megatorrent.crypto.X25519;
 import io.megatorrent.transport.Connection;
 import io.megatorrent.transport.Framing;
 import io.megatorrent.transport.Noise;
-import java.io.ByteArrayInputStream;
 import java.util.List;
 
 /**
@@ -67,26 +66,7 @@ final class HybridHandshakeSuite implements Suite {
         }
         Tally.require(valid, "handshake completed but the vector says it fails at message " + failsAt);
         Tally.require(messages.size() == protocol.pattern().length(), "more messages than the pattern has");
-        Noise.Transport i = init.split();
-        Noise.Transport r = resp.split();
-        Tally.requireEqualHex(v.string("handshake_hash"), Hex.encode(i.handshakeHash()), "initiator handshake hash");
-        Tally.requireEqualHex(v.string("handshake_hash"), Hex.encode(r.handshakeHash()), "responder handshake hash");
-        Tally.requireEqualHex(v.string("resp_public"), Hex.encode(i.remoteStatic()), "responder key seen by the initiator");
-        Tally.requireEqualHex(v.string("init_public"), Hex.encode(r.remoteStatic()), "initiator key seen by the responder");
-        Framing.Sealer[] sealers = {new Framing.Sealer(i.send()), new Framing.Sealer(r.send())};
-        Framing.Opener[] openers = {new Framing.Opener(r.receive()), new Framing.Opener(i.receive())};
-        for (JsonValue t : v.array("transport").items()) {
-            JsonObject m = (JsonObject) t;
-            int side = switch (m.string("from")) {
-                case "initiator" -> 0;
-                case "responder" -> 1;
-                default -> throw new AssertionError("from must be initiator or responder");
-            };
-            byte[] message = Hex.decode(m.string("message"));
-            byte[] wire = sealers[side].seal(message);
-            Tally.requireEqualHex(m.string("wire"), Hex.encode(wire), "transport wire from the " + m.string("from"));
-            Tally.requireEqualHex(Hex.encode(message), Hex.encode(openers[side].read(new ByteArrayInputStream(wire))), "transport message read back");
-        }
+        TransportSuite.transport(v, init.split(), resp.split());
     }
 
     private static byte[] hex(JsonObject v, String key) throws CodecException {

@@ -231,7 +231,7 @@ public final class Daemon implements AutoCloseable {
         if (!Files.exists(source, LinkOption.NOFOLLOW_LINKS)) throw new ApiException(ApiException.INVALID_PARAMS, "no such file or folder: " + source);
         Path kf = keyFile != null ? keyFile.toAbsolutePath() : dir.resolve(ChannelIdentity.DEFAULT_FILE_NAME);
         PublishJob job = new PublishJob(source, sizeOf(source));
-        if (publishing.putIfAbsent(source, job) != null) throw new ApiException(ApiException.INVALID_PARAMS, source + " is being published already");
+        if (publishing.putIfAbsent(source, job) != null) throw new ApiException(ApiException.UNAVAILABLE, source + " is being published already: try again when that publish has returned");
         try {
             return publish(source, kf, keyFile == null, gateway, job);
         } finally {

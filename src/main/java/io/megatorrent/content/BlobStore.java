@@ -132,13 +132,18 @@ public final class BlobStore {
 
     /** Stores a blob that must have id {@code expectedId} (a blob fetched by id from a peer). */
     public void put(String expectedId, byte[] blob) throws IOException {
+        requireBlob(expectedId, blob);
+        write(expectedId, blob, null);
+    }
+
+    /** Refuses a blob whose length is wrong or whose bytes do not hash to {@code expectedId}. */
+    private static void requireBlob(String expectedId, byte[] blob) throws IOException {
         requireId(expectedId);
         requireLength(blob);
         String actual = Blob.id(blob, Hashes.sha256());
         if (!actual.equals(expectedId)) {
             throw new CorruptBlobException(expectedId, null, "blob " + expectedId + " rejected: its bytes hash to " + actual);
         }
-        write(expectedId, blob, null);
     }
 
     /**
@@ -151,12 +156,7 @@ public final class BlobStore {
      * two fsyncs each made the disk's flush latency, not the network, set its pace.
      */
     public void putDeferred(String expectedId, byte[] blob) throws IOException {
-        requireId(expectedId);
-        requireLength(blob);
-        String actual = Blob.id(blob, Hashes.sha256());
-        if (!actual.equals(expectedId)) {
-            throw new CorruptBlobException(expectedId, null, "blob " + expectedId + " rejected: its bytes hash to " + actual);
-        }
+        requireBlob(expectedId, blob);
         write(expectedId, blob, unsyncedFolders, unsyncedFiles);
     }
 

@@ -166,18 +166,7 @@ public final class LocalBlobs implements BlobServer.Source {
 
     @Override
     public byte[] read(byte[] shortId) throws IOException {
-        String shortHex = BlobKeys.shortHex(shortId);
-        String id = fullIdByShort.get(shortHex);
-        if (id == null) return null;
-        try {
-            return store.read(id);
-        } catch (MissingBlobException e) {
-            fullIdByShort.remove(shortHex, id);
-            return null;
-        } catch (CorruptBlobException e) {
-            fullIdByShort.remove(shortHex, id);
-            LOG.log(System.Logger.Level.WARNING, "not serving " + e.getMessage());
-            return null;
-        }
+        byte[] blob = new byte[io.megatorrent.content.Blob.BLOB_SIZE];
+        return readInto(shortId, blob) ? blob : null;
     }
 }

@@ -34,6 +34,7 @@ final class JsonRpc {
             Map.entry("blobs", Set.of("limit")),
             Map.entry("gc", Set.of("dryRun")),
             Map.entry("ledger", Set.of()),
+            Map.entry("setDownloadRate", Set.of("bytesPerSecond")),
             Map.entry("uiToken", Set.of()),
             Map.entry("streams", Set.of()));
     /** Blobs one {@code blobs} call lists at most. */
@@ -111,6 +112,11 @@ final class JsonRpc {
             }
             case "gc" -> daemon.gc(bool(params, "dryRun"));
             case "ledger" -> daemon.ledger();
+            case "setDownloadRate" -> {
+                Long rate = number(params, "bytesPerSecond");
+                if (rate == null) throw new ApiException(ApiException.INVALID_PARAMS, "missing parameter 'bytesPerSecond'");
+                yield daemon.setDownloadRate(rate);
+            }
             case "uiToken" -> JsonObject.builder().put("url", uiUrl.get()).put("expiresInSeconds", Access.UI_TOKEN_LIFE.toSeconds()).build();
             case "streams" -> streams.stats();
             default -> throw new ApiException(ApiException.METHOD_NOT_FOUND, "no method '" + method + "'");

@@ -163,11 +163,6 @@ public final class BlobDownloader implements Closeable {
     /** What one {@link #download} did. */
     public record Result(int requested, int alreadyHeld, int fetched, long bytes, Map<InetSocketAddress, Long> blobsByPeer) {}
 
-    /**
-     * Makes every blob of {@code blobIds} present and verified in the store.
-     *
-     * @throws IOException naming the first blob no peer could supply, and why
-     */
     /** Bytes per second this downloader may fetch (0: no limit), as BitTorrent clients let users cap their download. */
     private volatile long rateLimit;
     /** When the bytes fetched so far may all have arrived at the limit (nanoTime): a token bucket without a bucket. */
@@ -177,6 +172,11 @@ public final class BlobDownloader implements Closeable {
     public void setRateLimit(long bytesPerSecond) {
         if (bytesPerSecond < 0) throw new IllegalArgumentException("negative rate");
         this.rateLimit = bytesPerSecond;
+    }
+
+    /** The cap set by {@link #setRateLimit} (0: none). */
+    public long rateLimit() {
+        return rateLimit;
     }
 
     /** Waits until fetching {@code bytes} more keeps the rate under the cap. */
@@ -198,6 +198,11 @@ public final class BlobDownloader implements Closeable {
         this.gossip = gossip;
     }
 
+    /**
+     * Makes every blob of {@code blobIds} present and verified in the store.
+     *
+     * @throws IOException naming the first blob no peer could supply, and why
+     */
     public Result download(Collection<String> blobIds) throws IOException, InterruptedException {
         return download(blobIds, BlobListener.NONE);
     }

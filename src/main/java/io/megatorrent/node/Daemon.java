@@ -579,7 +579,19 @@ public final class Daemon implements AutoCloseable {
                 .put("reannounceRounds", node.reannounceRounds.get())
                 .put("uptimeSeconds", (System.currentTimeMillis() - startedAt) / 1000)
                 .put("publishing", publishingJson())
+                .put("downloadRate", d.rateLimit())
                 .build();
+    }
+
+    /**
+     * Caps downloads at {@code bytesPerSecond} (0 lifts the cap) until the node stops or the cap
+     * is set again, as BitTorrent clients let users throttle a running session; {@code --download-rate}
+     * sets it at start. A stream's urgent range is not held back by it: the user is waiting for it.
+     */
+    public JsonObject setDownloadRate(long bytesPerSecond) throws ApiException {
+        if (bytesPerSecond < 0) throw new ApiException(ApiException.INVALID_PARAMS, "'bytesPerSecond' must be 0 (no cap) or more");
+        node.downloader().setRateLimit(bytesPerSecond);
+        return JsonObject.builder().put("downloadRate", bytesPerSecond).build();
     }
 
     private JsonArray publishingJson() {

@@ -260,6 +260,10 @@ class TwoNodeRoutesTest {
         String hex = pub.string("publicKey");
         long fetchedBefore = ((JsonObject) b.rpc("streams")).integer("blobsFetched");
 
+        // the download is held to 4 MiB/s, so it cannot reach the last blob (32 s away) before the
+        // stream asks for it; the stream's urgent fetch is not held back
+        b.rpc("setDownloadRate", JsonObject.builder().put("bytesPerSecond", 4L << 20).build());
+        assertEquals(4L << 20, ((JsonObject) b.rpc("status")).integer("downloadRate"));
         // asked at once: the manifest is not even resolved yet, so the request waits for it and the blob
         ok(form(b, "subscribe", "uri", pub.string("uri")));
         int first = size - 3000;
@@ -278,7 +282,8 @@ class TwoNodeRoutesTest {
                 "the last blob was served while the download had not reached it: " + Json.write(file));
         assertTrue(((JsonObject) b.rpc("streams")).integer("blobsFetched") > fetchedBefore, "the stream fetched the range's blob itself");
 
-        // the rest arrives too, and the whole file reads back through the route
+        // the rest arrives too once the cap is lifted, and the whole file reads back through the route
+        assertEquals(0, ((JsonObject) b.rpc("setDownloadRate", JsonObject.builder().put("bytesPerSecond", 0L).build())).integer("downloadRate"));
         b.awaitComplete(hex, Duration.ofSeconds(120));
         RawHttp.Response all = stream(b, "GET", "/stream/" + hex + "/big/big.bin", null);
         assertEquals(200, all.status());

@@ -326,6 +326,8 @@ class DaemonProcessTest {
             assertRpcError(n, "publish", JsonObject.builder().put("path", tmp.resolve("missing").toString()).build(), -32602, "no such file");
             assertRpcError(n, "unsubscribe", JsonObject.builder().put("publicKey", other).build(), -32001, "no subscription");
             assertRpcError(n, "status", JsonObject.builder().put("verbose", true).build(), -32602, "verbose");
+            assertRpcError(n, "setDownloadRate", JsonObject.builder().put("bytesPerSecond", -1L).build(), -32602, "bytesPerSecond");
+            assertRpcError(n, "setDownloadRate", JsonObject.builder().build(), -32602, "bytesPerSecond");
 
             String body = "{\"jsonrpc\":\"2.0\",\"method\":\"status\",\"id\":1}";
             assertEquals(401, n.post(body, null).statusCode());

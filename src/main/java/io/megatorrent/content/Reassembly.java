@@ -79,6 +79,36 @@ public final class Reassembly {
      */
     public static void toFile(FileEntry entry, BlobStore store, Path out, boolean replace, LongConsumer progress)
             throws IOException, InterruptedException {
+        toFile(entry, store, out, replace, progress, Arrivals.HELD);
+    }
+
+    /**
+     * Tells a reassembly that runs beside the download of its blobs when each has arrived, so
+     * the file is written while the blobs come in rather than after the last one.
+     */
+    public interface Arrivals {
+        /** Every blob is in the store already. */
+        Arrivals HELD = new Arrivals() {
+            @Override
+            public void awaitBlob(int index) {}
+
+            @Override
+            public void awaitAll() {}
+        };
+
+        /** Returns once blob {@code index} of the entry is in the store; throws if it never will be. */
+        void awaitBlob(int index) throws IOException, InterruptedException;
+
+        /**
+         * Returns once the download has finished and its blobs are durable; the output takes its
+         * name only then, so a file in place always has its blobs stored for seeding.
+         */
+        void awaitAll() throws IOException, InterruptedException;
+    }
+
+    /** {@link #toFile(FileEntry, BlobStore, Path, boolean, LongConsumer)}, reading each blob once {@code arrivals} says it is there. */
+    public static void toFile(FileEntry entry, BlobStore store, Path out, boolean replace, LongConsumer progress, Arrivals arrivals)
+            throws IOException, InterruptedException {
         Path target = out.toAbsolutePath().normalize();
         Path folder = target.getParent();
         if (folder == null || target.getFileName() == null) throw new IOException("output " + out + " names no file");
@@ -93,7 +123,8 @@ public final class Reassembly {
         boolean done = false;
         try {
             try (ch) {
-                write(entry, store, ch, progress);
+                write(entry, store, ch, progress, arrivals);
+                arrivals.awaitAll();
                 ch.force(true);
             }
             if (replace) {
@@ -130,7 +161,8 @@ public final class Reassembly {
      * buffers while the calling thread writes them in order, so the disk sees one sequential writer that never
      * waits for the CPU work and the CPU work never waits for a write.
      */
-    static void write(FileEntry entry, BlobStore store, FileChannel out, LongConsumer progress) throws IOException, InterruptedException {
+    static void write(FileEntry entry, BlobStore store, FileChannel out, LongConsumer progress, Arrivals arrivals)
+            throws IOException, InterruptedException {
         long size = entry.size();
         byte[] fileKey = entry.fileKey();
         var ids = entry.blobIds();
@@ -160,6 +192,7 @@ public final class Reassembly {
                         long i = next.getAndIncrement();
                         if (i >= count) return;
                         String id = ids.get((int) i);
+                        arrivals.awaitBlob((int) i);
                         // The tag authenticates every byte under the entry's key and this index, so
                         // the store's hash (checked by the put that named the file) is only needed to
                         // tell why a blob failed: a corrupt copy (quarantined) or a wrong key or index.

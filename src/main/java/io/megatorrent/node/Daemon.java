@@ -10,13 +10,11 @@ import io.megatorrent.codec.JsonValue.JsonObject;
 import io.megatorrent.content.ChannelIdentity;
 import io.megatorrent.content.ChannelUri;
 import io.megatorrent.content.ChannelUriException;
-import io.megatorrent.content.CorruptBlobException;
 import io.megatorrent.content.FileEntry;
 import io.megatorrent.content.ItemName;
 import io.megatorrent.content.ManifestCollection;
 import io.megatorrent.content.ManifestException;
 import io.megatorrent.content.ManifestResolver;
-import io.megatorrent.content.Reassembly;
 import io.megatorrent.content.SignedPointer;
 import io.megatorrent.crypto.Ed25519;
 import io.megatorrent.dht.Bep44;
@@ -950,15 +948,9 @@ public final class Daemon implements AutoCloseable {
             }
         };
         try {
-            node.downloader().download(p.entry.blobIds(), listener, filePeers(f, p));
             Files.createDirectories(p.path.getParent());
-            try {
-                Reassembly.toFile(p.entry, node.blobs().store(), p.path, true, n -> {});
-            } catch (CorruptBlobException e) {
-                // a held blob went bad on disk: the store quarantined it; fetch a good copy once more
-                node.downloader().download(p.entry.blobIds(), BlobDownloader.BlobListener.NONE);
-                Reassembly.toFile(p.entry, node.blobs().store(), p.path, true, n -> {});
-            }
+            BlobDownloader.PeerFinder peers = filePeers(f, p);
+            WriteWhileFetching.run(l -> node.downloader().download(p.entry.blobIds(), l, peers), node.blobs().store(), p.entry, p.path, true, listener);
             p.state = "complete";
         } catch (IOException | InterruptedException | RuntimeException e) {
             p.state = "failed";

@@ -2,12 +2,10 @@ package io.megatorrent.node;
 
 import io.megatorrent.codec.Bencode;
 import io.megatorrent.content.ChannelUri;
-import io.megatorrent.content.CorruptBlobException;
 import io.megatorrent.content.FileEntry;
 import io.megatorrent.content.ManifestCollection;
 import io.megatorrent.content.ManifestException;
 import io.megatorrent.content.ManifestResolver;
-import io.megatorrent.content.Reassembly;
 import io.megatorrent.content.SignedPointer;
 import io.megatorrent.content.ItemName;
 import io.megatorrent.dht.DhtNode;
@@ -124,15 +122,8 @@ public final class Subscriber {
     }
 
     private void fetchAndWrite(Written w) throws IOException, InterruptedException {
-        node.downloader().download(w.entry().blobIds());
         Files.createDirectories(w.path().getParent());
-        try {
-            Reassembly.toFile(w.entry(), node.blobs().store(), w.path(), false, n -> {});
-        } catch (CorruptBlobException e) {
-            // A blob held from before went bad on disk: the store has moved it to
-            // quarantine, so one more download fetches a good copy from a peer.
-            node.downloader().download(w.entry().blobIds());
-            Reassembly.toFile(w.entry(), node.blobs().store(), w.path(), false, n -> {});
-        }
+        WriteWhileFetching.run(l -> node.downloader().download(w.entry().blobIds(), l), node.blobs().store(), w.entry(), w.path(), false,
+                BlobDownloader.BlobListener.NONE);
     }
 }

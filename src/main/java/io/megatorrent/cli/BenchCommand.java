@@ -52,8 +52,9 @@ final class BenchCommand implements Command {
                               and a one-off `megatorrent ingest` in a fresh process
                   reassemble  reassembly MB/s of 1 GiB from the store, beside the disk's sequential
                               read + write of the same bytes, and a one-off `megatorrent reassemble`
-                  transfer    1 GiB between serve processes (one seeder, two seeders), beside raw
-                              loopback TCP and libtorrent over TCP, encryption off and forced
+                  transfer    1 GiB between serve processes (one seeder, two seeders, a warm
+                              receiver), beside raw loopback TCP, the work ceiling of the
+                              machine's cores and libtorrent over TCP, encryption off and forced
                   stream      first byte of a range of a file not downloaded yet, beside the same range held;
                               MB/s read through /stream, beside the same file read from disk
                   anonymity   download MB/s through a SOCKS5 proxy (--socks5) and an I2P SAM bridge (--sam),

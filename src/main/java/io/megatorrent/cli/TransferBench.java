@@ -62,15 +62,35 @@ final class TransferBench {
             Timed one = download(b, uri, size);
             Timed two = download(c, uri, size);
             JsonObject byPeer = ((JsonObject) c.api.call("status", JsonObject.builder().build())).object("blobsByPeer");
+            // B again, now that its JIT has compiled the download path: what a node that has been
+            // running meets; another channel of new data, so nothing is held yet
+            Path second = dir.resolve("payload-2/data.bin");
+            writeRandom(second, size);
+            Path keyFile = dir.resolve("second-key.json");
+            io.megatorrent.content.ChannelIdentity.generate(false, new java.security.SecureRandom()).save(keyFile, false);
+            JsonObject published2 = (JsonObject) a.api.call("publish",
+                    JsonObject.builder().put("path", second.getParent().toString()).put("keyFile", keyFile.toString()).build());
+            Timed warm = download(b, published2.string("uri"), size);
 
             figures.put("transfer.node_one_seeder", one.mbps(size), "MB/s");
             figures.put("transfer.node_two_seeders", two.mbps(size), "MB/s");
+            figures.put("transfer.node_one_seeder_warm", warm.mbps(size), "MB/s");
             figures.put("transfer.raw_tcp", raw, "MB/s");
             out.printf(Locale.ROOT, "node to node, one seeder    %8.0f MB/s   (two serve processes, Noise + ChaCha20-Poly1305, subscribe -> verified files on disk)%n", one.mbps(size));
             out.printf(Locale.ROOT, "                                          (%s)%n", one.phases(size));
             out.printf(Locale.ROOT, "node from two seeders       %8.0f MB/s   (blobs per seeder: %s)%n", two.mbps(size), Json.write(byPeer));
             out.printf(Locale.ROOT, "                                          (%s)%n", two.phases(size));
+            out.printf(Locale.ROOT, "node to node, warm          %8.0f MB/s   (the first receiver again, on a second channel: its JIT has compiled the path)%n", warm.mbps(size));
+            out.printf(Locale.ROOT, "                                          (%s)%n", warm.phases(size));
             out.printf(Locale.ROOT, "raw loopback TCP            %8.0f MB/s   (baseline: one stream, no crypto, no disk)%n", raw);
+            Floor floor = floor(dir.resolve("floor.bin"), Math.min(size, FLOOR_WRITE));
+            figures.put("transfer.work_ceiling", floor.ceiling(), "MB/s");
+            out.printf(Locale.ROOT, "work ceiling                %8.0f MB/s   (baseline: the least work a byte needs, on %d cores with no other cost:%n",
+                    floor.ceiling(), CORES);
+            out.printf(Locale.ROOT, "                                          receiver: Noise open %.0f, SHA-256 %.0f, blob open %.0f, first write%n",
+                    floor.open(), floor.sha(), floor.open());
+            out.printf(Locale.ROOT, "                                          into the page cache %.0f; sender: Noise seal %.0f MB/s, one core each)%n",
+                    floor.write(), floor.seal());
             if (!libtorrentInstalled()) {
                 out.println("libtorrent                  baseline missing: python3-libtorrent is not installed (apt-get install python3-libtorrent)");
             } else {
@@ -148,6 +168,89 @@ final class TransferBench {
                 while (buf.hasRemaining()) ch.write(buf);
             }
         }
+    }
+
+    /** Bytes the work ceiling writes to a new file. */
+    static final long FLOOR_WRITE = 256L << 20;
+    private static final int CORES = Runtime.getRuntime().availableProcessors();
+
+    /** One core's MB/s for each step every byte of a transfer must pass through, measured in this run. */
+    record Floor(double open, double seal, double sha, double write) {
+        /**
+         * MB/s the machine's cores could move if they did nothing else: a received byte is
+         * opened twice (the Noise transport, then its blob), hashed once (the blob id) and written
+         * once (the file), and sealed once by the sender.
+         */
+        double ceiling() {
+            return CORES / (2 / open + 1 / sha + 1 / write + 1 / seal);
+        }
+    }
+
+    private static Floor floor(Path file, long writeBytes) throws IOException {
+        int n = 1 << 20;
+        byte[] buf = new byte[n + io.megatorrent.crypto.ChaChaPoly.TAG_LENGTH];
+        new SplittableRandom(7).nextBytes(buf);
+        io.megatorrent.crypto.ChaChaPoly aead = new io.megatorrent.crypto.ChaChaPoly(new byte[32]);
+        byte[] nonce = new byte[12];
+        long[] counter = {0};
+        byte[] plain = new byte[n];
+        java.security.MessageDigest sha = io.megatorrent.crypto.Hashes.sha256();
+        // The JDK's intrinsics run only inside C2-compiled callers, which a few hundred 1 MiB
+        // calls do not reach: many small calls first, as a node does over its life.
+        for (int i = 0; i < 20_000; i++) {
+            java.nio.ByteBuffer.wrap(nonce).putLong(4, ++counter[0]);
+            aead.seal(nonce, null, buf, 0, 1024, buf, 0);
+            try {
+                aead.open(nonce, null, buf, 0, 1024 + io.megatorrent.crypto.ChaChaPoly.TAG_LENGTH, plain, 0);
+            } catch (io.megatorrent.crypto.CryptoException e) {
+                throw new IllegalStateException("ChaCha20-Poly1305 does not open what it sealed", e);
+            }
+            sha.update(buf, 0, 1024);
+            sha.digest();
+        }
+        double sealed = perCore(() -> {
+            java.nio.ByteBuffer.wrap(nonce).putLong(4, ++counter[0]);
+            aead.seal(nonce, null, buf, 0, n, buf, 0);
+        });
+        byte[] sealedBuf = buf.clone();
+        byte[] lastNonce = nonce.clone();
+        double opened = perCore(() -> {
+            try {
+                aead.open(lastNonce, null, sealedBuf, 0, sealedBuf.length, plain, 0);
+            } catch (io.megatorrent.crypto.CryptoException e) {
+                throw new IllegalStateException("ChaCha20-Poly1305 does not open what it sealed", e);
+            }
+        });
+        double hashed = perCore(() -> {
+            sha.update(buf, 0, n);
+            sha.digest();
+        });
+        // a new file, as a download writes one: on a VM its pages may cost the host a fault each
+        long start = System.nanoTime();
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            for (long left = writeBytes; left > 0; left -= n) {
+                ByteBuffer b = ByteBuffer.wrap(buf, 0, (int) Math.min(n, left));
+                while (b.hasRemaining()) ch.write(b);
+            }
+        } finally {
+            Files.deleteIfExists(file);
+        }
+        double written = writeBytes / 1e6 / ((System.nanoTime() - start) / 1e9);
+        return new Floor(opened, sealed, hashed, written);
+    }
+
+    /** MB/s of {@code op} (one 1 MiB buffer per call) on one thread, after half a second's warm-up. */
+    private static double perCore(Runnable op) {
+        long warm = System.nanoTime() + 500_000_000L;
+        while (System.nanoTime() < warm) op.run();
+        long calls = 0;
+        long start = System.nanoTime();
+        long end = start + 1_000_000_000L;
+        while (System.nanoTime() < end) {
+            op.run();
+            calls++;
+        }
+        return calls * (1 << 20) / 1e6 / ((System.nanoTime() - start) / 1e9);
     }
 
     /** MB/s of one loopback TCP stream moving {@code size} bytes, no crypto, no disk. */

@@ -362,8 +362,10 @@ public final class BlobDownloader implements Closeable {
             if (existing == null) {
                 try {
                     makeRoom(route);
+                    long dialled = System.nanoTime();
                     BlobFetcher f = BlobFetcher.connect(dialerFor(route), new PeerTarget(null, peerAddress(peer)), dialKeys.get(), ourListenPort, gossip, ledger);
                     connectionsOpened.incrementAndGet();
+                    LOG.log(System.Logger.Level.DEBUG, "connected to {0} (handshake done) after {1} ms", peer, (System.nanoTime() - dialled) / 1_000_000);
                     if (java.util.Arrays.equals(f.remoteStatic(), localStatic.publicKey())) {
                         f.close();
                         // an address of this node (the DHT names it as a holder): never dial it again

@@ -188,6 +188,18 @@ public final class Daemon implements AutoCloseable {
 
     /** Joins the DHT, takes up every subscription where it stood and starts seeding, polling and gossip keep-alives. */
     public void start() throws InterruptedException {
+        if (node.mode() instanceof NetworkMode.Direct) {
+            // the first peer is met warm (a cold process took ~0.8 s over its first handshake);
+            // behind a proxy that first connection takes longer than the warm-up would save
+            tasks.submit(() -> {
+                try {
+                    LOG.log(Level.DEBUG, "handshake warm-up done in {0} ms", io.megatorrent.transport.Connection.warmUp().toMillis());
+                } catch (IOException e) {
+                    LOG.log(Level.DEBUG, "handshake warm-up failed: {0}", e.getMessage());
+                }
+                return null;
+            });
+        }
         // the given nodes, else the saved routing table, else the public routers (never for a loopback node)
         node.bootstrap(config.bootstrap(), config.defaultRouters());
         node.startReannouncing(Node.REANNOUNCE_INTERVAL);
@@ -592,6 +604,10 @@ public final class Daemon implements AutoCloseable {
         return JsonObject.builder().put("downloadRate", bytesPerSecond).build();
     }
 
+    private static long millisSince(long nanos) {
+        return (System.nanoTime() - nanos) / 1_000_000;
+    }
+
     private JsonArray publishingJson() {
         List<JsonValue> jobs = new ArrayList<>();
         for (PublishJob job : publishing.values()) jobs.add(job.toJson());
@@ -793,9 +809,12 @@ public final class Daemon implements AutoCloseable {
     private void sync(Follow f, SignedPointer hint) throws IOException, InterruptedException, ManifestException {
         DaemonState.Subscription sub = f.sub;
         SignedPointer item = hint;
+        long started = System.nanoTime();
         if (item == null) {
             if (!f.complete) f.status = "looking up";
             item = lookUp(sub.uri());
+            LOG.log(Level.DEBUG, "channel {0}: DHT lookup of the pointer {1} after {2} ms", sub.keyHex(),
+                    item == null ? "found nothing" : "found sequence " + item.seq(), millisSince(started));
             if (item == null) {
                 if (f.complete) return; // nothing newer in the DHT
                 throw new IOException("no pointer for this channel in the DHT yet");
@@ -813,6 +832,7 @@ public final class Daemon implements AutoCloseable {
             Subscriber subscriber = new Subscriber(node);
             ManifestResolver.Resolved r = subscriber.resolve(sub.uri(), item);
             if (!r.readable()) throw new ManifestException("encrypted", "this is a private channel and the URI has no read key");
+            LOG.log(Level.DEBUG, "channel {0}: manifest of sequence {1} resolved after {2} ms", sub.keyHex(), item.seq(), millisSince(started));
             List<ManifestCollection> collections = r.collections();
             long total = 0;
             List<FileProgress> plan = new ArrayList<>();
@@ -853,6 +873,7 @@ public final class Daemon implements AutoCloseable {
             f.complete = true;
             f.status = "complete";
             syncsCompleted.incrementAndGet();
+            LOG.log(Level.DEBUG, "channel {0}: sequence {1} complete after {2} ms", sub.keyHex(), item.seq(), millisSince(started));
             seqsChanged();
             if (!fresh.isEmpty()) tasks.submit(() -> node.announce(fresh));
         } finally {
@@ -974,7 +995,11 @@ public final class Daemon implements AutoCloseable {
             if (!looked.get()) {
                 first.lockInterruptibly(); // the file's other blobs wait for the one lookup
                 try {
-                    if (!looked.get()) shared.addAll(node.peersFor(p.entry.blobIds().get(0)));
+                    if (!looked.get()) {
+                        long started = System.nanoTime();
+                        shared.addAll(node.peersFor(p.entry.blobIds().get(0)));
+                        LOG.log(Level.DEBUG, "{0}: {1} holders found in the DHT after {2} ms", p.path.getFileName(), shared.size(), millisSince(started));
+                    }
                     looked.set(true);
                 } finally {
                     first.unlock();

@@ -392,6 +392,58 @@ public final class Connection implements Closeable {
         if (watchdog != null && Thread.currentThread() != watchdog) watchdog.interrupt();
     }
 
+    /**
+     * Runs both ends of one handshake (the process's policy: the hybrid one by default) and one
+     * exchange of MSG_HELLO and a request answered by a blob-sized message over a loopback connection of its own, with throwaway keys.
+     * A fresh process spends most of a second on its first real handshake (class loading, and
+     * ML-KEM, X25519 and BLAKE2b in the interpreter); a node that does this on a background
+     * thread as it starts meets its first peer warm.
+     *
+     * @return how long it took
+     */
+    public static Duration warmUp() throws IOException {
+        long started = System.nanoTime();
+        java.util.concurrent.atomic.AtomicReference<Exception> responderFailure = new java.util.concurrent.atomic.AtomicReference<>();
+        Thread responder = null;
+        try (java.nio.channels.ServerSocketChannel server = java.nio.channels.ServerSocketChannel.open()) {
+            server.bind(new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0), 1);
+            responder = Thread.ofVirtual().name("transport-warm-up").start(() -> {
+                try (SocketChannel accepted = server.accept(); Connection c = accept(accepted, X25519.generate(), Timeouts.DEFAULT)) {
+                    c.send(new Message.Hello(Message.PROTOCOL_VERSION, 0, java.util.List.of()));
+                    c.receive(); // its MSG_HELLO
+                    Message request = c.receive();
+                    c.send(new Message.Data(request instanceof Message.Request r ? r.requestId() : 1, new byte[Message.MAX_BLOB_LENGTH]));
+                } catch (IOException | RuntimeException e) {
+                    responderFailure.set(e);
+                }
+            });
+            SocketChannel channel = SocketChannel.open(server.getLocalAddress());
+            try (Connection c = initiate(channel, null, X25519.generate(), Timeouts.DEFAULT, "warm-up")) {
+                c.send(new Message.Hello(Message.PROTOCOL_VERSION, 0, java.util.List.of()));
+                c.receive(); // its MSG_HELLO
+                c.send(new Message.Request(1, new byte[Message.ID_LENGTH]));
+                c.receive();
+            }
+        } finally {
+            // every socket of the warm-up is closed when it returns, even when interrupted: the
+            // responder ends once its peer has gone
+            if (responder != null) {
+                boolean interrupted = false;
+                while (true) {
+                    try {
+                        responder.join();
+                        break;
+                    } catch (InterruptedException e) {
+                        interrupted = true;
+                    }
+                }
+                if (interrupted) Thread.currentThread().interrupt();
+            }
+        }
+        if (responderFailure.get() != null) throw new IOException("the warm-up's responder failed: " + responderFailure.get().getMessage(), responderFailure.get());
+        return Duration.ofNanos(System.nanoTime() - started);
+    }
+
     static String describe(SocketChannel channel) {
         try {
             var a = channel.getRemoteAddress();

@@ -13,7 +13,7 @@ import java.util.List;
 
 /**
  * Commands that ask the node serving DIR one thing through its local API and print the answer:
- * status, downloads, subscriptions, unsubscribe, gc. gc also runs on a folder no node serves.
+ * status, downloads, subscriptions, unsubscribe, download-rate, gc. gc also runs on a folder no node serves.
  */
 final class ControlCommand extends OptionCommand {
     private final String method;
@@ -40,6 +40,10 @@ final class ControlCommand extends OptionCommand {
                 new ControlCommand("unsubscribe", "stop following a channel", "KEY|URI [-d DIR] [--delete-files]", "unsubscribe",
                         "Stops following the channel (its public key in hex, or its URI). Its files stay unless\n"
                                 + "--delete-files is given; its blobs stay in the store until gc."),
+                new ControlCommand("download-rate", "cap the serving node's downloads, or lift the cap", "RATE [-d DIR]", "setDownloadRate",
+                        "Caps the downloads of the node serving DIR at RATE bytes/s (K, M, G suffixes; 0 lifts\n"
+                                + "the cap) until it stops or the cap is set again; serve --download-rate sets it at\n"
+                                + "start. A range streamed to a player is not held back. Prints {\"downloadRate\"}."),
                 new ControlCommand("gc", "remove blobs no followed or published channel references", "[-d DIR] [--dry-run]", "gc",
                         "Removes from the blob store every blob that no published or followed channel's newest\n"
                                 + "manifest references (left by an unsubscribe, an older sequence or a killed ingest),\n"
@@ -68,6 +72,10 @@ final class ControlCommand extends OptionCommand {
             if (args.positional().size() != 1) throw new UsageException("expected the channel's public key or URI");
             params.put("publicKey", channelKey(args.positional().get(0)));
             if (args.has("delete-files")) params.put("deleteFiles", true);
+        } else if (method.equals("setDownloadRate")) {
+            if (args.positional().size() != 1) throw new UsageException("expected the rate in bytes/s (K, M, G suffixes; 0 lifts the cap)");
+            String rate = args.positional().get(0);
+            params.put("bytesPerSecond", rate.strip().equals("0") ? 0L : SubscribeCommand.parseSize("RATE", rate));
         } else {
             args.noPositional();
         }

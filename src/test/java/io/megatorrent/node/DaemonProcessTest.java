@@ -328,6 +328,10 @@ class DaemonProcessTest {
             assertRpcError(n, "status", JsonObject.builder().put("verbose", true).build(), -32602, "verbose");
             assertRpcError(n, "setDownloadRate", JsonObject.builder().put("bytesPerSecond", -1L).build(), -32602, "bytesPerSecond");
             assertRpcError(n, "setDownloadRate", JsonObject.builder().build(), -32602, "bytesPerSecond");
+            assertEquals(2L << 20, ok(Cli.run("download-rate", "2M", "-d", dir.toString())).integer("downloadRate"));
+            assertEquals(2L << 20, n.call("status").integer("downloadRate"));
+            assertEquals(0, ok(Cli.run("download-rate", "0", "-d", dir.toString())).integer("downloadRate"));
+            assertEquals(2, Cli.run("download-rate", "fast", "-d", dir.toString()).code(), "a rate that is no size is a usage error");
 
             String body = "{\"jsonrpc\":\"2.0\",\"method\":\"status\",\"id\":1}";
             assertEquals(401, n.post(body, null).statusCode());

@@ -1,6 +1,7 @@
 package io.megatorrent.node;
 
 import io.megatorrent.testing.Cli;
+import io.megatorrent.testing.FileDescriptors;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -29,7 +30,7 @@ class DemoTest {
     @Test
     void publicChannelWalksTheWholeProtocolAndCleansUp() throws Exception {
         run("demo", "--size", "1K", "--nodes", "2"); // warm up: class loading opens jar files once
-        long fdsBefore = openFileDescriptors();
+        long fdsBefore = FileDescriptors.open();
         Cli.Result r = run("demo", "--size", "300K", "--nodes", "4");
         assertEquals(0, r.code(), r.out() + r.err());
         String[] lines = r.out().strip().split("\n");
@@ -47,17 +48,9 @@ class DemoTest {
         assertTrue(folder.find(), r.out());
         assertFalse(Files.exists(Path.of(folder.group(1))), "temporary folder left behind: " + folder.group(1));
         // every socket (4 + 3 UDP, 3 listeners, the Noise connections) and file was closed
-        if (fdsBefore >= 0) assertEquals(fdsBefore, openFileDescriptors(), "file descriptors before and after the demo");
+        if (fdsBefore >= 0) assertEquals(fdsBefore, FileDescriptors.open(), "file descriptors before and after the demo");
     }
 
-    /** Open file descriptors of this JVM (Linux), or -1 where /proc is not there. */
-    private static long openFileDescriptors() throws java.io.IOException {
-        Path fds = Path.of("/proc/self/fd");
-        if (!Files.isDirectory(fds)) return -1;
-        try (var list = Files.list(fds)) {
-            return list.count();
-        }
-    }
 
     @Test
     void privateChannelIsReadOnlyWithTheReadKey(@TempDir Path tmp) throws Exception {

@@ -3,8 +3,7 @@ package io.megatorrent.transport;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
+import io.megatorrent.testing.FileDescriptors;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
@@ -13,17 +12,10 @@ class ConnectionWarmUpTest {
     @Test
     void bothEndsCompleteAndEverySocketIsClosed() throws Exception {
         Connection.warmUp(); // the first may load classes that open files of their own
-        long before = openFileDescriptors();
+        long before = FileDescriptors.open();
         Duration took = Connection.warmUp();
         assertTrue(took.compareTo(Duration.ofSeconds(10)) < 0, "a warm-up is bounded by the handshake timeout: " + took);
-        if (before >= 0) assertEquals(before, openFileDescriptors(), "file descriptors before and after a warm-up");
+        if (before >= 0) assertEquals(before, FileDescriptors.open(), "file descriptors before and after a warm-up");
     }
 
-    private static long openFileDescriptors() throws java.io.IOException {
-        Path fds = Path.of("/proc/self/fd");
-        if (!Files.isDirectory(fds)) return -1;
-        try (var list = Files.list(fds)) {
-            return list.count();
-        }
-    }
 }

@@ -64,6 +64,15 @@ class BrowserTest {
                 await(cdp, s, "location.href === '" + base + "' && document.readyState === 'complete' && document.getElementById('state').textContent.startsWith('Connected')",
                         "the page signed in through the ui link");
 
+                // the download limit, set through its form, reaches the node and shows on the page
+                cdp.eval(s, "(() => { const f = document.getElementById('rate-form'); f.limit.value = '2.5'; f.querySelector('button').click(); return true; })()");
+                await(cdp, s, "document.getElementById('rate-message').textContent === 'Downloads limited to 2.5 MiB/s.'", "the limit confirmed");
+                assertEquals((long) (2.5 * (1 << 20)), ((JsonObject) b.rpc("status")).integer("downloadRate"), "the node's download limit");
+                await(cdp, s, "document.getElementById('status').textContent.includes('Download limit2.5 MiB/s')", "the limit in the node's status");
+                cdp.eval(s, "(() => { const f = document.getElementById('rate-form'); f.limit.value = '0'; f.querySelector('button').click(); return true; })()");
+                await(cdp, s, "document.getElementById('rate-message').textContent === 'No download limit.'", "the limit lifted");
+                assertEquals(0, ((JsonObject) b.rpc("status")).integer("downloadRate"));
+
                 String label = "Tones <b>loud</b>";
                 cdp.eval(s, "(() => { const f = document.getElementById('subscribe-form'); f.uri.value = " + js(uri) + "; f.label.value = " + js(label)
                         + "; f.querySelector('button').click(); return true; })()");

@@ -169,6 +169,7 @@ function drawStatus(s) {
   const rows = [
     ['Mode', s.mode], ['DHT port', s.dhtPort], ['Listen port', s.listenPort], ['DHT nodes', s.dhtNodes],
     ['Peers', s.peers], ['Uploaded', bytes(s.bytesUp)], ['Downloaded', bytes(s.bytesDown)],
+    ['Download limit', s.downloadRate > 0 ? bytes(s.downloadRate) + '/s' : 'none'],
     ['Static key', s.staticKey], ['Data folder', s.dataDir], ['Up', s.uptimeSeconds + ' s'],
   ];
   dl.textContent = '';
@@ -267,6 +268,24 @@ document.getElementById('publish-form').addEventListener('submit', async event =
     form.reset();
   } catch (e) {
     message('publish-message', e.message, true);
+  }
+  refresh();
+});
+
+document.getElementById('rate-form').addEventListener('submit', async event => {
+  event.preventDefault();
+  const form = event.target;
+  const mib = Number(form.limit.value);
+  if (!Number.isFinite(mib) || mib < 0) {
+    message('rate-message', 'The limit is a number of MiB/s, 0 or more.', true);
+    return;
+  }
+  try {
+    const r = await rpc('setDownloadRate', { bytesPerSecond: Math.round(mib * 1048576) });
+    message('rate-message', r.downloadRate > 0 ? 'Downloads limited to ' + bytes(r.downloadRate) + '/s.' : 'No download limit.', false);
+    form.reset();
+  } catch (e) {
+    message('rate-message', e.message, true);
   }
   refresh();
 });

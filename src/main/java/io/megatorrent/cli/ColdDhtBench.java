@@ -48,7 +48,7 @@ final class ColdDhtBench {
         long tick = clockTick();
         List<String> ours = megatorrentCommand();
         // the image's launcher with its AOT cache is also measured without it, to show what it is worth
-        boolean aotCache = ours.size() == 1 && Files.exists(Path.of(System.getProperty("java.home"), "lib", "megatorrent.aot"));
+        boolean aotCache = imageHasAotCache();
         out.printf("megatorrent bench dht --cold (Java %s, %d cores; a fresh process per round, measured from its first query for %d s;"
                         + " load generator: %d queries in flight over %d UDP sockets)%n",
                 Runtime.version(), Runtime.getRuntime().availableProcessors(), seconds, window, sockets);
@@ -136,6 +136,16 @@ final class ColdDhtBench {
         DhtLoad.Result load = DhtLoad.run(target, getPeers, seconds, window, sockets, () -> before[0] = cpuTicks(p.pid()));
         long after = cpuTicks(p.pid());
         return new Round(load, (after - before[0]) / (double) tick, ready, before[0] / (double) tick);
+    }
+
+    /** Whether we run in the jlink image and it carries the AOT cache its launcher starts from. */
+    static boolean imageHasAotCache() {
+        if (megatorrentCommand().size() != 1) return false;
+        try (var files = Files.list(Path.of(System.getProperty("java.home"), "lib"))) {
+            return files.anyMatch(f -> f.getFileName().toString().matches("megatorrent-[0-9a-f]{16}\\.aot\\.gz"));
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     /** The command that starts megatorrent afresh: the image's launcher if we run in one, else this JVM and class path. */

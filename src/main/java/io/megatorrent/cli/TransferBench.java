@@ -38,6 +38,8 @@ final class TransferBench {
 
     private TransferBench() {}
 
+    private static final String AOT_OFF = "-XX:AOTMode=off";
+
     static int run(String[] argv, PrintStream out, PrintStream err, BenchFigures figures) throws Exception {
         Args args = Args.parse(argv, List.of(Args.Option.value("size", "SIZE", "file size (K, M, G suffixes; default 1G)"),
                 Args.Option.flag("keep", "keep the bench folder")));
@@ -72,6 +74,19 @@ final class TransferBench {
                     JsonObject.builder().put("path", second.getParent().toString()).put("keyFile", keyFile.toString()).build());
             Timed warm = download(b, published2.string("uri"), size);
 
+            // the image's AOT cache is what a cold node starts from: the same cold pair without it
+            Timed noAot = null;
+            if (ColdDhtBench.imageHasAotCache()) {
+                NodeChild seeder = NodeChild.start(dir.resolve("A-no-aot"), a.dhtPort, AOT_OFF);
+                nodes.add(seeder);
+                NodeChild receiver = NodeChild.start(dir.resolve("D-no-aot"), a.dhtPort, AOT_OFF);
+                nodes.add(receiver);
+                Path third = dir.resolve("payload-3/data.bin");
+                writeRandom(third, size);
+                JsonObject published3 = (JsonObject) seeder.api.call("publish", JsonObject.builder().put("path", third.getParent().toString()).build());
+                noAot = download(receiver, published3.string("uri"), size);
+            }
+
             figures.put("transfer.node_one_seeder", one.mbps(size), "MB/s");
             figures.put("transfer.node_two_seeders", two.mbps(size), "MB/s");
             figures.put("transfer.node_one_seeder_warm", warm.mbps(size), "MB/s");
@@ -82,6 +97,12 @@ final class TransferBench {
             out.printf(Locale.ROOT, "                                          (%s)%n", two.phases(size));
             out.printf(Locale.ROOT, "node to node, warm          %8.0f MB/s   (the first receiver again, on a second channel: its JIT has compiled the path)%n", warm.mbps(size));
             out.printf(Locale.ROOT, "                                          (%s)%n", warm.phases(size));
+            if (noAot != null) {
+                figures.put("transfer.node_one_seeder_no_aot", noAot.mbps(size), "MB/s");
+                out.printf(Locale.ROOT, "node to node, no AOT cache  %8.0f MB/s   (baseline: another cold pair of the same image, -XX:AOTMode=off; the pairs above start from its cache)%n",
+                        noAot.mbps(size));
+                out.printf(Locale.ROOT, "                                          (%s)%n", noAot.phases(size));
+            }
             out.printf(Locale.ROOT, "raw loopback TCP            %8.0f MB/s   (baseline: one stream, no crypto, no disk)%n", raw);
             Floor floor = floor(dir.resolve("floor.bin"), Math.min(size, FLOOR_WRITE));
             figures.put("transfer.work_ceiling", floor.ceiling(), "MB/s");
@@ -330,11 +351,17 @@ final class TransferBench {
         }
 
         static NodeChild start(Path dir, Integer bootstrapPort) throws Exception {
-            List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
-                    "-cp", System.getProperty("java.class.path"), Main.class.getName(),
-                    "serve", "-d", dir.toString(), "--bind", "127.0.0.1", "--dht-port", "0"));
+            return start(dir, bootstrapPort, null);
+        }
+
+        /** As a user starts it: the image's launcher (with its AOT cache) when we run in the image. */
+        static NodeChild start(Path dir, Integer bootstrapPort, String javaOptions) throws Exception {
+            List<String> command = new ArrayList<>(ColdDhtBench.megatorrentCommand());
+            command.addAll(List.of("serve", "-d", dir.toString(), "--bind", "127.0.0.1", "--dht-port", "0"));
             if (bootstrapPort != null) command.addAll(List.of("--bootstrap", "127.0.0.1:" + bootstrapPort));
-            Process p = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+            ProcessBuilder pb = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD);
+            if (javaOptions != null) pb.environment().merge("MEGATORRENT_JAVA_OPTS", javaOptions, (x, y) -> x + " " + y);
+            Process p = pb.start();
             String line;
             BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
             line = r.readLine();

@@ -193,6 +193,20 @@ class ImageIT {
         return new Run(p.exitValue(), err.get());
     }
 
+    /** Linked onto PATH (say /usr/local/bin/megatorrent), the launcher finds the image the link points to. */
+    @Test
+    void launcherRunsThroughASymlinkOnPath(@TempDir Path tmp) throws Exception {
+        Path launcher = Peers.projectDir().resolve("target/image/bin/megatorrent");
+        Path bin = Files.createDirectory(tmp.resolve("bin"));
+        Files.createSymbolicLink(bin.resolve("megatorrent"), launcher);
+        Files.createSymbolicLink(bin.resolve("mt"), bin.resolve("megatorrent")); // a link to the link
+        for (String name : List.of("megatorrent", "mt")) {
+            Run r = exec(List.of("sh", "-c", name + " --version"), Map.of("PATH", bin + ":/usr/bin:/bin", "JAVA_HOME", "/nonexistent"));
+            assertEquals(0, r.code(), r.out());
+            assertTrue(r.out().startsWith("megatorrent 0.6.0 (protocol v6"), r.out());
+        }
+    }
+
     @Test
     void jarRunsWithJavaDashJar() throws Exception {
         Path jar = Peers.projectDir().resolve("target/megatorrent.jar");

@@ -1,0 +1,89 @@
+package io.megatorrent.content;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Random;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Reassembly writes a file's full chunks with O_DIRECT where the file system allows it and the
+ * rest (the partial last chunk, or everything where O_DIRECT is refused) through the page
+ * cache; either way the file comes out byte for byte.
+ */
+class ReassemblyDirectWriteTest {
+    private static final int MIB = BlobTestFiles.MIB;
+    /** Empty, one byte, one block, just under and over a chunk, and several chunks with a tail. */
+    private static final int[] SIZES = {0, 1, 4096, MIB - 1, MIB, MIB + 1, 3 * MIB + 4097};
+
+    @TempDir
+    Path tmp;
+
+    @Test
+    void filesComeOutWholeThroughODirect() throws Exception {
+        Path probe = Files.createFile(tmp.resolve("probe"));
+        try (Reassembly.DirectWriter w = Reassembly.DirectWriter.open(probe)) {
+            Assumptions.assumeTrue(w != null, "the test folder's file system (" + Files.getFileStore(tmp).type()
+                    + ") refuses O_DIRECT: the page-cache path is what runs there, and the next test covers it");
+        }
+        reassembleEverySize(tmp);
+    }
+
+    /**
+     * Once the file system refuses an O_DIRECT write (here: a position past the largest file it
+     * allows), the writer hands that chunk and every later one back to the page-cache path.
+     */
+    @Test
+    void aRefusedWriteHandsThisChunkAndTheRestBack() throws Exception {
+        Path file = Files.createFile(tmp.resolve("refused"));
+        try (Reassembly.DirectWriter w = Reassembly.DirectWriter.open(file)) {
+            Assumptions.assumeTrue(w != null, "the test folder's file system refuses O_DIRECT");
+            byte[] chunk = new byte[MIB];
+            long beyond = (Long.MAX_VALUE / MIB - 1) * MIB;
+            assertFalse(w.write(chunk, MIB, beyond), "a write past the largest file was taken");
+            assertFalse(w.write(chunk, MIB, 0), "the writer went on after a refusal");
+            assertTrue(Files.size(file) == 0, "something was written");
+        }
+    }
+
+    /** The direct writer takes whole aligned blocks only and leaves the rest to the caller. */
+    @Test
+    void theDirectWriterTakesWholeBlocksOnly() throws Exception {
+        Path file = Files.createFile(tmp.resolve("f"));
+        try (Reassembly.DirectWriter w = Reassembly.DirectWriter.open(file)) {
+            Assumptions.assumeTrue(w != null, "the test folder's file system refuses O_DIRECT");
+            byte[] chunk = new byte[MIB];
+            new Random(7).nextBytes(chunk);
+            assertFalse(w.write(chunk, MIB - 1, 0), "a partial block was taken");
+            assertFalse(w.write(chunk, 4096, 100), "an unaligned position was taken");
+            assertTrue(w.write(chunk, MIB, MIB));
+            try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+                var back = java.nio.ByteBuffer.allocate(MIB);
+                while (back.hasRemaining() && ch.read(back, MIB + back.position()) >= 0) {}
+                assertArrayEquals(chunk, back.array());
+            }
+        }
+    }
+
+    private static void reassembleEverySize(Path folder) throws Exception {
+        BlobStore store = BlobStore.open(folder.resolve("data"));
+        Path out = Files.createDirectories(folder.resolve("out"));
+        for (int size : SIZES) {
+            byte[] content = new byte[size];
+            new Random(size).nextBytes(content);
+            FileEntry entry = Ingest.bytes(content, "f" + size, store);
+            Path file = out.resolve("f" + size);
+            Reassembly.toFile(entry, store, file, false, n -> {});
+            assertNotNull(file);
+            assertArrayEquals(content, Files.readAllBytes(file), "a file of " + size + " bytes");
+        }
+    }
+}

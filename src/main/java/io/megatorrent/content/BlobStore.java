@@ -58,6 +58,10 @@ public final class BlobStore {
     private final Set<Path> unsyncedFiles = ConcurrentHashMap.newKeySet();
     private final Set<Path> unsyncedFolders = ConcurrentHashMap.newKeySet();
     private final java.util.concurrent.locks.ReentrantLock syncing = new java.util.concurrent.locks.ReentrantLock();
+    /** Whether a download's blobs are written with O_DIRECT: until the file system first refuses it. */
+    private volatile boolean directWrites = true;
+    /** The last blobs a download stored, for the reassembly that follows it ({@link #readUnhashed}). */
+    private final RecentBlobs recent = new RecentBlobs();
     /** Test hook for the quarantine race: called with "check" and "move" just before each step. */
     volatile Consumer<String> quarantineHook = step -> {};
 
@@ -153,11 +157,14 @@ public final class BlobStore {
      * under an id that does not hold that blob; only a power loss before the sync can lose (or,
      * on some file systems, empty) it, and every read checks the length and hash, so such a blob
      * is quarantined and fetched again, never used. A download stores hundreds of blobs a second:
-     * two fsyncs each made the disk's flush latency, not the network, set its pace.
+     * two fsyncs each made the disk's flush latency, not the network, set its pace. The blob's
+     * chunk goes to disk with O_DIRECT and the store keeps {@code blob} itself a while for the
+     * reassembly that follows the download ({@link RecentBlobs}): the caller hands it over and
+     * must not change it.
      */
     public void putDeferred(String expectedId, byte[] blob) throws IOException {
         requireBlob(expectedId, blob);
-        write(expectedId, blob, unsyncedFolders, unsyncedFiles);
+        if (write(expectedId, blob, unsyncedFolders, unsyncedFiles, directWrites)) recent.put(expectedId, blob);
     }
 
     /** Blobs stored by {@link #putDeferred} whose fsync is still due. */
@@ -216,11 +223,12 @@ public final class BlobStore {
      * for one {@link #syncFolders} at the end of a batch (ingest writes thousands of blobs).
      */
     void write(String id, byte[] blob, Set<Path> foldersToSync) throws IOException {
-        write(id, blob, foldersToSync, null);
+        write(id, blob, foldersToSync, null, false);
     }
 
     /** As {@link #write(String, byte[], Set)}; with {@code filesToSync} not null the file's fsync is left to the caller too. */
-    private void write(String id, byte[] blob, Set<Path> foldersToSync, Set<Path> filesToSync) throws IOException {
+    /** Whether the blob's chunk went to disk with O_DIRECT (asked with {@code direct}, and the file system took it). */
+    private boolean write(String id, byte[] blob, Set<Path> foldersToSync, Set<Path> filesToSync, boolean direct) throws IOException {
         Path shard = root.resolve(id.substring(0, 2));
         Path target = shard.resolve(id);
         // Written even when the id is present: the rename replaces it atomically with bytes just
@@ -247,10 +255,13 @@ public final class BlobStore {
         }
         Path temp = shard.resolve("." + id + "." + PID + "-" + HexFormat.of().toHexDigits(RANDOM.nextLong()) + TEMP_SUFFIX);
         boolean moved = false;
+        int from;
         try {
             try (FileChannel ch = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-                ByteBuffer b = ByteBuffer.wrap(blob, 0, Blob.BLOB_SIZE);
-                while (b.hasRemaining()) ch.write(b);
+                from = direct ? writeChunkDirect(temp, blob) : 0;
+                ByteBuffer b = ByteBuffer.wrap(blob, from, Blob.BLOB_SIZE - from);
+                long at = from;
+                while (b.hasRemaining()) at += ch.write(b, at);
                 if (filesToSync == null) ch.force(true);
             }
             Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
@@ -263,6 +274,26 @@ public final class BlobStore {
         }
         if (foldersToSync == null) syncDir(shard);
         else foldersToSync.add(shard);
+        return from > 0;
+    }
+
+    /**
+     * A downloaded blob's chunk (all but its tag) written with O_DIRECT ({@link DirectIo}): its
+     * reassembly takes the blob from {@link #recent} instead of reading it back, and peers that
+     * ask for it later are served from the disk. Returns the bytes written that way: the chunk,
+     * or 0 when the file system refused (then this store writes through the page cache from then on).
+     */
+    private int writeChunkDirect(Path temp, byte[] blob) {
+        try (FileChannel direct = DirectIo.open(temp)) {
+            if (direct != null) {
+                DirectIo.write(direct, blob, 0, FileEntry.CHUNK_SIZE, 0);
+                return FileEntry.CHUNK_SIZE;
+            }
+        } catch (IOException e) {
+            // refused: the caller writes the whole blob through the page cache
+        }
+        directWrites = false;
+        return 0;
     }
 
     /**
@@ -355,6 +386,7 @@ public final class BlobStore {
      */
     boolean readUnhashed(String id, byte[] into) throws IOException {
         if (into.length < Blob.BLOB_SIZE) throw new IllegalArgumentException("buffer smaller than a blob");
+        if (recent.copy(id, into)) return true;
         try (FileChannel ch = FileChannel.open(path(id), StandardOpenOption.READ)) {
             if (ch.size() != Blob.BLOB_SIZE) return false;
             ByteBuffer b = ByteBuffer.wrap(into, 0, Blob.BLOB_SIZE);
@@ -436,6 +468,7 @@ public final class BlobStore {
      * A reader that has it open keeps reading the old file; a later {@link #has} is false.
      */
     public boolean delete(String id) throws IOException {
+        recent.forget(id);
         return Files.deleteIfExists(path(id));
     }
 

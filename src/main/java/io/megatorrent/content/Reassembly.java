@@ -285,35 +285,22 @@ public final class Reassembly {
     }
 
     /**
-     * The output's full chunks written with O_DIRECT, past the page cache. A download writes
-     * every byte twice, once as its blob (kept in the page cache: peers ask for it next) and
-     * once into the file; on the 2-core VM the kernel's copy into fresh page-cache pages was
-     * half of the receiver's CPU (perf), and this takes the file's half of it away: 1 GiB between
-     * two fresh nodes went from 115-136 to 138-158 MB/s (README). The file is fsynced before it
-     * takes its name, as before. Where the file system refuses O_DIRECT (tmpfs, some FUSE) or
-     * a write of it, the output is written through the page cache as it always was.
+     * The output's full chunks written with O_DIRECT ({@link DirectIo}): the file is fsynced
+     * before it takes its name, as before. Where the file system refuses O_DIRECT, or refuses
+     * one of its writes, the output is written through the page cache, from then on.
      */
     static final class DirectWriter implements AutoCloseable {
         private final FileChannel channel;
-        private final int alignment;
-        private ByteBuffer aligned;
         private boolean closed;
 
-        private DirectWriter(FileChannel channel, int alignment) {
+        private DirectWriter(FileChannel channel) {
             this.channel = channel;
-            this.alignment = alignment;
         }
 
         /** A second channel on {@code temp} opened with O_DIRECT, or null where that is not possible. */
         static DirectWriter open(Path temp) {
-            try {
-                long block = Files.getFileStore(temp).getBlockSize();
-                int alignment = (int) Math.max(4096, block);
-                if (block <= 0 || alignment > FileEntry.CHUNK_SIZE || FileEntry.CHUNK_SIZE % alignment != 0) return null;
-                return new DirectWriter(FileChannel.open(temp, StandardOpenOption.WRITE, com.sun.nio.file.ExtendedOpenOption.DIRECT), alignment);
-            } catch (IOException | UnsupportedOperationException e) {
-                return null;
-            }
+            FileChannel ch = DirectIo.open(temp);
+            return ch == null ? null : new DirectWriter(ch);
         }
 
         /**
@@ -322,33 +309,25 @@ public final class Reassembly {
          * only), or after the file system refused an O_DIRECT write, from then on.
          */
         boolean write(byte[] buf, int len, long position) {
-            if (closed || len % alignment != 0 || position % alignment != 0) return false;
-            if (aligned == null) aligned = ByteBuffer.allocateDirect(FileEntry.CHUNK_SIZE + alignment).alignedSlice(alignment);
-            aligned.clear().put(buf, 0, len).flip();
+            if (closed || !DirectIo.aligned(position, len)) return false;
             try {
-                long at = position;
-                while (aligned.hasRemaining()) at += channel.write(aligned, at);
+                DirectIo.write(channel, buf, 0, len, position);
                 return true;
             } catch (IOException e) {
-                aligned = null; // the buffered write rewrites the whole range
-                closeQuietly();
+                close(); // the buffered write rewrites the whole range
                 return false;
-            }
-        }
-
-        private void closeQuietly() {
-            if (closed) return;
-            closed = true;
-            try {
-                channel.close();
-            } catch (IOException e) {
-                // nothing was left unwritten through it: the caller rewrites the range
             }
         }
 
         @Override
         public void close() {
-            closeQuietly();
+            if (closed) return;
+            closed = true;
+            try {
+                channel.close();
+            } catch (IOException e) {
+                // nothing is left unwritten through it: a refused range is rewritten by the caller
+            }
         }
     }
 

@@ -15,11 +15,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Reassembly writes a file's full chunks with O_DIRECT where the file system allows it and the
- * rest (the partial last chunk, or everything where O_DIRECT is refused) through the page
- * cache; either way the file comes out byte for byte.
+ * What a download writes goes past the page cache (O_DIRECT) where the file system allows it:
+ * a blob's chunk, and a reassembled file's full chunks (the partial last chunk, and everything
+ * after a refused write, through the page cache). Either way the bytes come out whole.
  */
-class ReassemblyDirectWriteTest {
+class DirectWritesTest {
     private static final int MIB = BlobTestFiles.MIB;
     /** Empty, one byte, one block, just under and over a chunk, and several chunks with a tail. */
     private static final int[] SIZES = {0, 1, 4096, MIB - 1, MIB, MIB + 1, 3 * MIB + 4097};
@@ -71,6 +71,40 @@ class ReassemblyDirectWriteTest {
                 assertArrayEquals(chunk, back.array());
             }
         }
+    }
+
+    /**
+     * A downloaded blob (putDeferred) reaches the disk whole, and the reassembly that follows the
+     * download reads it once from memory: here the disk copy is spoiled after the put, the first
+     * read still gets the verified bytes, the next one reads the disk. Only the newest
+     * {@link RecentBlobs#CAPACITY} blobs are held.
+     */
+    @Test
+    void aDownloadedBlobIsOnDiskWholeAndReadOnceFromMemory() throws Exception {
+        BlobStore seeder = BlobStore.open(tmp.resolve("seeder"));
+        byte[] content = new byte[(RecentBlobs.CAPACITY + 3) * MIB];
+        new Random(3).nextBytes(content);
+        FileEntry entry = Ingest.bytes(content, "f", seeder);
+        BlobStore store = BlobStore.open(tmp.resolve("receiver"));
+        var ids = entry.blobIds();
+        for (String id : ids) store.putDeferred(id, seeder.read(id));
+        store.syncDeferred();
+        for (String id : ids) assertArrayEquals(seeder.read(id), Files.readAllBytes(store.path(id)), "blob " + id + " on disk");
+
+        String newest = ids.get(ids.size() - 1);
+        byte[] spoiled = Files.readAllBytes(store.path(newest));
+        spoiled[100] ^= 1;
+        Files.write(store.path(newest), spoiled);
+        byte[] buf = new byte[Blob.BLOB_SIZE];
+        assertTrue(store.readUnhashed(newest, buf));
+        assertArrayEquals(seeder.read(newest), buf, "the first read comes from memory");
+        assertTrue(store.readUnhashed(newest, buf));
+        assertArrayEquals(spoiled, buf, "the second read comes from the disk");
+
+        String oldest = ids.get(0); // pushed out by the newer ones
+        Files.write(store.path(oldest), spoiled);
+        assertTrue(store.readUnhashed(oldest, buf));
+        assertArrayEquals(spoiled, buf, "the oldest blob was still held in memory");
     }
 
     private static void reassembleEverySize(Path folder) throws Exception {

@@ -226,8 +226,11 @@ public final class BlobStore {
         write(id, blob, foldersToSync, null, false);
     }
 
-    /** As {@link #write(String, byte[], Set)}; with {@code filesToSync} not null the file's fsync is left to the caller too. */
-    /** Whether the blob's chunk went to disk with O_DIRECT (asked with {@code direct}, and the file system took it). */
+    /**
+     * As {@link #write(String, byte[], Set)}; with {@code filesToSync} not null the file's fsync
+     * is left to the caller too. With {@code direct} the blob's chunk goes to disk with O_DIRECT;
+     * returns whether it did (the file system may refuse).
+     */
     private boolean write(String id, byte[] blob, Set<Path> foldersToSync, Set<Path> filesToSync, boolean direct) throws IOException {
         Path shard = root.resolve(id.substring(0, 2));
         Path target = shard.resolve(id);

@@ -35,8 +35,8 @@ import java.util.regex.Pattern;
  * hash when the tag fails: PROTOCOL_FINAL.md 6.2) and truncated to the entry's size, written at
  * its offset into a temporary file in
  * {@link #TEMP_FOLDER} beside the output (full chunks with O_DIRECT where the file system takes
- * it: {@link DirectWriter}), which is fsynced and only then given the output's name. The output path is used as given; the entry's name (untrusted) never chooses where
- * anything is written.
+ * it: {@link DirectWriter}), which is fsynced and only then given the output's name. The output
+ * path is used as given; the entry's name (untrusted) never chooses where anything is written.
  */
 public final class Reassembly {
     /**

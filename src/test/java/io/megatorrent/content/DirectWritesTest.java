@@ -43,9 +43,8 @@ class DirectWritesTest {
      */
     @Test
     void aRefusedWriteHandsThisChunkAndTheRestBack() throws Exception {
-        Path file = Files.createFile(tmp.resolve("refused"));
-        try (Reassembly.DirectWriter w = Reassembly.DirectWriter.open(file)) {
-            Assumptions.assumeTrue(w != null, "the test folder's file system refuses O_DIRECT");
+        Path file = tmp.resolve("refused");
+        try (Reassembly.DirectWriter w = directWriter(file)) {
             byte[] chunk = new byte[MIB];
             long beyond = (Long.MAX_VALUE / MIB - 1) * MIB;
             assertFalse(w.write(chunk, MIB, beyond), "a write past the largest file was taken");
@@ -57,9 +56,8 @@ class DirectWritesTest {
     /** The direct writer takes whole aligned blocks only and leaves the rest to the caller. */
     @Test
     void theDirectWriterTakesWholeBlocksOnly() throws Exception {
-        Path file = Files.createFile(tmp.resolve("f"));
-        try (Reassembly.DirectWriter w = Reassembly.DirectWriter.open(file)) {
-            Assumptions.assumeTrue(w != null, "the test folder's file system refuses O_DIRECT");
+        Path file = tmp.resolve("f");
+        try (Reassembly.DirectWriter w = directWriter(file)) {
             byte[] chunk = new byte[MIB];
             new Random(7).nextBytes(chunk);
             assertFalse(w.write(chunk, MIB - 1, 0), "a partial block was taken");
@@ -105,6 +103,13 @@ class DirectWritesTest {
         Files.write(store.path(oldest), spoiled);
         assertTrue(store.readUnhashed(oldest, buf));
         assertArrayEquals(spoiled, buf, "the oldest blob was still held in memory");
+    }
+
+    /** A direct writer on a new {@code file}; the test is skipped where the file system refuses O_DIRECT. */
+    private static Reassembly.DirectWriter directWriter(Path file) throws Exception {
+        Reassembly.DirectWriter w = Reassembly.DirectWriter.open(Files.createFile(file));
+        Assumptions.assumeTrue(w != null, "the test folder's file system (" + Files.getFileStore(file).type() + ") refuses O_DIRECT");
+        return w;
     }
 
     private static void reassembleEverySize(Path folder) throws Exception {

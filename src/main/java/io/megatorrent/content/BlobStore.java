@@ -286,12 +286,14 @@ public final class BlobStore {
      * ask for it later are served from the disk. Returns the bytes written that way: the chunk,
      * or 0 when the file system refused (then this store writes through the page cache from then on).
      */
-    private int writeChunkDirect(Path temp, byte[] blob) {
+    private int writeChunkDirect(Path temp, byte[] blob) throws java.nio.channels.ClosedByInterruptException {
         try (FileChannel direct = DirectIo.open(temp)) {
             if (direct != null) {
                 DirectIo.write(direct, blob, 0, FileEntry.CHUNK_SIZE, 0);
                 return FileEntry.CHUNK_SIZE;
             }
+        } catch (java.nio.channels.ClosedByInterruptException e) {
+            throw e; // a cancelled download, not a refusal: O_DIRECT stays on
         } catch (IOException e) {
             // refused: the caller writes the whole blob through the page cache
         }

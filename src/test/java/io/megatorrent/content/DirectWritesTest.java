@@ -3,6 +3,7 @@ package io.megatorrent.content;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.channels.FileChannel;
@@ -103,6 +104,40 @@ class DirectWritesTest {
         Files.write(store.path(oldest), spoiled);
         assertTrue(store.readUnhashed(oldest, buf));
         assertArrayEquals(spoiled, buf, "the oldest blob was still held in memory");
+    }
+
+    /**
+     * A download cancelled while a blob is written (its thread interrupted) is not a refusal of
+     * O_DIRECT: the put fails, and the next blob still goes to disk that way and is handed to
+     * its reassembly from memory.
+     */
+    @Test
+    void anInterruptedPutLeavesODirectOn() throws Exception {
+        BlobStore seeder = BlobStore.open(tmp.resolve("seeder"));
+        byte[] content = new byte[2 * MIB];
+        new Random(5).nextBytes(content);
+        var ids = Ingest.bytes(content, "f", seeder).blobIds();
+        BlobStore store = BlobStore.open(tmp.resolve("receiver"));
+        Files.createFile(tmp.resolve("probe"));
+        try (Reassembly.DirectWriter w = Reassembly.DirectWriter.open(tmp.resolve("probe"))) {
+            Assumptions.assumeTrue(w != null, "the test folder's file system refuses O_DIRECT");
+        }
+        byte[] first = seeder.read(ids.get(0));
+        Thread.currentThread().interrupt();
+        try {
+            assertThrows(java.io.IOException.class, () -> store.putDeferred(ids.get(0), first));
+        } finally {
+            Thread.interrupted();
+        }
+        String id = ids.get(1);
+        byte[] blob = seeder.read(id);
+        store.putDeferred(id, blob);
+        byte[] spoiled = Files.readAllBytes(store.path(id));
+        spoiled[7] ^= 1;
+        Files.write(store.path(id), spoiled);
+        byte[] buf = new byte[Blob.BLOB_SIZE];
+        assertTrue(store.readUnhashed(id, buf));
+        assertArrayEquals(blob, buf, "the blob after the interrupted one was not written with O_DIRECT");
     }
 
     /** A direct writer on a new {@code file}; the test is skipped where the file system refuses O_DIRECT. */

@@ -53,8 +53,9 @@ final class BenchCommand implements Command {
                   reassemble  reassembly MB/s of 1 GiB from the store, beside the disk's sequential
                               read + write of the same bytes, and a one-off `megatorrent reassemble`
                   transfer    1 GiB between serve processes (one seeder, two seeders, a warm
-                              receiver), beside raw loopback TCP, the work ceiling of the
-                              machine's cores and libtorrent over TCP, encryption off and forced
+                              receiver), beside a cold pair without the image's AOT cache (in
+                              the image), raw loopback TCP, the work ceiling of the machine's
+                              cores and disk, and libtorrent over TCP, encryption off and forced
                   stream      first byte of a range of a file not downloaded yet, beside the same range held;
                               MB/s read through /stream, beside the same file read from disk
                   anonymity   download MB/s through a SOCKS5 proxy (--socks5) and an I2P SAM bridge (--sam),

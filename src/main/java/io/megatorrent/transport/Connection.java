@@ -393,11 +393,21 @@ public final class Connection implements Closeable {
     }
 
     /**
-     * Runs both ends of one handshake (the process's policy: the hybrid one by default) and one
-     * exchange of MSG_HELLO and a request answered by a blob-sized message over a loopback connection of its own, with throwaway keys.
-     * A fresh process spends most of a second on its first real handshake (class loading, and
-     * ML-KEM, X25519 and BLAKE2b in the interpreter); a node that does this on a background
-     * thread as it starts meets its first peer warm.
+     * Blob-sized messages {@link #warmUp} moves: enough for the JIT to compile the frame and AEAD
+     * path before the first download. Measured on the 2-core VM (1 GiB between two fresh nodes,
+     * three alternate runs each): with 64 the transfer ran at 167-176 MB/s and the receiver used
+     * 7.2-7.8 s of CPU, with 1 at 145-165 MB/s and 8.5-9.8 s; the warm-up took 0.56 s instead
+     * of 0.15 s, on a background thread.
+     */
+    static final int WARM_UP_BLOBS = 64;
+
+    /**
+     * Runs both ends of one handshake (the process's policy: the hybrid one by default), an
+     * exchange of MSG_HELLO, and {@link #WARM_UP_BLOBS} requests answered by blob-sized
+     * messages over a loopback connection of its own, with throwaway keys. A fresh process
+     * spends most of a second on its first real handshake (class loading, and ML-KEM, X25519 and
+     * BLAKE2b in the interpreter) and its first blobs in code not compiled yet; a node that does
+     * this on a background thread as it starts meets its first peer warm.
      *
      * @return how long it took
      */
@@ -411,8 +421,11 @@ public final class Connection implements Closeable {
                 try (SocketChannel accepted = server.accept(); Connection c = accept(accepted, X25519.generate(), Timeouts.DEFAULT)) {
                     c.send(new Message.Hello(Message.PROTOCOL_VERSION, 0, java.util.List.of()));
                     c.receive(); // its MSG_HELLO
-                    Message request = c.receive();
-                    c.send(new Message.Data(request instanceof Message.Request r ? r.requestId() : 1, new byte[Message.MAX_BLOB_LENGTH]));
+                    byte[] blob = new byte[Message.MAX_BLOB_LENGTH];
+                    for (int k = 0; k < WARM_UP_BLOBS; k++) {
+                        Message request = c.receive();
+                        c.send(new Message.Data(request instanceof Message.Request r ? r.requestId() : 1, blob));
+                    }
                 } catch (IOException | RuntimeException e) {
                     responderFailure.set(e);
                 }
@@ -421,8 +434,10 @@ public final class Connection implements Closeable {
             try (Connection c = initiate(channel, null, X25519.generate(), Timeouts.DEFAULT, "warm-up")) {
                 c.send(new Message.Hello(Message.PROTOCOL_VERSION, 0, java.util.List.of()));
                 c.receive(); // its MSG_HELLO
-                c.send(new Message.Request(1, new byte[Message.ID_LENGTH]));
-                c.receive();
+                for (int k = 0; k < WARM_UP_BLOBS; k++) {
+                    c.send(new Message.Request(1 + k, new byte[Message.ID_LENGTH]));
+                    c.receive();
+                }
             }
         } finally {
             // every socket of the warm-up is closed when it returns, even when interrupted: the

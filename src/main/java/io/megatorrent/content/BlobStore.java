@@ -58,8 +58,8 @@ public final class BlobStore {
     private final Set<Path> unsyncedFiles = ConcurrentHashMap.newKeySet();
     private final Set<Path> unsyncedFolders = ConcurrentHashMap.newKeySet();
     private final java.util.concurrent.locks.ReentrantLock syncing = new java.util.concurrent.locks.ReentrantLock();
-    /** Whether a download's blobs are written with O_DIRECT: until the file system first refuses it. */
-    private volatile boolean directWrites = true;
+    /** Whether a download's blobs are written with O_DIRECT: where its blocks fit, until the file system first refuses it. */
+    private volatile boolean directWrites;
     /** The last blobs a download stored, for the reassembly that follows it ({@link #readUnhashed}). */
     private final RecentBlobs recent = new RecentBlobs();
     /** Test hook for the quarantine race: called with "check" and "move" just before each step. */
@@ -81,6 +81,7 @@ public final class BlobStore {
         Path root = dir.resolve(BLOBS_FOLDER);
         BlobStore store = new BlobStore(root, dir.resolve(QUARANTINE_FOLDER), syncObserver);
         store.createDurably(root);
+        store.directWrites = DirectIo.blocksFit(root);
         return store;
     }
 

@@ -24,12 +24,23 @@ final class DirectIo {
 
     private DirectIo() {}
 
-    /** {@code file} opened for writing with O_DIRECT, or null where that is not possible. */
+    /**
+     * Whether the file system holding {@code path} has blocks that {@link #ALIGNMENT} covers;
+     * larger blocks (rare) are left to the page cache. Asked once per store or output file: the
+     * JDK finds a path's file system by reading the mount table.
+     */
+    static boolean blocksFit(Path path) {
+        try {
+            long block = Files.getFileStore(path).getBlockSize();
+            return block > 0 && block <= ALIGNMENT && ALIGNMENT % block == 0;
+        } catch (IOException | UnsupportedOperationException e) {
+            return false;
+        }
+    }
+
+    /** {@code file} opened for writing with O_DIRECT, or null where the file system refuses it; see {@link #blocksFit} first. */
     static FileChannel open(Path file) {
         try {
-            long block = Files.getFileStore(file).getBlockSize();
-            // blocks larger than a page (rare) are left to the page cache
-            if (block <= 0 || block > ALIGNMENT || ALIGNMENT % block != 0) return null;
             return FileChannel.open(file, StandardOpenOption.WRITE, com.sun.nio.file.ExtendedOpenOption.DIRECT);
         } catch (IOException | UnsupportedOperationException e) {
             return null;

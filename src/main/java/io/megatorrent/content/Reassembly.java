@@ -299,7 +299,7 @@ public final class Reassembly {
 
         /** A second channel on {@code temp} opened with O_DIRECT, or null where that is not possible. */
         static DirectWriter open(Path temp) {
-            FileChannel ch = DirectIo.open(temp);
+            FileChannel ch = DirectIo.blocksFit(temp) ? DirectIo.open(temp) : null;
             return ch == null ? null : new DirectWriter(ch);
         }
 

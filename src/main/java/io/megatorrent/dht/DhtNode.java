@@ -126,6 +126,8 @@ public final class DhtNode implements KrpcTransport, DhtOperations, AutoCloseabl
     private final Object saveLock = new Object();
     /** The receive thread's buffer for answers. */
     private final Krpc.Writer replyWriter = new Krpc.Writer();
+    /** The receive thread's (or the warm-up's) scanner of common queries, reused for every datagram. */
+    private final Krpc.QueryScanner queryScanner = new Krpc.QueryScanner();
     private final Thread receiver;
     private final Thread maintenance;
     private volatile boolean closed;
@@ -187,7 +189,8 @@ public final class DhtNode implements KrpcTransport, DhtOperations, AutoCloseabl
 
     /**
      * Runs the receive path (receive, decode, routing table, answer, send) of a throwaway node
-     * over loopback for {@code queries} ping, find_node and get_peers queries, or until
+     * over loopback for {@code queries} ping, find_node and get_peers queries, and on while
+     * the JIT's compiler threads are still busy (up to three times as many), or until
      * {@code limit}, so that the JIT compiles it before this process's real nodes answer their
      * first query: a cold JVM answers its first thousands of queries interpreted and then
      * spends about as much CPU compiling the path as answering, while the network waits
@@ -239,7 +242,17 @@ public final class DhtNode implements KrpcTransport, DhtOperations, AutoCloseabl
             ByteBuffer buf = ByteBuffer.allocate(Krpc.MAX_DATAGRAM_LENGTH + 1);
             ByteBuffer query = ByteBuffer.allocate(Krpc.MAX_DATAGRAM_LENGTH);
             try {
-                for (int n = 0; n < queries && (n % 1024 != 0 || System.nanoTime() < deadline); n++) {
+                // past the queries asked for, it goes on while the JIT still compiles (a batch at a
+                // time, up to 3 times as many): what is compiled after it would be compiled under
+                // the first real load, the compiler taking the CPU the node needs then
+                long compiling = compilerCpuNanos();
+                int most = (int) Math.min(Integer.MAX_VALUE, 3L * queries);
+                for (int n = 0; n < most && (n % 1024 != 0 || System.nanoTime() < deadline); n++) {
+                    if (n >= queries && (n - queries) % QUIET_BATCH == 0) {
+                        long now = compilerCpuNanos();
+                        if (compiling < 0 || now - compiling < QUIET_COMPILER_NANOS) break;
+                        compiling = now;
+                    }
                     byte[] q = templates[n % templates.length];
                     // the transaction id's two bytes, in the canonical encoding's "...1:t2:XX1:y1:qe"
                     int tid = q.length - "XX1:y1:qe".length();
@@ -259,6 +272,33 @@ public final class DhtNode implements KrpcTransport, DhtOperations, AutoCloseabl
         } finally {
             for (DatagramChannel source : sources) source.close();
         }
+    }
+
+    /** Warm-up queries between two looks at the JIT after the first {@code queries}. */
+    private static final int QUIET_BATCH = 2_000;
+    /** Compiler CPU time during such a batch under which the JIT counts as done with the receive path. */
+    private static final long QUIET_COMPILER_NANOS = 2_000_000;
+
+    /**
+     * CPU time the JVM's JIT compiler threads have used so far (Linux: their
+     * /proc/self/task/TID/schedstat), or -1 where that cannot be read.
+     */
+    static long compilerCpuNanos() {
+        long total = 0;
+        try (var tasks = java.nio.file.Files.newDirectoryStream(java.nio.file.Path.of("/proc/self/task"))) {
+            for (java.nio.file.Path task : tasks) {
+                try {
+                    if (!java.nio.file.Files.readString(task.resolve("comm")).contains("CompilerThre")) continue;
+                    String stat = java.nio.file.Files.readString(task.resolve("schedstat"));
+                    total += Long.parseLong(stat.substring(0, stat.indexOf(' ')));
+                } catch (IOException | RuntimeException e) {
+                    // a compiler thread that ended meanwhile (the JVM adds and removes them)
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+        return total;
     }
 
     /** The node's socket: one per address family (BEP 32), an IPv6 bind address makes an IPv6 node. */
@@ -474,7 +514,7 @@ public final class DhtNode implements KrpcTransport, DhtOperations, AutoCloseabl
 
     /** Handles the datagram in {@code buf[0, len)}; buf is the receive buffer, reused for the next one. */
     private void handle(byte[] buf, int len, InetSocketAddress from) {
-        Krpc.Packet common = Krpc.decodeCommonQuery(buf, len);
+        Krpc.Packet common = queryScanner.scan(buf, len);
         if (common != null) {
             long now = System.nanoTime();
             if (config.readOnly() || closed || !rateLimiter.allow(from.getAddress(), now)) {
@@ -502,7 +542,7 @@ public final class DhtNode implements KrpcTransport, DhtOperations, AutoCloseabl
             packet = Krpc.decode(top, this::pendingMethod);
         } catch (KrpcException e) {
             byte[] tid = Krpc.transactionIdOf(top);
-            if (isQuery && tid != null) reply(tid, new KrpcMessage.Error(e.code(), e.text()), from);
+            if (isQuery && tid != null) reply(tid, new KrpcMessage.Error(e.code(), e.text()), from, now);
             else packetsDropped.incrementAndGet();
             return;
         }
@@ -539,7 +579,7 @@ public final class DhtNode implements KrpcTransport, DhtOperations, AutoCloseabl
         } catch (KrpcException e) {
             reply = new KrpcMessage.Error(e.code(), e.text());
         }
-        reply(packet.transactionId(), reply, from);
+        reply(packet.transactionId(), reply, from, now);
     }
 
     /** The answer to one query, or the KRPC error it earns. */
@@ -606,7 +646,7 @@ public final class DhtNode implements KrpcTransport, DhtOperations, AutoCloseabl
         return reply;
     }
 
-    private void reply(byte[] tid, KrpcMessage message, InetSocketAddress to) {
+    private void reply(byte[] tid, KrpcMessage message, InetSocketAddress to, long now) {
         if (message instanceof KrpcMessage.Error) errorsSent.incrementAndGet();
         else queriesAnswered.incrementAndGet();
         try {
@@ -614,7 +654,7 @@ public final class DhtNode implements KrpcTransport, DhtOperations, AutoCloseabl
             ByteBuffer answer = Krpc.encodeAnswer(new Krpc.Packet(tid, message, VERSION, false, to), replyWriter).asBuffer();
             int length = answer.remaining();
             channel.send(answer, to);
-            rateLimiter.charge(to.getAddress(), length, System.nanoTime()); // the rate counts what we send back (reflection)
+            rateLimiter.charge(to.getAddress(), length, now); // the rate counts what we send back (reflection)
         } catch (IOException e) {
             LOG.log(System.Logger.Level.DEBUG, "send to " + to + " failed: " + e);
         }

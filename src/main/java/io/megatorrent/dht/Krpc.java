@@ -208,9 +208,12 @@ public final class Krpc {
             return java.util.Arrays.copyOf(buf, len);
         }
 
-        /** The bytes written so far, without a copy: valid until the next reset. */
+        private java.nio.ByteBuffer view;
+
+        /** The bytes written so far, without a copy: valid until the next reset (and the same buffer object each time). */
         java.nio.ByteBuffer asBuffer() {
-            return java.nio.ByteBuffer.wrap(buf, 0, len);
+            if (view == null || view.array() != buf) view = java.nio.ByteBuffer.wrap(buf);
+            return view.clear().limit(len);
         }
     }
 
@@ -299,25 +302,39 @@ public final class Krpc {
      * else, however valid: the full decoder then decides, with its precise errors.
      */
     static Packet decodeCommonQuery(byte[] d, int len) {
-        return new QueryScanner(d, len).scan();
+        return new QueryScanner().scan(d, len);
     }
 
-    /** The cursor of {@link #decodeCommonQuery}: every method answers -1 or null to give up. */
-    private static final class QueryScanner {
-        private final byte[] d;
-        private final int end;
+    /**
+     * The cursor of {@link #decodeCommonQuery}: every method answers -1 or null to give up.
+     * The receive thread keeps one and scans every datagram with it, so a query it answers
+     * allocates nothing here but the query itself; one scanner serves one thread.
+     */
+    static final class QueryScanner {
+        private byte[] d;
+        private int end;
         private int pos;
         // where the fields are in d: offsets of their bytes, -1 when absent
-        private int t = -1, tLen, v = -1, vLen, q = -1, qLen, id = -1, target = -1, infoHash = -1;
+        private int t, tLen, v, vLen, q, qLen, id, target, infoHash;
         private long ro;
         private boolean y;
 
-        QueryScanner(byte[] d, int len) {
+        /** {@link #decodeCommonQuery} of {@code d[0, len)}. */
+        Packet scan(byte[] d, int len) {
             this.d = d;
             this.end = len;
+            t = v = q = id = target = infoHash = -1;
+            tLen = vLen = qLen = 0;
+            ro = 0;
+            y = false;
+            try {
+                return scan();
+            } finally {
+                this.d = null; // the receive buffer is not the scanner's to keep
+            }
         }
 
-        Packet scan() {
+        private Packet scan() {
             if (end < 2 || d[0] != 'd' || d[end - 1] != 'e') return null;
             pos = 1;
             int prevKey = -1, prevLen = 0;

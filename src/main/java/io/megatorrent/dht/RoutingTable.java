@@ -104,7 +104,8 @@ final class RoutingTable {
         while (true) {
             int index = Math.min(cpl, buckets.size() - 1);
             Bucket bucket = buckets.get(index);
-            for (Entry e : bucket.nodes) {
+            for (int i = 0; i < bucket.nodes.size(); i++) { // no iterator: this runs for every query answered
+                Entry e = bucket.nodes.get(i);
                 if (e.node.id().equals(node.id())) {
                     // an id answering from a new address is not trusted to move; the old one stays
                     if (!e.node.address().equals(node.address())) return false;

@@ -40,7 +40,10 @@ class DhtNodeTest {
     @Test
     void warmUpAnswersItsQueriesAndClosesItsNode() throws Exception {
         int open = DhtNode.openUdpSockets();
-        assertEquals(3_000, DhtNode.warmUp(3_000, Duration.ofSeconds(30)));
+        // the queries asked for, and batches of 2,000 more while the JIT is still compiling, up to 3 times as many
+        long answered = DhtNode.warmUp(3_000, Duration.ofSeconds(30));
+        assertTrue(answered >= 3_000 && answered <= 9_000 && (answered - 3_000) % 2_000 == 0 || answered == 9_000, "answered " + answered);
+        assertTrue(DhtNode.compilerCpuNanos() > 0, "the JIT compiler threads' CPU time is read from /proc/self/task");
         assertEquals(open, DhtNode.openUdpSockets());
         assertEquals(0, DhtNode.warmUp(0, Duration.ofSeconds(30)));
         long cut = DhtNode.warmUp(Integer.MAX_VALUE, Duration.ofMillis(300)); // ends at its limit

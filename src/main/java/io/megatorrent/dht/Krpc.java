@@ -102,17 +102,17 @@ public final class Krpc {
             case AnnouncePeerResponse x -> {}
             case PutResponse x -> {}
             case FindNodeResponse f -> {
-                byte[] v4 = NodeInfo.compactNodes(f.nodes());
-                byte[] v6 = NodeInfo.compactNodes6(f.nodes());
-                if (v4.length > 0 || v6.length == 0) w.key("nodes").bytes(v4);
-                if (v6.length > 0) w.key("nodes6").bytes(v6);
+                int v6 = ipv6Count(f.nodes());
+                int v4 = f.nodes().size() - v6;
+                if (v4 > 0 || v6 == 0) w.key("nodes").compactNodes(f.nodes(), false, v4);
+                if (v6 > 0) w.key("nodes6").compactNodes(f.nodes(), true, v6);
             }
             case GetPeersResponse g -> {
                 writeNodes(w, g.nodes());
                 if (g.token() != null) w.key("token").bytes(g.token());
                 if (!g.peers().isEmpty()) {
                     w.key("values").raw('l');
-                    for (InetSocketAddress peer : g.peers()) w.bytes(NodeInfo.compactPeer(peer));
+                    for (InetSocketAddress peer : g.peers()) w.compactPeer(peer);
                     w.raw('e');
                 }
             }
@@ -131,10 +131,16 @@ public final class Krpc {
 
     /** "nodes" (IPv4) and "nodes6" (IPv6, BEP 32), each only when not empty. */
     private static void writeNodes(Writer w, List<NodeInfo> nodes) {
-        byte[] v4 = NodeInfo.compactNodes(nodes);
-        byte[] v6 = NodeInfo.compactNodes6(nodes);
-        if (v4.length > 0) w.key("nodes").bytes(v4);
-        if (v6.length > 0) w.key("nodes6").bytes(v6);
+        int v6 = ipv6Count(nodes);
+        int v4 = nodes.size() - v6;
+        if (v4 > 0) w.key("nodes").compactNodes(nodes, false, v4);
+        if (v6 > 0) w.key("nodes6").compactNodes(nodes, true, v6);
+    }
+
+    private static int ipv6Count(List<NodeInfo> nodes) {
+        int n = 0;
+        for (int i = 0; i < nodes.size(); i++) if (nodes.get(i).ipv6()) n++;
+        return n;
     }
 
     /**
@@ -172,6 +178,33 @@ public final class Krpc {
 
         Writer bytes(byte[] b) {
             return decimal(b.length).raw(':').append(b);
+        }
+
+        /**
+         * The byte string of the {@code count} compact node infos of one family in nodes
+         * ({@link NodeInfo#compactNodes}, {@link NodeInfo#compactNodes6}), written in place.
+         */
+        Writer compactNodes(List<NodeInfo> nodes, boolean v6, int count) {
+            decimal((long) count * (v6 ? NodeInfo.COMPACT_V6_LENGTH : NodeInfo.COMPACT_V4_LENGTH)).raw(':');
+            for (int i = 0; i < nodes.size(); i++) {
+                NodeInfo n = nodes.get(i);
+                if (n.ipv6() != v6) continue;
+                append(n.id().raw()).address(n.address());
+            }
+            return this;
+        }
+
+        /** The byte string of a compact peer ({@link NodeInfo#compactPeer}), written in place. */
+        Writer compactPeer(InetSocketAddress peer) {
+            return decimal(peer.getAddress() instanceof java.net.Inet6Address ? 18 : 6).raw(':').address(peer);
+        }
+
+        private Writer address(InetSocketAddress a) {
+            append(a.getAddress().getAddress());
+            ensure(2);
+            buf[len++] = (byte) (a.getPort() >> 8);
+            buf[len++] = (byte) a.getPort();
+            return this;
         }
 
         Writer integer(long v) {

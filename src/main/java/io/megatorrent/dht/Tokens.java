@@ -57,9 +57,16 @@ final class Tokens {
     /** Kept, not looked up per token: every get_peers and get asks for one (used under this object's lock). */
     private final MessageDigest sha1 = Hashes.sha1();
 
+    private final byte[] digest = new byte[20];
+
     private byte[] token(byte[] secret, InetAddress ip) {
         sha1.update(secret);
         sha1.update(ip.getAddress());
-        return Arrays.copyOf(sha1.digest(), TOKEN_LENGTH);
+        try {
+            sha1.digest(digest, 0, digest.length);
+        } catch (java.security.DigestException e) {
+            throw new AssertionError(e); // 20 bytes is SHA-1's length
+        }
+        return Arrays.copyOf(digest, TOKEN_LENGTH);
     }
 }

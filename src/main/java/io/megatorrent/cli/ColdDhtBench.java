@@ -79,10 +79,14 @@ final class ColdDhtBench {
             if (aotCache) report(out, figures, "  no AOT cache  ", "megatorrent_no_aot", method, mineWithoutCache, " (the same image, -XX:AOTMode=off)");
             if (libtorrent) {
                 report(out, figures, "libtorrent node ", "libtorrent", method, theirs, " (baseline, libtorrent " + DhtBench.libtorrentVersion() + ")");
-                out.printf("  megatorrent node / libtorrent node, %s: first s %.0f%%, all %.0f%%, CPU per query %.0f%% (of the medians)%n", method,
-                        100 * median(mine, r -> r.load().firstSecond()) / median(theirs, r -> r.load().firstSecond()),
-                        100 * median(mine, r -> r.load().rate()) / median(theirs, r -> r.load().rate()),
-                        100 * median(mine, Round::microsPerQuery) / median(theirs, Round::microsPerQuery));
+                // paired: each round's two figures were measured seconds apart, so their ratio
+                // cancels most of the machine's drift between rounds that the medians keep
+                out.printf("  megatorrent node / libtorrent node, %s: first s %s, all %s, CPU per query %s (medians of the rounds' ratios; each round's: first s %s)%n", method,
+                        percent(pairedRatios(mine, theirs, r -> r.load().firstSecond())), percent(pairedRatios(mine, theirs, r -> r.load().rate())),
+                        percent(pairedRatios(mine, theirs, Round::microsPerQuery)), percents(pairedRatios(mine, theirs, r -> r.load().firstSecond())));
+                figures.put("dht.cold." + method + ".ratio.first_second", 100 * DhtBench.median(pairedRatios(mine, theirs, r -> r.load().firstSecond())), "%");
+                figures.put("dht.cold." + method + ".ratio.rate", 100 * DhtBench.median(pairedRatios(mine, theirs, r -> r.load().rate())), "%");
+                figures.put("dht.cold." + method + ".ratio.cpu_per_query", 100 * DhtBench.median(pairedRatios(mine, theirs, Round::microsPerQuery)), "%");
             }
         }
         if (!libtorrent) out.println("libtorrent node    baseline missing: python3-libtorrent is not installed (apt-get install python3-libtorrent)");
@@ -102,8 +106,21 @@ final class ColdDhtBench {
         }
     }
 
-    private static double median(List<Round> rounds, java.util.function.ToDoubleFunction<Round> figure) {
-        return DhtBench.median(rounds.stream().mapToDouble(figure).toArray());
+    /** Round by round, ours over theirs. */
+    private static double[] pairedRatios(List<Round> ours, List<Round> theirs, java.util.function.ToDoubleFunction<Round> figure) {
+        double[] ratios = new double[Math.min(ours.size(), theirs.size())];
+        for (int i = 0; i < ratios.length; i++) ratios[i] = figure.applyAsDouble(ours.get(i)) / figure.applyAsDouble(theirs.get(i));
+        return ratios;
+    }
+
+    private static String percent(double[] ratios) {
+        return String.format(java.util.Locale.ROOT, "%.0f%%", 100 * DhtBench.median(ratios));
+    }
+
+    private static String percents(double[] ratios) {
+        StringBuilder sb = new StringBuilder();
+        for (double r : ratios) sb.append(sb.length() == 0 ? "" : ", ").append(Math.round(100 * r)).append('%');
+        return sb.toString();
     }
 
     private static void report(PrintStream out, BenchFigures figures, String label, String key, String method, List<Round> rounds, String note) {

@@ -283,8 +283,8 @@ public final class DhtNode implements KrpcTransport, DhtOperations, AutoCloseabl
      * times (at most 256 MiB): the first write to a page of fresh heap costs a page fault (in a
      * VM the host's as well), and without this the node's first real load would take them while
      * its allocations move through heap the warm-up never reached: a get_peers load's first
-     * second answered 9-19% more with it (README). The collector hands out the same regions
-     * again after a collection.
+     * second answered 9-19% more with it in interleaved runs (README), so after the collection
+     * the collector hands out regions this touched.
      */
     private static void touchYoungGeneration() {
         java.lang.ref.WeakReference<Object> sentinel = new java.lang.ref.WeakReference<>(new Object());

@@ -79,7 +79,7 @@ public final class Krpc {
         w.reset().raw('d');
         switch (p.message()) {
             case Response r -> {
-                if (p.ip() != null) w.key("ip").bytes(NodeInfo.compactPeer(p.ip()));
+                if (p.ip() != null) w.key("ip").compactPeer(p.ip());
                 w.key("r");
                 writeValues(w, r);
             }
@@ -185,25 +185,22 @@ public final class Krpc {
          * ({@link NodeInfo#compactNodes}, {@link NodeInfo#compactNodes6}), written in place.
          */
         Writer compactNodes(List<NodeInfo> nodes, boolean v6, int count) {
-            decimal((long) count * (v6 ? NodeInfo.COMPACT_V6_LENGTH : NodeInfo.COMPACT_V4_LENGTH)).raw(':');
+            int length = count * (v6 ? NodeInfo.COMPACT_V6_LENGTH : NodeInfo.COMPACT_V4_LENGTH);
+            decimal(length).raw(':');
+            ensure(length);
             for (int i = 0; i < nodes.size(); i++) {
                 NodeInfo n = nodes.get(i);
-                if (n.ipv6() != v6) continue;
-                append(n.id().raw()).address(n.address());
+                if (n.ipv6() == v6) len = n.writeCompact(buf, len);
             }
             return this;
         }
 
         /** The byte string of a compact peer ({@link NodeInfo#compactPeer}), written in place. */
         Writer compactPeer(InetSocketAddress peer) {
-            return decimal(peer.getAddress() instanceof java.net.Inet6Address ? 18 : 6).raw(':').address(peer);
-        }
-
-        private Writer address(InetSocketAddress a) {
-            append(a.getAddress().getAddress());
-            ensure(2);
-            buf[len++] = (byte) (a.getPort() >> 8);
-            buf[len++] = (byte) a.getPort();
+            int length = peer.getAddress() instanceof java.net.Inet6Address ? NodeInfo.COMPACT_PEER_V6_LENGTH : NodeInfo.COMPACT_PEER_V4_LENGTH;
+            decimal(length).raw(':');
+            ensure(length);
+            len = NodeInfo.writeCompactPeer(peer, buf, len);
             return this;
         }
 

@@ -4,7 +4,6 @@ import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
-import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -34,16 +33,31 @@ public record NodeInfo(NodeId id, InetSocketAddress address) {
     }
 
     private static byte[] compact(List<NodeInfo> nodes, boolean v6) {
-        ByteBuffer out = ByteBuffer.allocate(nodes.size() * COMPACT_V6_LENGTH);
-        for (NodeInfo n : nodes) {
-            if (n.ipv6() != v6) continue;
-            out.put(n.id.raw());
-            out.put(n.address.getAddress().getAddress());
-            out.putShort((short) n.address.getPort());
-        }
-        byte[] b = new byte[out.position()];
-        out.flip().get(b);
-        return b;
+        int count = 0;
+        for (NodeInfo n : nodes) if (n.ipv6() == v6) count++;
+        byte[] out = new byte[count * (v6 ? COMPACT_V6_LENGTH : COMPACT_V4_LENGTH)];
+        int at = 0;
+        for (NodeInfo n : nodes) if (n.ipv6() == v6) at = n.writeCompact(out, at);
+        return out;
+    }
+
+    /**
+     * Writes this contact's compact node info (26 bytes, or 38 for IPv6) into out at {@code at}
+     * and returns where it ends: the one encoder of the form, for these arrays and for answers
+     * written in place.
+     */
+    int writeCompact(byte[] out, int at) {
+        System.arraycopy(id.raw(), 0, out, at, NodeId.LENGTH);
+        return writeCompactPeer(address, out, at + NodeId.LENGTH);
+    }
+
+    /** Writes a compact peer (the address's 4 or 16 bytes, the port's 2, big-endian) into out at {@code at}; returns where it ends. */
+    static int writeCompactPeer(InetSocketAddress address, byte[] out, int at) {
+        byte[] ip = address.getAddress().getAddress();
+        System.arraycopy(ip, 0, out, at, ip.length);
+        out[at + ip.length] = (byte) (address.getPort() >> 8);
+        out[at + ip.length + 1] = (byte) address.getPort();
+        return at + ip.length + 2;
     }
 
     public static List<NodeInfo> parseCompactNodes(byte[] data, String field) throws KrpcException {
@@ -69,11 +83,9 @@ public record NodeInfo(NodeId id, InetSocketAddress address) {
 
     /** 6 bytes for an IPv4 address, 18 for IPv6. */
     public static byte[] compactPeer(InetSocketAddress address) {
-        byte[] ip = address.getAddress().getAddress();
-        ByteBuffer out = ByteBuffer.allocate(ip.length + 2);
-        out.put(ip);
-        out.putShort((short) address.getPort());
-        return out.array();
+        byte[] out = new byte[address.getAddress() instanceof Inet6Address ? COMPACT_PEER_V6_LENGTH : COMPACT_PEER_V4_LENGTH];
+        writeCompactPeer(address, out, 0);
+        return out;
     }
 
     public static InetSocketAddress parseCompactPeer(byte[] data, int off) {

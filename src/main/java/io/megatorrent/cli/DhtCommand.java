@@ -103,9 +103,10 @@ final class DhtCommand implements Command {
                        [--no-warm-up]
                                                          run a full node; prints {"id","port"} once listening,
                                                          after a warm-up (its receive path run 40,000 times
-                                                         on a throwaway loopback node, at most 10 s, so that
-                                                         the JIT has compiled it before the first query;
-                                                         --no-warm-up skips it);
+                                                         on a throwaway loopback node, and on while the JIT
+                                                         still compiles, at most 10 s, so that it is compiled
+                                                         before the first query; about 1 s; --no-warm-up
+                                                         skips it);
                                                          id and routing table persist in DIR/dht; it joins
                                                          through --bootstrap, else its saved table, else
                                                          the public routers (router.bittorrent.com:6881,
@@ -160,7 +161,7 @@ final class DhtCommand implements Command {
                     Args.Option.value("bridge-sam", "IP:PORT", "also serve bridge clients over I2P through this SAM v3.1 bridge (destination kept in DIR/" + I2P_KEY_FILE + ")"),
                     SAM_OPTION,
                     Args.Option.flag("no-default-bootstrap", "without --bootstrap and a saved routing table, stay alone instead of joining through the public routers"),
-                    Args.Option.flag("no-warm-up", "skip the warm-up before the port is printed (the receive path run 40,000 times on a throwaway node over loopback, at most 10 s, so that the JIT has compiled it before the first query)")))), out, err);
+                    Args.Option.flag("no-warm-up", "skip the warm-up before the port is printed (the receive path run 40,000 times on a throwaway node over loopback, and on while the JIT still compiles, at most 10 s, so that it is compiled before the first query)")))), out, err);
             case "put-mutable" -> putMutable(oneShot(rest, List.of(req("seed", "HEX", "Ed25519 seed, 64 hex digits"),
                     req("value", "STRING", "the value"), Args.Option.value("salt", "STRING", "salt"),
                     Args.Option.value("seq", "N", "sequence number"))), out);

@@ -2,6 +2,7 @@ package io.megatorrent.cli;
 
 import io.megatorrent.codec.Json;
 import io.megatorrent.content.BlobStore;
+import io.megatorrent.content.DirectIo;
 import io.megatorrent.content.FileEntry;
 import io.megatorrent.content.Ingest;
 import io.megatorrent.content.Reassembly;
@@ -108,10 +109,10 @@ final class ReassembleBench {
      * the background as reassembly does, fsynced.
      */
     private static double diskBaseline(BlobStore store, FileEntry entry, Path output, long bytes) throws IOException, InterruptedException {
-        ByteBuffer buf = ByteBuffer.allocateDirect(MIB + 4096).alignedSlice(4096).limit(MIB).slice();
+        ByteBuffer buf = ByteBuffer.allocateDirect(MIB + DirectIo.ALIGNMENT).alignedSlice(DirectIo.ALIGNMENT).limit(MIB).slice();
         long t0 = System.nanoTime();
         try (FileChannel out = FileChannel.open(output, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-                FileChannel direct = openDirect(output)) {
+                FileChannel direct = DirectIo.open(output)) {
             long left = bytes;
             long at = 0;
             long unflushed = 0;
@@ -147,15 +148,6 @@ final class ReassembleBench {
             out.force(true);
         }
         return bytes / 1e3 / ((System.nanoTime() - t0) / 1e6);
-    }
-
-    /** {@code file} opened for writing with O_DIRECT, or null where the file system refuses it. */
-    private static FileChannel openDirect(Path file) {
-        try {
-            return FileChannel.open(file, StandardOpenOption.WRITE, com.sun.nio.file.ExtendedOpenOption.DIRECT);
-        } catch (IOException | UnsupportedOperationException e) {
-            return null;
-        }
     }
 
     /** MB/s of {@code megatorrent reassemble} run once in a fresh process, JVM start included. */

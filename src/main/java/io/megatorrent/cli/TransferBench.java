@@ -262,7 +262,7 @@ final class TransferBench {
         });
         // a new file written and made durable as a download writes its blobs and its file:
         // O_DIRECT from an aligned buffer, or through the page cache where that is refused
-        ByteBuffer aligned = ByteBuffer.allocateDirect(n + 4096).alignedSlice(4096);
+        ByteBuffer aligned = ByteBuffer.allocateDirect(n + io.megatorrent.content.DirectIo.ALIGNMENT).alignedSlice(io.megatorrent.content.DirectIo.ALIGNMENT);
         aligned.put(buf, 0, n).flip();
         FileChannel target;
         boolean direct = true;

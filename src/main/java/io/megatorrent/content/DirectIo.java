@@ -16,9 +16,9 @@ import java.util.concurrent.ArrayBlockingQueue;
  * (README, bench transfer). Only whole aligned blocks go this way; callers write the rest, and
  * everything where the file system refuses O_DIRECT, through the page cache as before.
  */
-final class DirectIo {
+public final class DirectIo {
     /** Alignment of buffer, position and length: a page, and a multiple of common block sizes. */
-    static final int ALIGNMENT = 4096;
+    public static final int ALIGNMENT = 4096;
     /** Aligned chunk-sized buffers kept for reuse (direct memory is slow to allocate and free). */
     private static final ArrayBlockingQueue<ByteBuffer> POOL = new ArrayBlockingQueue<>(8);
 
@@ -39,7 +39,7 @@ final class DirectIo {
     }
 
     /** {@code file} opened for writing with O_DIRECT, or null where the file system refuses it; see {@link #blocksFit} first. */
-    static FileChannel open(Path file) {
+    public static FileChannel open(Path file) {
         try {
             return FileChannel.open(file, StandardOpenOption.WRITE, com.sun.nio.file.ExtendedOpenOption.DIRECT);
         } catch (IOException | UnsupportedOperationException e) {

@@ -48,6 +48,28 @@ class KrpcCommonQueryTest {
         }
     }
 
+    /** The receive thread scans every datagram with one scanner: nothing of one scan may leak into the next. */
+    @Test
+    void oneScannerReusedDecodesAsFreshOnes() {
+        List<String> sequence = new ArrayList<>(QUERIES);
+        // a field the previous query had and this one lacks: ro, target, info_hash, v
+        sequence.add("d1:ad2:id20:abcdefghij0123456789e1:q9:find_node1:t2:aa1:y1:qe");
+        sequence.add("d1:ad2:id20:abcdefghij0123456789e1:q9:get_peers1:t2:aa1:y1:qe");
+        sequence.add("d1:ad2:id20:abcdefghij0123456789e1:q4:ping1:t2:aa1:y1:re");
+        sequence.add("d1:ad2:id20:abcdefghij0123456789e1:q4:ping1:t2:aa1:y1:qe");
+        List<String> backwards = new ArrayList<>(sequence);
+        java.util.Collections.reverse(backwards);
+        sequence.addAll(backwards);
+        Krpc.QueryScanner scanner = new Krpc.QueryScanner();
+        for (String q : sequence) {
+            byte[] wire = b(q);
+            Krpc.Packet fresh = Krpc.decodeCommonQuery(wire, wire.length);
+            Krpc.Packet reused = scanner.scan(wire, wire.length);
+            if (fresh == null) assertNull(reused, q);
+            else assertSame(reused, fresh);
+        }
+    }
+
     @Test
     void anythingElseIsLeftToTheFullDecoder() {
         for (String q : List.of(
